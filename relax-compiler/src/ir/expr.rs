@@ -1,0 +1,205 @@
+//! The graph-level IR: functions made of blocks of bindings.
+//!
+//! After `normalize`, the IR is in A-normal form: every call argument is a
+//! variable or a constant, and every binding's variable carries its struct info.
+
+use super::attrs::Attrs;
+use super::dim::Dim;
+use super::struct_info::StructInfo;
+use crate::error::Span;
+use relax_rt::DType;
+
+/// A named value. Within a function every variable name is bound once.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Var {
+    pub name: String,
+    pub sinfo: StructInfo,
+    pub span: Span,
+}
+
+impl Var {
+    pub fn new(name: impl Into<String>, sinfo: StructInfo) -> Var {
+        Var { name: name.into(), sinfo, span: Span::NONE }
+    }
+}
+
+/// A scalar literal in the source (`2.0`, `1`, `true`). Its dtype is fixed by
+/// `normalize` from the other operand (so `x * 2.0` works for f32 and f64).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Literal {
+    Float(f64),
+    Int(i64),
+    Bool(bool),
+}
+
+/// What a call calls.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Callee {
+    /// A built-in operator from the registry (`matmul`).
+    Op(String),
+    /// Another graph function of the module.
+    Func(String),
+    /// A loop-level function of the module, destination-passing (`call_tir`).
+    Tir(String),
+    /// A C symbol linked into the final binary (`call_extern`), destination-passing.
+    Extern(String),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Call {
+    pub callee: Callee,
+    pub args: Vec<Expr>,
+    pub attrs: Attrs,
+    /// For `Tir`/`Extern`: the struct info of the outputs the callee writes.
+    pub out_sinfo: Option<StructInfo>,
+    /// For `Tir`: values of the callee's symbolic dim parameters, in the caller's terms.
+    pub tir_dims: Vec<Dim>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum ExprKind {
+    Var(String),
+    /// A named constant of the module (a weight, or a folded value).
+    Constant(String),
+    Literal(Literal),
+    /// A scalar literal after `normalize` has fixed its dtype.
+    TypedLiteral(Literal, DType),
+    Tuple(Vec<Expr>),
+    GetItem(Box<Expr>, usize),
+    Call(Call),
+    If { cond: Box<Expr>, then_branch: Box<SeqExpr>, else_branch: Box<SeqExpr> },
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Expr {
+    pub kind: ExprKind,
+    pub span: Span,
+}
+
+impl Expr {
+    pub fn new(kind: ExprKind, span: Span) -> Expr {
+        Expr { kind, span }
+    }
+
+    pub fn var(name: &str) -> Expr {
+        Expr::new(ExprKind::Var(name.to_string()), Span::NONE)
+    }
+
+    /// A call to a built-in operator.
+    pub fn op(name: &str, args: Vec<Expr>, attrs: Attrs) -> Expr {
+        Expr::new(
+            ExprKind::Call(Call {
+                callee: Callee::Op(name.to_string()),
+                args,
+                attrs,
+                out_sinfo: None,
+                tir_dims: vec![],
+            }),
+            Span::NONE,
+        )
+    }
+
+    pub fn as_var(&self) -> Option<&str> {
+        match &self.kind {
+            ExprKind::Var(v) => Some(v),
+            _ => None,
+        }
+    }
+
+    pub fn as_call(&self) -> Option<&Call> {
+        match &self.kind {
+            ExprKind::Call(c) => Some(c),
+            _ => None,
+        }
+    }
+
+    /// Names of variables this expression reads directly (not inside nested branches).
+    pub fn used_vars(&self, out: &mut Vec<String>) {
+        match &self.kind {
+            ExprKind::Var(v) => out.push(v.clone()),
+            ExprKind::Constant(_) | ExprKind::Literal(_) | ExprKind::TypedLiteral(..) => {}
+            ExprKind::Tuple(items) => items.iter().for_each(|e| e.used_vars(out)),
+            ExprKind::GetItem(e, _) => e.used_vars(out),
+            ExprKind::Call(c) => c.args.iter().for_each(|e| e.used_vars(out)),
+            ExprKind::If { cond, then_branch, else_branch } => {
+                cond.used_vars(out);
+                then_branch.used_vars(out);
+                else_branch.used_vars(out);
+            }
+        }
+    }
+}
+
+/// `let var = value;` or, with `cast`, `let var = match_cast(value, sinfo);`:
+/// a run-time check that binds new symbolic dims.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Binding {
+    pub var: Var,
+    pub value: Expr,
+    pub cast: Option<StructInfo>,
+    pub span: Span,
+}
+
+/// A block of bindings. A dataflow block is pure and only its `outputs` are
+/// visible after it; a plain block may have side effects.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Block {
+    pub dataflow: bool,
+    pub bindings: Vec<Binding>,
+    pub outputs: Vec<String>,
+    pub span: Span,
+}
+
+/// Blocks followed by a result expression.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SeqExpr {
+    pub blocks: Vec<Block>,
+    pub result: Box<Expr>,
+}
+
+impl SeqExpr {
+    /// Variables read from outside: every use that is not bound inside.
+    pub fn used_vars(&self, out: &mut Vec<String>) {
+        let mut inner = Vec::new();
+        let mut bound = std::collections::HashSet::new();
+        for b in self.blocks.iter().flat_map(|b| &b.bindings) {
+            b.value.used_vars(&mut inner);
+            inner.retain(|v| !bound.contains(v));
+            out.append(&mut inner);
+            bound.insert(b.var.name.clone());
+        }
+        self.result.used_vars(&mut inner);
+        out.extend(inner.into_iter().filter(|v| !bound.contains(v)));
+    }
+
+    pub fn bindings(&self) -> impl Iterator<Item = &Binding> {
+        self.blocks.iter().flat_map(|b| &b.bindings)
+    }
+}
+
+/// Planned placement of intermediates in the workspace arena (set by the
+/// memory-planning pass): byte offsets, possibly symbolic.
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct MemoryPlan {
+    pub workspace_bytes: Dim,
+    pub offsets: Vec<(String, Dim)>,
+}
+
+impl Default for Dim {
+    fn default() -> Dim {
+        Dim::Int(0)
+    }
+}
+
+/// A graph-level function.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Function {
+    pub name: String,
+    pub params: Vec<Var>,
+    pub ret: StructInfo,
+    pub body: SeqExpr,
+    /// Whether callers outside the module can call it (gets a native entry).
+    pub public: bool,
+    pub memory: Option<MemoryPlan>,
+    pub span: Span,
+}

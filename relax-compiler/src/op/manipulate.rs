@@ -1,0 +1,3 @@
+//! (being written)
+use super::OpDef;
+pub const OPS: &[OpDef] = &[];
