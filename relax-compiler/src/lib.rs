@@ -14,6 +14,7 @@ pub mod op;
 pub mod pass;
 pub mod pipeline;
 pub mod text;
+pub mod verify;
 
 pub use error::{Error, Result, Source, Span};
 pub use ir::IRModule;

@@ -1,0 +1,156 @@
+//! Simulates a native entry (`EntryFunc`) exactly as generated code runs it:
+//! the same checks in the same order, and every buffer a byte range of the
+//! inputs, outputs, constants or one workspace arena. Planning bugs (overlapping
+//! live buffers, a too-small arena) therefore show up here as wrong values or
+//! errors before any native code exists.
+
+use super::shape::DimEnv;
+use super::tir::run_prim_func;
+use crate::error::{Error, Result};
+use crate::ir::entry::{BufRef, Check, EntryFunc, Step};
+use crate::ir::{Dim, IRModule};
+use crate::ndarray::NDArray;
+use std::collections::HashMap;
+
+/// The byte stores a running entry addresses.
+struct Memory<'m> {
+    inputs: Vec<Vec<u8>>,
+    outputs: Vec<Vec<u8>>,
+    workspace: Vec<u8>,
+    constants: HashMap<&'m str, Vec<u8>>,
+}
+
+/// Runs entry `name` on `inputs`; returns the outputs, or an error naming the
+/// failed check and its id (the native return code).
+pub fn run_entry(module: &IRModule, name: &str, inputs: &[NDArray]) -> Result<Vec<NDArray>> {
+    let e = module.entries.iter().find(|e| e.name == name).ok_or_else(|| Error::msg(format!("no entry `{name}`")))?;
+    if inputs.len() != e.inputs.len() {
+        return Err(Error::msg(format!("{name} takes {} inputs, got {}", e.inputs.len(), inputs.len())));
+    }
+    let env = run_checks(e, inputs)?;
+    let eval = |d: &Dim| d.eval(&env).ok_or_else(|| Error::msg(format!("cannot evaluate {d}")));
+    let mut out_shapes = Vec::new();
+    for o in &e.outputs {
+        out_shapes.push(o.shape.iter().map(|d| eval(d).map(|v| v as usize)).collect::<Result<Vec<_>>>()?);
+    }
+    let mut mem = Memory {
+        inputs: inputs.iter().map(|t| t.to_bytes()).collect(),
+        outputs: e
+            .outputs
+            .iter()
+            .zip(&out_shapes)
+            .map(|(o, s)| vec![0u8; s.iter().product::<usize>() * o.dtype.size()])
+            .collect(),
+        workspace: vec![0u8; eval(&e.workspace_bytes)? as usize],
+        constants: module.constants.iter().map(|(k, v)| (k.as_str(), v.to_bytes())).collect(),
+    };
+    for step in &e.steps {
+        run_step(module, step, &env, &mut mem)?;
+    }
+    e.outputs
+        .iter()
+        .zip(&out_shapes)
+        .zip(&mem.outputs)
+        .map(|((o, s), bytes)| NDArray::from_bytes(o.dtype, s, bytes).map_err(Error::msg))
+        .collect()
+}
+
+/// Rank and dtype checks first (so no shape entry is read before its rank is
+/// known), then dim bindings, then the remaining checks in order.
+fn run_checks(e: &EntryFunc, inputs: &[NDArray]) -> Result<DimEnv> {
+    let fail = |i: usize, c: &Check| Err(Error::msg(format!("{}: check {} failed: {c:?}", e.name, i + 1)));
+    for (i, c) in e.checks.iter().enumerate() {
+        let ok = match c {
+            Check::Rank { input } => inputs[*input].shape().len() == e.inputs[*input].shape.len(),
+            Check::DType { input } => inputs[*input].dtype() == e.inputs[*input].dtype,
+            _ => true,
+        };
+        if !ok {
+            return fail(i, c);
+        }
+    }
+    let env: DimEnv =
+        e.bindings.iter().map(|b| (b.var.clone(), inputs[b.input].shape()[b.axis] as i64)).collect();
+    for (i, c) in e.checks.iter().enumerate() {
+        let ok = match c {
+            Check::Dim { input, axis, expected } => expected.eval(&env) == Some(inputs[*input].shape()[*axis] as i64),
+            Check::NonNegative { expr, .. } => expr.eval(&env).is_some_and(|v| v >= 0),
+            _ => true,
+        };
+        if !ok {
+            return fail(i, c);
+        }
+    }
+    Ok(env)
+}
+
+fn run_step(module: &IRModule, step: &Step, env: &DimEnv, mem: &mut Memory<'_>) -> Result<()> {
+    let eval = |d: &Dim| d.eval(env).ok_or_else(|| Error::msg(format!("cannot evaluate {d}")));
+    match step {
+        Step::Call { func, args, dims } => {
+            let f = module.prim_func(func).ok_or_else(|| Error::msg(format!("no prim fn `{func}`")))?;
+            let dim_values: Vec<i64> = dims.iter().map(eval).collect::<Result<_>>()?;
+            let local: DimEnv = f.dims.iter().cloned().zip(dim_values.iter().copied()).collect();
+            let mut buffers = Vec::new();
+            for (p, r) in f.params.iter().zip(args) {
+                let shape: Vec<usize> = p
+                    .shape
+                    .iter()
+                    .map(|d| d.eval(&local).map(|v| v.max(0) as usize))
+                    .collect::<Option<_>>()
+                    .ok_or_else(|| Error::msg(format!("{func}: cannot size buffer `{}`", p.name)))?;
+                let len = shape.iter().product::<usize>() * p.dtype.size();
+                let bytes = mem.region(r, len, env)?;
+                buffers.push(NDArray::from_bytes(p.dtype, &shape, bytes).map_err(Error::msg)?);
+            }
+            run_prim_func(f, &mut buffers, &dim_values)?;
+            let first_out = f.params.len() - f.num_outputs;
+            for (r, b) in args[first_out..].iter().zip(&buffers[first_out..]) {
+                let bytes = b.to_bytes();
+                mem.region_mut(r, bytes.len(), env)?.copy_from_slice(&bytes);
+            }
+            Ok(())
+        }
+        Step::Copy { src, dst, bytes } => {
+            let n = eval(bytes)? as usize;
+            let data = mem.region(src, n, env)?.to_vec();
+            mem.region_mut(dst, n, env)?.copy_from_slice(&data);
+            Ok(())
+        }
+    }
+}
+
+impl<'m> Memory<'m> {
+    fn region(&self, r: &BufRef, len: usize, env: &DimEnv) -> Result<&[u8]> {
+        let (store, offset) = match r {
+            BufRef::Input(i) => (&self.inputs[*i], 0),
+            BufRef::Output(i) => (&self.outputs[*i], 0),
+            BufRef::Workspace(off) => (&self.workspace, eval_offset(off, env)?),
+            BufRef::Constant(c) => (
+                self.constants.get(c.as_str()).ok_or_else(|| Error::msg(format!("no constant `{c}`")))?,
+                0,
+            ),
+        };
+        store.get(offset..offset + len).ok_or_else(|| out_of_bounds(r, offset, len, store.len()))
+    }
+
+    fn region_mut(&mut self, r: &BufRef, len: usize, env: &DimEnv) -> Result<&mut [u8]> {
+        let (store, offset) = match r {
+            BufRef::Output(i) => (&mut self.outputs[*i], 0),
+            BufRef::Workspace(off) => (&mut self.workspace, eval_offset(off, env)?),
+            BufRef::Input(_) | BufRef::Constant(_) => {
+                return Err(Error::msg(format!("generated code would write to read-only {r:?}")))
+            }
+        };
+        let size = store.len();
+        store.get_mut(offset..offset + len).ok_or_else(|| out_of_bounds(r, offset, len, size))
+    }
+}
+
+fn eval_offset(off: &Dim, env: &DimEnv) -> Result<usize> {
+    off.eval(env).map(|v| v as usize).ok_or_else(|| Error::msg(format!("cannot evaluate offset {off}")))
+}
+
+fn out_of_bounds(r: &BufRef, offset: usize, len: usize, size: usize) -> Error {
+    Error::msg(format!("{r:?}: bytes {offset}..{} are outside its {size} bytes", offset + len))
+}

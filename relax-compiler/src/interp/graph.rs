@@ -1,0 +1,193 @@
+//! Evaluates graph-level functions binding by binding.
+
+use super::shape::{concrete_attrs, concrete_shape, match_tensor, DimEnv};
+use super::tir::run_prim_func;
+use crate::error::{Error, Result};
+use crate::ir::{Binding, Call, Callee, Expr, ExprKind, Function, IRModule, Literal, SeqExpr, StructInfo};
+use crate::ndarray::{NDArray, Scalar};
+use crate::op;
+use relax_rt::DType;
+use std::collections::HashMap;
+
+/// A run-time value.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Value {
+    Tensor(NDArray),
+    Tuple(Vec<Value>),
+}
+
+impl Value {
+    pub fn tensor(&self) -> std::result::Result<&NDArray, String> {
+        match self {
+            Value::Tensor(t) => Ok(t),
+            Value::Tuple(_) => Err("expected a tensor, got a tuple".into()),
+        }
+    }
+
+    /// Every tensor inside, flattened in order.
+    pub fn tensors(&self) -> Vec<&NDArray> {
+        match self {
+            Value::Tensor(t) => vec![t],
+            Value::Tuple(items) => items.iter().flat_map(|i| i.tensors()).collect(),
+        }
+    }
+}
+
+struct Frame<'m> {
+    module: &'m IRModule,
+    vars: HashMap<String, Value>,
+    dims: DimEnv,
+}
+
+/// Runs the graph function `name` of `module` on `args`.
+pub fn run_function(module: &IRModule, name: &str, args: Vec<Value>) -> Result<Value> {
+    let f = module.function(name).ok_or_else(|| Error::msg(format!("no function `{name}` in the module")))?;
+    let mut frame = Frame { module, vars: HashMap::new(), dims: DimEnv::new() };
+    frame.bind_params(f, args)?;
+    frame.eval_seq(&f.body)
+}
+
+impl<'m> Frame<'m> {
+    fn bind_params(&mut self, f: &Function, args: Vec<Value>) -> Result<()> {
+        if args.len() != f.params.len() {
+            return Err(Error::new(f.span, format!("{} takes {} arguments, got {}", f.name, f.params.len(), args.len())));
+        }
+        for (p, a) in f.params.iter().zip(args) {
+            self.check_sinfo(&format!("parameter `{}`", p.name), &p.sinfo, &a).map_err(|e| Error::new(p.span, e))?;
+            self.vars.insert(p.name.clone(), a);
+        }
+        Ok(())
+    }
+
+    /// Matches a value against struct info, binding new symbolic dims.
+    fn check_sinfo(&mut self, what: &str, sinfo: &StructInfo, value: &Value) -> std::result::Result<(), String> {
+        match (sinfo, value) {
+            (StructInfo::Tensor(t), Value::Tensor(v)) => match_tensor(what, t, v, &mut self.dims),
+            (StructInfo::Tuple(infos), Value::Tuple(items)) if infos.len() == items.len() => {
+                infos.iter().zip(items).try_for_each(|(i, v)| self.check_sinfo(what, i, v))
+            }
+            (StructInfo::Unknown, _) => Ok(()),
+            _ => Err(format!("{what} expects {sinfo}, got a value of another kind")),
+        }
+    }
+
+    fn eval_seq(&mut self, seq: &SeqExpr) -> Result<Value> {
+        for b in seq.bindings() {
+            self.eval_binding(b)?;
+        }
+        self.eval(&seq.result)
+    }
+
+    fn eval_binding(&mut self, b: &Binding) -> Result<()> {
+        let value = self.eval(&b.value)?;
+        if let Some(sinfo) = &b.cast {
+            self.check_sinfo(&format!("match_cast of `{}`", b.var.name), sinfo, &value)
+                .map_err(|e| Error::new(b.span, e))?;
+        }
+        self.vars.insert(b.var.name.clone(), value);
+        Ok(())
+    }
+
+    fn eval(&mut self, e: &Expr) -> Result<Value> {
+        let at = |msg: String| Error::new(e.span, msg);
+        Ok(match &e.kind {
+            ExprKind::Var(v) => match self.vars.get(v) {
+                Some(value) => value.clone(),
+                None => match self.module.constants.get(v) {
+                    Some(c) => Value::Tensor(c.clone()),
+                    None => return Err(at(format!("unbound variable `{v}`"))),
+                },
+            },
+            ExprKind::Constant(c) => Value::Tensor(
+                self.module.constants.get(c).cloned().ok_or_else(|| at(format!("unknown constant `{c}`")))?,
+            ),
+            ExprKind::Literal(l) => Value::Tensor(literal_value(*l, default_literal_dtype(*l))),
+            ExprKind::TypedLiteral(l, d) => Value::Tensor(literal_value(*l, *d)),
+            ExprKind::Tuple(items) => Value::Tuple(items.iter().map(|i| self.eval(i)).collect::<Result<_>>()?),
+            ExprKind::GetItem(t, i) => match self.eval(t)? {
+                Value::Tuple(mut items) if *i < items.len() => items.swap_remove(*i),
+                _ => return Err(at(format!("cannot take element {i}: not a tuple of that size"))),
+            },
+            ExprKind::Call(call) => self.eval_call(call).map_err(|err| err.at(e.span))?,
+            ExprKind::If { cond, then_branch, else_branch } => {
+                let c = self.eval(cond)?;
+                let c = c.tensor().map_err(at)?;
+                if c.numel() != 1 {
+                    return Err(at(format!("`if` condition must have one element, got shape {:?}", c.shape())));
+                }
+                if c.get(0).to_bool() { self.eval_seq(then_branch)? } else { self.eval_seq(else_branch)? }
+            }
+        })
+    }
+
+    fn eval_call(&mut self, call: &Call) -> Result<Value> {
+        let args: Vec<Value> = call.args.iter().map(|a| self.eval(a)).collect::<Result<_>>()?;
+        match &call.callee {
+            Callee::Op(name) => {
+                let def = op::lookup(name).ok_or_else(|| Error::msg(format!("unknown operator `{name}`")))?;
+                let tensors: Vec<&NDArray> =
+                    args.iter().map(|a| a.tensor()).collect::<std::result::Result<_, _>>()?;
+                let mut outs = (def.eval)(&tensors, &concrete_attrs(&call.attrs, &self.dims))
+                    .map_err(|e| Error::msg(format!("{name}: {e}")))?;
+                let inferred = (def.infer)(
+                    &tensors.iter().map(|t| concrete_info(t)).collect::<Vec<_>>(),
+                    &concrete_attrs(&call.attrs, &self.dims),
+                )
+                .map_err(|e| Error::msg(format!("{name}: {e}")))?;
+                Ok(match inferred {
+                    StructInfo::Tuple(_) => Value::Tuple(outs.into_iter().map(Value::Tensor).collect()),
+                    _ => Value::Tensor(outs.remove(0)),
+                })
+            }
+            Callee::Func(name) => run_function(self.module, name, args),
+            Callee::Tir(name) => self.call_tir(name, call, args),
+            Callee::Extern(sym) => {
+                Err(Error::msg(format!("the interpreter cannot run external function `{sym}`")))
+            }
+        }
+    }
+
+    fn call_tir(&mut self, name: &str, call: &Call, args: Vec<Value>) -> Result<Value> {
+        let f = self.module.prim_func(name).ok_or_else(|| Error::msg(format!("no prim fn `{name}`")))?;
+        let out_sinfo = call.out_sinfo.as_ref().ok_or_else(|| Error::msg("call_tir without output struct info"))?;
+        let mut buffers: Vec<NDArray> = args.iter().flat_map(|a| a.tensors()).cloned().collect();
+        let outs = out_sinfo.tensors();
+        for t in &outs {
+            buffers.push(NDArray::zeros(t.dtype, &concrete_shape(t, &self.dims)?));
+        }
+        let dims: Vec<i64> = call
+            .tir_dims
+            .iter()
+            .map(|d| d.eval(&self.dims).ok_or_else(|| format!("cannot evaluate dim {d}")))
+            .collect::<std::result::Result<_, _>>()?;
+        run_prim_func(f, &mut buffers, &dims)?;
+        let mut results = buffers.split_off(buffers.len() - outs.len()).into_iter().map(Value::Tensor);
+        Ok(match out_sinfo {
+            StructInfo::Tuple(_) => Value::Tuple(results.collect()),
+            _ => results.next().expect("one output"),
+        })
+    }
+}
+
+fn concrete_info(t: &NDArray) -> crate::ir::TensorInfo {
+    crate::ir::TensorInfo::new(t.dtype(), t.shape().iter().map(|&d| crate::ir::Dim::from(d)).collect())
+}
+
+/// The dtype an untyped literal gets when nothing else decides it.
+pub fn default_literal_dtype(l: Literal) -> DType {
+    match l {
+        Literal::Float(_) => DType::F32,
+        Literal::Int(_) => DType::I64,
+        Literal::Bool(_) => DType::Bool,
+    }
+}
+
+/// A literal as a rank-0 tensor of `dtype`.
+pub fn literal_value(l: Literal, dtype: DType) -> NDArray {
+    let s = match l {
+        Literal::Float(v) => Scalar::F(v),
+        Literal::Int(v) => Scalar::I(v),
+        Literal::Bool(v) => Scalar::B(v),
+    };
+    NDArray::scalar(dtype, s)
+}

@@ -1,0 +1,178 @@
+//! `lower_entries`: turns each exported, memory-planned graph function into a
+//! native entry: input checks, symbolic-dim bindings, and the kernel calls on
+//! input, output, constant and workspace buffers. This is the AOT executor;
+//! nothing interprets the graph at run time.
+
+use super::storage::{storage_of, Source, StorageMap};
+use crate::error::{Error, Result};
+use crate::ir::entry::{BufRef, Check, DimBinding, EntryFunc, EntryParam, Step};
+use crate::ir::{Callee, Dim, ExprKind, Function, IRModule, MemoryPlan};
+use std::collections::HashSet;
+
+pub fn run(mut module: IRModule) -> Result<IRModule> {
+    let mut entries = Vec::new();
+    let mut errors = Vec::new();
+    for f in module.functions.iter().filter(|f| f.public) {
+        match lower(f) {
+            Ok(e) => entries.push(e),
+            Err(e) => errors.push(e),
+        }
+    }
+    if !errors.is_empty() {
+        return Err(Error::many(errors));
+    }
+    module.entries = entries;
+    Ok(module)
+}
+
+fn lower(f: &Function) -> Result<EntryFunc> {
+    let plan = f.memory.as_ref().ok_or_else(|| Error::new(f.span, format!("{} has no memory plan", f.name)))?;
+    let storage = storage_of(f)?;
+    let inputs: Vec<EntryParam> = f
+        .params
+        .iter()
+        .map(|p| {
+            let t = p.sinfo.as_tensor().expect("storage_of checked parameters are tensors");
+            EntryParam { name: p.name.clone(), dtype: t.dtype, shape: t.shape.clone() }
+        })
+        .collect();
+    let outputs: Vec<EntryParam> = storage
+        .outputs
+        .iter()
+        .zip(&storage.output_names)
+        .map(|(s, name)| output_param(f, &storage, s, name))
+        .collect::<Result<_>>()?;
+    let (bindings, mut checks) = input_checks(f, &inputs)?;
+    checks.extend(output_checks(&outputs));
+    let steps = steps(f, &storage, plan)?;
+    Ok(EntryFunc {
+        name: f.name.clone(),
+        inputs,
+        outputs,
+        bindings,
+        checks,
+        workspace_bytes: plan.workspace_bytes.clone(),
+        steps,
+    })
+}
+
+fn output_param(f: &Function, storage: &StorageMap, s: &Source, name: &str) -> Result<EntryParam> {
+    let t = match s {
+        Source::Storage(st) => storage.tensor(st).clone(),
+        Source::Param(i) => f.params[*i].sinfo.as_tensor().cloned().expect("tensor parameter"),
+        Source::Constant(c) => {
+            return Err(Error::new(f.span, format!("{} returns the constant `{c}`; this is not lowered yet", f.name)))
+        }
+    };
+    Ok(EntryParam { name: name.to_string(), dtype: t.dtype, shape: t.shape })
+}
+
+/// Rank and dtype of every input, then a binding for the first bare occurrence
+/// of each symbolic dim and a check for every other dim.
+fn input_checks(f: &Function, inputs: &[EntryParam]) -> Result<(Vec<DimBinding>, Vec<Check>)> {
+    let mut checks = Vec::new();
+    for i in 0..inputs.len() {
+        checks.push(Check::Rank { input: i });
+        checks.push(Check::DType { input: i });
+    }
+    let mut bindings = Vec::new();
+    let mut bound: HashSet<String> = HashSet::new();
+    for (i, p) in inputs.iter().enumerate() {
+        for (axis, d) in p.shape.iter().enumerate() {
+            match d {
+                Dim::Var(v) if !bound.contains(v) => {
+                    bound.insert(v.clone());
+                    bindings.push(DimBinding { var: v.clone(), input: i, axis });
+                }
+                _ => checks.push(Check::Dim { input: i, axis, expected: d.clone() }),
+            }
+        }
+    }
+    for (i, p) in inputs.iter().enumerate() {
+        for d in &p.shape {
+            if let Some(v) = d.free_vars().into_iter().find(|v| !bound.contains(v)) {
+                return Err(Error::new(
+                    f.params[i].span,
+                    format!(
+                        "cannot determine `{v}` from the input shapes: it only appears inside `{d}`; \
+                         give some input a dimension that is exactly `{v}`"
+                    ),
+                ));
+            }
+        }
+    }
+    Ok((bindings, checks))
+}
+
+/// A dim that simplifies to a sum/product of variables and non-negative
+/// constants cannot be negative; anything else is checked at run time.
+fn provably_non_negative(d: &Dim) -> bool {
+    match d {
+        Dim::Int(v) => *v >= 0,
+        Dim::Var(_) => true,
+        Dim::Add(a, b) | Dim::Mul(a, b) | Dim::Min(a, b) | Dim::Max(a, b) => {
+            provably_non_negative(a) && provably_non_negative(b)
+        }
+        Dim::Div(a, b) | Dim::Mod(a, b) => provably_non_negative(a) && matches!(**b, Dim::Int(v) if v > 0),
+        Dim::Sub(..) => false,
+    }
+}
+
+fn output_checks(outputs: &[EntryParam]) -> Vec<Check> {
+    let mut checks = Vec::new();
+    for (k, o) in outputs.iter().enumerate() {
+        for (axis, d) in o.shape.iter().enumerate() {
+            if !provably_non_negative(d) {
+                checks.push(Check::NonNegative { output: k, axis, expr: d.clone() });
+            }
+        }
+    }
+    checks.extend((0..outputs.len()).map(|output| Check::Output { output }));
+    checks.push(Check::Workspace);
+    checks
+}
+
+/// Kernel calls in binding order, then copies for results that no kernel
+/// writes directly (a parameter returned as is, or one value returned twice).
+fn steps(f: &Function, storage: &StorageMap, plan: &MemoryPlan) -> Result<Vec<Step>> {
+    let location = |s: &Source| -> Result<BufRef> {
+        Ok(match s {
+            Source::Param(i) => BufRef::Input(*i),
+            Source::Constant(c) => BufRef::Constant(c.clone()),
+            Source::Storage(st) => match storage.outputs.iter().position(|o| o == s) {
+                Some(k) => BufRef::Output(k),
+                None => BufRef::Workspace(
+                    plan.offsets
+                        .iter()
+                        .find(|(name, _)| name == st)
+                        .map(|(_, off)| off.clone())
+                        .ok_or_else(|| Error::msg(format!("`{st}` has no planned offset")))?,
+                ),
+            },
+        })
+    };
+    let mut steps = Vec::new();
+    for (b, produced) in f.body.bindings().zip(&storage.produced_by_binding) {
+        let ExprKind::Call(call) = &b.value.kind else { continue };
+        let Callee::Tir(func) = &call.callee else { continue };
+        let mut args = Vec::new();
+        for a in &call.args {
+            for s in storage.sources(a)? {
+                args.push(location(&s)?);
+            }
+        }
+        for st in produced {
+            args.push(location(&Source::Storage(st.clone()))?);
+        }
+        steps.push(Step::Call { func: func.clone(), args, dims: call.tir_dims.clone() });
+    }
+    for (k, s) in storage.outputs.iter().enumerate() {
+        let written_directly = matches!(s, Source::Storage(_)) && storage.outputs.iter().position(|o| o == s) == Some(k);
+        if !written_directly {
+            let t = output_param(f, storage, s, "")?;
+            let bytes = (Dim::product(&t.shape) * Dim::Int(t.dtype.size() as i64)).simplify();
+            steps.push(Step::Copy { src: location(s)?, dst: BufRef::Output(k), bytes });
+        }
+    }
+    Ok(steps)
+}
