@@ -40,16 +40,22 @@ impl Scalar {
         }
     }
 
-    /// The value converted to `dtype` (and rounded to its precision and range).
+    /// The value converted to `dtype`: floats round to its precision, floats
+    /// to integers truncate and saturate at the target's range (NaN to 0),
+    /// integers to narrower integers wrap — what codegen emits
+    /// (`fptosi.sat`, `trunc`).
     pub fn cast(self, dtype: DType) -> Scalar {
-        match dtype {
-            DType::F32 => Scalar::F(self.to_f64() as f32 as f64),
-            DType::F64 => Scalar::F(self.to_f64()),
-            DType::I32 => Scalar::I(self.to_i64() as i32 as i64),
-            DType::I64 => Scalar::I(self.to_i64()),
-            DType::I8 => Scalar::I(self.to_i64() as i8 as i64),
-            DType::U8 => Scalar::I(self.to_i64() as u8 as i64),
-            DType::Bool => Scalar::B(self.to_bool()),
+        match (self, dtype) {
+            (_, DType::F32) => Scalar::F(self.to_f64() as f32 as f64),
+            (_, DType::F64) => Scalar::F(self.to_f64()),
+            (_, DType::Bool) => Scalar::B(self.to_bool()),
+            (Scalar::F(v), DType::I32) => Scalar::I(v as i32 as i64),
+            (Scalar::F(v), DType::I8) => Scalar::I(v as i8 as i64),
+            (Scalar::F(v), DType::U8) => Scalar::I(v as u8 as i64),
+            (_, DType::I32) => Scalar::I(self.to_i64() as i32 as i64),
+            (_, DType::I8) => Scalar::I(self.to_i64() as i8 as i64),
+            (_, DType::U8) => Scalar::I(self.to_i64() as u8 as i64),
+            (_, DType::I64) => Scalar::I(self.to_i64()),
         }
     }
 }

@@ -275,3 +275,206 @@ pub fn same_dtype(op: &str, args: &[TensorInfo]) -> Result<DType, String> {
         Some(other) => Err(format!("{op} needs arguments of one dtype, got {first} and {}", other.dtype)),
     }
 }
+
+/// `acc + x * y` with each operation rounded (floats) or wrapped (integers) to
+/// `dtype`, exactly as a kernel accumulating in `dtype` computes it. Reference
+/// semantics of matmul and convolution use it so they agree with their
+/// legalized kernels bit for bit, whatever the reduction length.
+pub fn multiply_add(acc: Scalar, x: Scalar, y: Scalar, dtype: DType) -> Scalar {
+    use crate::interp::tir::binary;
+    let product = binary(BinOp::Mul, x, y, dtype).cast(dtype);
+    binary(BinOp::Add, acc, product, dtype).cast(dtype)
+}
+
+/// The struct info of a concrete tensor (static shape): lets reference
+/// semantics validate their arguments with the same checks as inference.
+pub fn info_of(a: &NDArray) -> TensorInfo {
+    TensorInfo::new(a.dtype(), a.shape().iter().map(|&d| Dim::from(d)).collect())
+}
+
+// ---- index arithmetic for data-movement kernels ----
+
+/// The loop nest storing `f(idx)` into every element of the output buffer
+/// `out_name` of shape `shape`: [`compute`]'s body, for kernels with several
+/// outputs, which sequence one nest per output.
+pub fn compute_stmt(out_name: &str, shape: &[Dim], f: impl Fn(&[PExpr]) -> PExpr) -> Stmt {
+    let vars = index_vars("i", shape.len());
+    let idx = vars_as_exprs(&vars);
+    Stmt::loop_nest(&vars, shape, Stmt::store(out_name, idx.clone(), f(&idx)))
+}
+
+/// The row-major flat offset of the multi-index `idx` into `shape`.
+pub fn ravel_index(idx: &[PExpr], shape: &[Dim]) -> PExpr {
+    let mut terms = idx.iter().zip(shape);
+    let Some((first, _)) = terms.next() else { return PExpr::int(0) };
+    terms.fold(first.clone(), |acc, (i, d)| acc * PExpr::from_dim(d) + i.clone())
+}
+
+/// The multi-index of the row-major flat offset `flat` into `shape`: axis k is
+/// `flat / stride_k % dim_k`. Axis 0 needs no modulo (the offset is in range)
+/// and unit axes are always 0.
+pub fn unravel_index(flat: &PExpr, shape: &[Dim]) -> Vec<PExpr> {
+    (0..shape.len())
+        .map(|k| {
+            if shape[k].as_int() == Some(1) {
+                return PExpr::int(0);
+            }
+            let stride = Dim::product(&shape[k + 1..]);
+            let quotient = match stride.as_int() {
+                Some(1) => flat.clone(),
+                _ => PExpr::bin(BinOp::FloorDiv, flat.clone(), PExpr::from_dim(&stride)),
+            };
+            if k == 0 { quotient } else { PExpr::bin(BinOp::FloorMod, quotient, PExpr::from_dim(&shape[k])) }
+        })
+        .collect()
+}
+
+/// `max(d, 0)`, simplified, for a length computed as a difference that may be
+/// negative (an empty slice). The `max` is dropped when `d` is provably
+/// non-negative, which keeps shapes such as `n` from reading `max(n, 0)`.
+pub fn at_least_zero(d: Dim) -> Dim {
+    let d = d.simplify();
+    if provably_nonneg(&d) { d } else { d.max(0).simplify() }
+}
+
+/// Whether a simplified dim is provably `>= 0`, knowing that every variable is
+/// a tensor dimension (so non-negative). Conservative: any subtraction fails.
+pub fn provably_nonneg(d: &Dim) -> bool {
+    let positive_const = |b: &Dim| b.as_int().is_some_and(|v| v > 0);
+    match d {
+        Dim::Int(v) => *v >= 0,
+        Dim::Var(_) => true,
+        Dim::Add(a, b) | Dim::Mul(a, b) | Dim::Min(a, b) => provably_nonneg(a) && provably_nonneg(b),
+        Dim::Max(a, b) => provably_nonneg(a) || provably_nonneg(b),
+        Dim::Div(a, b) => provably_nonneg(a) && positive_const(b),
+        Dim::Mod(_, b) => positive_const(b),
+        Dim::Sub(..) => false,
+    }
+}
+
+// ---- dtype and attribute checks shared by inference rules ----
+
+/// A family of dtypes an operator is defined on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DTypeClass {
+    /// f32 and f64.
+    Float,
+    /// Floats and integers; not bool.
+    Numeric,
+    /// bool only.
+    Bool,
+    /// Every dtype.
+    Any,
+}
+
+impl DTypeClass {
+    pub fn contains(self, dtype: DType) -> bool {
+        match self {
+            DTypeClass::Float => dtype.is_float(),
+            DTypeClass::Numeric => dtype != DType::Bool,
+            DTypeClass::Bool => dtype == DType::Bool,
+            DTypeClass::Any => true,
+        }
+    }
+
+    fn describe(self) -> &'static str {
+        match self {
+            DTypeClass::Float => "float tensors (f32, f64)",
+            DTypeClass::Numeric => "numeric tensors (floats and integers, not bool)",
+            DTypeClass::Bool => "bool tensors",
+            DTypeClass::Any => "tensors of any dtype",
+        }
+    }
+}
+
+/// Requires `dtype` to be in `class`; the error names the operator, what it
+/// accepts and what it got.
+pub fn expect_dtype_class(op: &str, dtype: DType, class: DTypeClass) -> Result<(), String> {
+    if class.contains(dtype) { Ok(()) } else { Err(format!("{op} is defined on {}, got {dtype}", class.describe())) }
+}
+
+/// Rejects attributes `op` does not take, so a misspelt name (`axis` for
+/// `axes`) is an error instead of a silently ignored default.
+pub fn expect_attrs(op: &str, attrs: &crate::ir::Attrs, known: &[&str]) -> Result<(), String> {
+    match attrs.0.iter().find(|(name, _)| !known.contains(&name.as_str())) {
+        None => Ok(()),
+        Some((name, _)) if known.is_empty() => Err(format!("{op} takes no attributes, got `{name}`")),
+        Some((name, _)) => Err(format!("{op} has no attribute `{name}` (it takes {})", known.join(", "))),
+    }
+}
+
+// ---- reductions ----
+
+impl Combine {
+    /// [`Combine::init`] as a concrete value, for reference semantics; derived
+    /// from it so the two cannot disagree.
+    pub fn init_value(self, dtype: DType) -> Scalar {
+        match self.init(dtype) {
+            PExpr::Int(v, d) => Scalar::I(v).cast(d),
+            PExpr::Float(v, d) => Scalar::F(v).cast(d),
+            PExpr::Bool(b) => Scalar::B(b),
+            other => unreachable!("Combine::init built a non-literal {other:?}"),
+        }
+    }
+}
+
+/// Where the scan of an [`arg_reduce`] kernel starts.
+pub struct ArgScan {
+    /// The value every candidate is first compared with.
+    pub init: PExpr,
+    /// The dtype of the scanned values.
+    pub dtype: DType,
+    /// The extent of the scanned axis.
+    pub extent: Dim,
+}
+
+/// An argmax-style kernel: for each output element (index vars `i*`) it scans
+/// `value(out_idx, r)` for `r` in `0..extent`, keeping the best value so far
+/// (starting from `scan.init`) and its position (starting at 0); a candidate
+/// replaces them when `beats(candidate, best)` (a bool expression) holds. The
+/// position is stored, so with a strict `beats` the first best one wins and an
+/// empty extent stores 0.
+pub fn arg_reduce(
+    name: &str,
+    inputs: &[TensorInfo],
+    out: &TensorInfo,
+    scan: ArgScan,
+    value: impl Fn(&[PExpr], PExpr) -> PExpr,
+    beats: impl Fn(PExpr, PExpr) -> PExpr,
+) -> PrimFunc {
+    let out_vars = index_vars("i", out.rank());
+    let oi = vars_as_exprs(&out_vars);
+    let r = PExpr::var("r");
+    let candidate = value(&oi, r.clone());
+    let replace = Stmt::Seq(vec![Stmt::store("best", vec![], candidate.clone()), Stmt::store("best_at", vec![], r)]);
+    let wins = beats(candidate, accumulator("best"));
+    let step = Stmt::If { cond: wins, then_branch: Box::new(replace), else_branch: None };
+    let per_element = Stmt::Seq(vec![
+        Stmt::store("best", vec![], scan.init),
+        Stmt::store("best_at", vec![], PExpr::int(0)),
+        Stmt::for_("r", PExpr::from_dim(&scan.extent), step),
+        Stmt::store("out", oi, accumulator("best_at")),
+    ]);
+    let scratch = with_accumulators(&["best"], scan.dtype, with_accumulators(&["best_at"], DType::I64, per_element));
+    prim_func(name, inputs, std::slice::from_ref(out), Stmt::loop_nest(&out_vars, &out.shape, scratch))
+}
+
+/// [`info_of`] for each argument of a reference-semantics function.
+pub fn infos_of(args: &[&NDArray]) -> Vec<TensorInfo> {
+    args.iter().map(|a| info_of(a)).collect()
+}
+
+// ---- scalar accumulators for multi-pass kernels ----
+
+/// The value of the rank-0 scratch buffer `name` (a scalar accumulator).
+pub fn accumulator(name: &str) -> PExpr {
+    PExpr::load(name, vec![])
+}
+
+/// `body` with rank-0 scratch buffers `names` of `dtype` in scope: the
+/// per-row or per-window statistics of kernels that keep several at once
+/// (softmax's max and sum, an average's sum and count). Being scalars, they
+/// never scale with a symbolic extent.
+pub fn with_accumulators(names: &[&str], dtype: DType, body: Stmt) -> Stmt {
+    names.iter().rev().fold(body, |body, name| Stmt::alloc(Buffer::new(*name, dtype, vec![]), body))
+}

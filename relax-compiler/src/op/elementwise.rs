@@ -1,94 +1,941 @@
-//! Element-wise operators: arithmetic with broadcasting, unary math,
-//! comparisons, `where`, `cast`.
+//! Element-wise operators: arithmetic with numpy broadcasting, unary math,
+//! comparisons, logic, `where`, `cast` and `clip`.
 //!
-//! Most operators here differ only in the scalar operation, so each entry is a
-//! constructor call naming it; the scalar semantics themselves live in
-//! `interp::tir::{binary, unary}`, shared with the loop-level interpreter.
+//! Each operator is a scalar *formula* written once against [`ScalarOps`] and
+//! read two ways: on [`ScalarValue`]s it is the reference semantics (through
+//! `interp::tir::{binary, unary}`, rounding to the dtype after every step), on
+//! [`ScalarCode`] it builds the loop-level expression of the legalized kernel.
+//! The two therefore agree bit for bit, and most table entries are one line.
+//!
+//! Conventions: binary operators take arguments of one dtype; integer
+//! arithmetic wraps, and integer division or remainder by zero gives 0 (the
+//! loop IR's semantics, so generated code never traps); `round` rounds half to
+//! even; `maximum`/`minimum` propagate NaN.
 
-use super::compute::{broadcast_index, broadcast_shapes, compute, eval_broadcast, expect_args, load, same_dtype};
+use super::compute::{
+    broadcast_index, broadcast_shapes, compute, eval_broadcast, expect_args, expect_attrs, expect_dtype_class,
+    infos_of, int_range, load, same_dtype, DTypeClass,
+};
 use super::{OpDef, OpKind};
 use crate::interp::tir::{binary, unary};
-use crate::ir::{Attrs, BinOp, PExpr, PrimFunc, StructInfo, TensorInfo, UnOp};
+use crate::ir::{Attrs, BinOp, Dim, PExpr, PrimFunc, StructInfo, TensorInfo, UnOp};
 use crate::ndarray::{NDArray, Scalar};
+use relax_rt::DType;
+use std::f64::consts::{FRAC_1_SQRT_2, FRAC_2_PI};
+use std::ops::{Add, Div, Mul, Neg, Sub};
+
+/// `unary!(name, class, formula)`: `out[i] = formula(in0[i])` for a tensor
+/// whose dtype is in `DTypeClass::class`; the result has the same dtype.
+macro_rules! unary {
+    ($name:literal, $class:ident, $formula:expr) => {
+        OpDef {
+            name: $name,
+            kind: OpKind::ElemWise,
+            infer: |args, attrs| Signature::map(DTypeClass::$class).infer_struct($name, args, attrs),
+            eval: |args, attrs| {
+                let out = Signature::map(DTypeClass::$class).infer($name, &infos_of(args), attrs)?;
+                eval_unary(args, out.dtype, $formula)
+            },
+            legalize: |args, _, out| legalize_unary($name, args, out, $formula),
+        }
+    };
+}
+
+/// `binary!(name, signature, formula)`: `out[i] = formula(a[i], b[i])` after
+/// broadcasting two tensors of one dtype, checked against `signature`.
+macro_rules! binary {
+    ($name:literal, $signature:expr, $formula:expr) => {
+        OpDef {
+            name: $name,
+            kind: OpKind::Broadcast,
+            infer: |args, attrs| $signature.infer_struct($name, args, attrs),
+            eval: |args, attrs| {
+                let out = $signature.infer($name, &infos_of(args), attrs)?;
+                eval_binary(args, out.dtype, $formula)
+            },
+            legalize: |args, _, out| legalize_binary($name, args, out, $formula),
+        }
+    };
+}
+
+const ARITHMETIC: Signature = Signature::binary(DTypeClass::Numeric);
+const COMPARISON: Signature = Signature { arity: 2, class: DTypeClass::Any, returns_bool: true };
+const LOGICAL: Signature = Signature::binary(DTypeClass::Bool);
 
 pub const OPS: &[OpDef] = &[
-    OpDef {
-        name: "add",
-        kind: OpKind::Broadcast,
-        infer: infer_binary,
-        eval: |a, _| eval_binary(a, BinOp::Add),
-        legalize: |a, _, o| Ok(legalize_binary("add", a, o, BinOp::Add)),
-    },
-    OpDef {
-        name: "relu",
-        kind: OpKind::ElemWise,
-        infer: infer_unary,
-        eval: |a, _| {
-            let d = a[0].dtype();
-            Ok(vec![eval_broadcast(a, d, |x| binary(BinOp::Max, x[0], Scalar::F(0.0).cast(d), d))?])
-        },
-        legalize: |a, _, o| {
-            Ok(legalize_map("relu", a, o, |x| PExpr::bin(BinOp::Max, x, PExpr::constant(0.0, a[0].dtype))))
-        },
-    },
+    // Arithmetic.
+    binary!("add", ARITHMETIC, |a, b| a + b),
+    binary!("sub", ARITHMETIC, |a, b| a - b),
+    binary!("mul", ARITHMETIC, |a, b| a * b),
+    binary!("div", ARITHMETIC, |a, b| a / b),
+    binary!("pow", ARITHMETIC, |a, b| a.bin(BinOp::Pow, b)),
+    binary!("maximum", ARITHMETIC, |a, b| a.bin(BinOp::Max, b)),
+    binary!("minimum", ARITHMETIC, |a, b| a.bin(BinOp::Min, b)),
+    binary!("mod", ARITHMETIC, |a, b| a.bin(BinOp::Rem, b)),
+    binary!("floor_mod", ARITHMETIC, |a, b| a.bin(BinOp::FloorMod, b)),
+    // Unary math.
+    unary!("neg", Numeric, |x| -x),
+    unary!("abs", Numeric, |x| x.un(UnOp::Abs)),
+    unary!("exp", Float, |x| x.un(UnOp::Exp)),
+    unary!("log", Float, |x| x.un(UnOp::Log)),
+    unary!("sqrt", Float, |x| x.un(UnOp::Sqrt)),
+    unary!("rsqrt", Float, rsqrt),
+    unary!("tanh", Float, |x| x.un(UnOp::Tanh)),
+    unary!("sigmoid", Float, sigmoid),
+    unary!("relu", Numeric, relu),
+    unary!("gelu", Float, gelu),
+    unary!("gelu_tanh", Float, gelu_tanh),
+    unary!("erf", Float, |x| x.un(UnOp::Erf)),
+    unary!("floor", Numeric, |x| x.un(UnOp::Floor)),
+    unary!("ceil", Numeric, |x| x.un(UnOp::Ceil)),
+    unary!("round", Numeric, |x| x.un(UnOp::Round)),
+    unary!("sin", Float, |x| x.un(UnOp::Sin)),
+    unary!("cos", Float, |x| x.un(UnOp::Cos)),
+    unary!("sign", Numeric, sign),
+    unary!("reciprocal", Float, |x| x.lit(1.0) / x),
+    unary!("square", Numeric, square),
+    // Comparisons (bool results).
+    binary!("equal", COMPARISON, |a, b| a.bin(BinOp::Eq, b)),
+    binary!("not_equal", COMPARISON, |a, b| a.bin(BinOp::Ne, b)),
+    binary!("less", COMPARISON, |a, b| a.bin(BinOp::Lt, b)),
+    binary!("less_equal", COMPARISON, |a, b| a.bin(BinOp::Le, b)),
+    binary!("greater", COMPARISON, |a, b| a.bin(BinOp::Gt, b)),
+    binary!("greater_equal", COMPARISON, |a, b| a.bin(BinOp::Ge, b)),
+    // Logic.
+    binary!("logical_and", LOGICAL, |a, b| a.bin(BinOp::And, b)),
+    binary!("logical_or", LOGICAL, |a, b| a.bin(BinOp::Or, b)),
+    unary!("logical_not", Bool, |x| x.un(UnOp::Not)),
+    // Selection and conversion.
+    OpDef { name: "where", kind: OpKind::Broadcast, infer: infer_where, eval: eval_where, legalize: legalize_where },
+    OpDef { name: "cast", kind: OpKind::ElemWise, infer: infer_cast, eval: eval_cast, legalize: legalize_cast },
+    OpDef { name: "clip", kind: OpKind::ElemWise, infer: infer_clip, eval: eval_clip, legalize: legalize_clip },
 ];
 
-/// Two tensors of one dtype, broadcast together.
-fn infer_binary(args: &[TensorInfo], _: &Attrs) -> Result<StructInfo, String> {
-    expect_args("this operator", args, 2)?;
-    let dtype = same_dtype("this operator", args)?;
-    Ok(StructInfo::tensor(dtype, broadcast_shapes(&args[0].shape, &args[1].shape)?))
+// ---- formulas of the composite operators (public, for other families to build on) ----
+
+/// `1 / sqrt(x)`.
+pub fn rsqrt<S: ScalarOps>(x: S) -> S {
+    x.lit(1.0) / x.un(UnOp::Sqrt)
 }
 
-fn eval_binary(args: &[&NDArray], op: BinOp) -> Result<Vec<NDArray>, String> {
-    let d = args[0].dtype();
-    Ok(vec![eval_broadcast(args, d, |x| binary(op, x[0], x[1], d))?])
+/// `1 / (1 + exp(-x))`.
+pub fn sigmoid<S: ScalarOps>(x: S) -> S {
+    let one = x.lit(1.0);
+    one.clone() / (one + (-x).un(UnOp::Exp))
 }
 
-fn legalize_binary(name: &str, args: &[TensorInfo], out: &[TensorInfo], op: BinOp) -> PrimFunc {
-    compute(name, args, &out[0], |i| {
-        let a = load(0, broadcast_index(&args[0], &out[0], i));
-        let b = load(1, broadcast_index(&args[1], &out[0], i));
-        PExpr::bin(op, a, b)
-    })
+/// `max(x, 0)`.
+pub fn relu<S: ScalarOps>(x: S) -> S {
+    let zero = x.lit(0.0);
+    x.bin(BinOp::Max, zero)
 }
 
-/// One tensor in, same type out.
-fn infer_unary(args: &[TensorInfo], _: &Attrs) -> Result<StructInfo, String> {
-    expect_args("this operator", args, 1)?;
-    Ok(StructInfo::Tensor(args[0].clone()))
+/// Exact GELU: `x/2 * (1 + erf(x / sqrt 2))`.
+pub fn gelu<S: ScalarOps>(x: S) -> S {
+    let (half, one, scale) = (x.lit(0.5), x.lit(1.0), x.lit(FRAC_1_SQRT_2));
+    half * x.clone() * (one + (x * scale).un(UnOp::Erf))
 }
 
-/// `out[i] = f(in0[i])`.
-fn legalize_map(name: &str, args: &[TensorInfo], out: &[TensorInfo], f: impl Fn(PExpr) -> PExpr) -> PrimFunc {
-    compute(name, args, &out[0], |i| f(load(0, i.to_vec())))
+/// GELU's tanh approximation: `x/2 * (1 + tanh(sqrt(2/pi) * (x + 0.044715 x^3)))`.
+pub fn gelu_tanh<S: ScalarOps>(x: S) -> S {
+    let (half, one, scale, cubic) = (x.lit(0.5), x.lit(1.0), x.lit(FRAC_2_PI.sqrt()), x.lit(0.044715));
+    let cube = x.clone() * x.clone() * x.clone();
+    let inner = scale * (x.clone() + cubic * cube);
+    half * x * (one + inner.un(UnOp::Tanh))
 }
 
-#[allow(dead_code)]
-fn eval_unary(args: &[&NDArray], op: UnOp) -> Result<Vec<NDArray>, String> {
-    let d = args[0].dtype();
-    Ok(vec![eval_broadcast(args, d, |x| unary(op, x[0], d))?])
+/// `x * x`.
+pub fn square<S: ScalarOps>(x: S) -> S {
+    x.clone() * x
 }
+
+/// -1, 0 or 1 by the sign of `x`; NaN stays NaN and zero keeps its sign.
+pub fn sign<S: ScalarOps>(x: S) -> S {
+    let (zero, one, minus_one) = (x.lit(0.0), x.lit(1.0), x.lit(-1.0));
+    let negative_or_x = x.clone().bin(BinOp::Lt, zero.clone()).select(minus_one, x.clone());
+    x.bin(BinOp::Gt, zero).select(one, negative_or_x)
+}
+
+// ---- signatures: the inference rule of the table's operators ----
+
+/// What an element-wise operator takes and gives: `arity` tensors of one dtype
+/// in `class`, broadcast together; the result has that dtype, or bool.
+#[derive(Clone, Copy, Debug)]
+struct Signature {
+    arity: usize,
+    class: DTypeClass,
+    returns_bool: bool,
+}
+
+impl Signature {
+    const fn map(class: DTypeClass) -> Signature {
+        Signature { arity: 1, class, returns_bool: false }
+    }
+
+    const fn binary(class: DTypeClass) -> Signature {
+        Signature { arity: 2, class, returns_bool: false }
+    }
+
+    fn infer(&self, op: &str, args: &[TensorInfo], attrs: &Attrs) -> Result<TensorInfo, String> {
+        expect_args(op, args, self.arity)?;
+        expect_attrs(op, attrs, &[])?;
+        let dtype = same_dtype(op, args)?;
+        expect_dtype_class(op, dtype, self.class)?;
+        let out_dtype = if self.returns_bool { DType::Bool } else { dtype };
+        Ok(TensorInfo::new(out_dtype, broadcast_all(args)?))
+    }
+
+    fn infer_struct(&self, op: &str, args: &[TensorInfo], attrs: &Attrs) -> Result<StructInfo, String> {
+        self.infer(op, args, attrs).map(StructInfo::Tensor)
+    }
+}
+
+/// The numpy broadcast of every argument's shape.
+fn broadcast_all(args: &[TensorInfo]) -> Result<Vec<Dim>, String> {
+    args.iter().try_fold(Vec::new(), |shape, a| broadcast_shapes(&shape, &a.shape))
+}
+
+// ---- evaluating and legalizing formulas ----
+
+/// Reference semantics: `formula` on every element, after broadcasting. The
+/// caller has checked `args` with its inference rule.
+fn eval_elementwise<const N: usize>(
+    args: &[&NDArray],
+    out_dtype: DType,
+    formula: impl Fn([ScalarValue; N]) -> ScalarValue,
+) -> Result<Vec<NDArray>, String> {
+    if args.len() != N {
+        return Err(format!("expected {N} arguments, got {}", args.len()));
+    }
+    let result = eval_broadcast(args, out_dtype, |values| {
+        formula(std::array::from_fn(|k| ScalarValue::new(values[k], args[k].dtype()))).value
+    })?;
+    Ok(vec![result])
+}
+
+/// The kernel `out[i] = formula(in0[i'], in1[i''], ...)`, each input read at
+/// its broadcast index.
+fn legalize_elementwise<const N: usize>(
+    name: &str,
+    args: &[TensorInfo],
+    outs: &[TensorInfo],
+    formula: impl Fn([ScalarCode; N]) -> ScalarCode,
+) -> Result<PrimFunc, String> {
+    expect_args(name, args, N)?;
+    let [out] = outs else { return Err(format!("{name} has one output, got {}", outs.len())) };
+    Ok(compute(name, args, out, |idx| {
+        let operands =
+            std::array::from_fn(|k| ScalarCode::new(load(k, broadcast_index(&args[k], out, idx)), args[k].dtype));
+        formula(operands).expr
+    }))
+}
+
+fn eval_unary(
+    args: &[&NDArray],
+    out_dtype: DType,
+    formula: impl Fn(ScalarValue) -> ScalarValue,
+) -> Result<Vec<NDArray>, String> {
+    eval_elementwise(args, out_dtype, |[x]| formula(x))
+}
+
+fn eval_binary(
+    args: &[&NDArray],
+    out_dtype: DType,
+    formula: impl Fn(ScalarValue, ScalarValue) -> ScalarValue,
+) -> Result<Vec<NDArray>, String> {
+    eval_elementwise(args, out_dtype, |[a, b]| formula(a, b))
+}
+
+fn legalize_unary(
+    name: &str,
+    args: &[TensorInfo],
+    outs: &[TensorInfo],
+    formula: impl Fn(ScalarCode) -> ScalarCode,
+) -> Result<PrimFunc, String> {
+    legalize_elementwise(name, args, outs, |[x]| formula(x))
+}
+
+fn legalize_binary(
+    name: &str,
+    args: &[TensorInfo],
+    outs: &[TensorInfo],
+    formula: impl Fn(ScalarCode, ScalarCode) -> ScalarCode,
+) -> Result<PrimFunc, String> {
+    legalize_elementwise(name, args, outs, |[a, b]| formula(a, b))
+}
+
+// ---- where(cond, a, b) ----
+
+/// A bool condition and two branches of one dtype, all three broadcast.
+fn infer_where_info(args: &[TensorInfo], attrs: &Attrs) -> Result<TensorInfo, String> {
+    expect_args("where", args, 3)?;
+    expect_attrs("where", attrs, &[])?;
+    if args[0].dtype != DType::Bool {
+        return Err(format!("where needs a bool condition, got {}", args[0].dtype));
+    }
+    let (a, b) = (args[1].dtype, args[2].dtype);
+    if a != b {
+        return Err(format!("where needs branches of one dtype, got {a} and {b}"));
+    }
+    Ok(TensorInfo::new(a, broadcast_all(args)?))
+}
+
+fn infer_where(args: &[TensorInfo], attrs: &Attrs) -> Result<StructInfo, String> {
+    infer_where_info(args, attrs).map(StructInfo::Tensor)
+}
+
+fn eval_where(args: &[&NDArray], attrs: &Attrs) -> Result<Vec<NDArray>, String> {
+    let out = infer_where_info(&infos_of(args), attrs)?;
+    eval_elementwise(args, out.dtype, |[cond, a, b]| cond.select(a, b))
+}
+
+fn legalize_where(args: &[TensorInfo], _: &Attrs, outs: &[TensorInfo]) -> Result<PrimFunc, String> {
+    legalize_elementwise("where", args, outs, |[cond, a, b]| cond.select(a, b))
+}
+
+// ---- cast(x, dtype = ..) ----
+
+/// Any dtype to the `dtype` attribute's, by `Scalar::cast` (the conversion the
+/// loop IR and codegen share): floats truncate toward zero when converted to
+/// integers, NaN becomes 0, and anything nonzero is `true`.
+fn infer_cast_info(args: &[TensorInfo], attrs: &Attrs) -> Result<TensorInfo, String> {
+    expect_args("cast", args, 1)?;
+    expect_attrs("cast", attrs, &["dtype"])?;
+    Ok(TensorInfo::new(attrs.dtype("dtype")?, args[0].shape.clone()))
+}
+
+fn infer_cast(args: &[TensorInfo], attrs: &Attrs) -> Result<StructInfo, String> {
+    infer_cast_info(args, attrs).map(StructInfo::Tensor)
+}
+
+fn eval_cast(args: &[&NDArray], attrs: &Attrs) -> Result<Vec<NDArray>, String> {
+    let dtype = infer_cast_info(&infos_of(args), attrs)?.dtype;
+    eval_unary(args, dtype, |x| x.cast(dtype))
+}
+
+fn legalize_cast(args: &[TensorInfo], attrs: &Attrs, outs: &[TensorInfo]) -> Result<PrimFunc, String> {
+    let dtype = attrs.dtype("dtype")?;
+    legalize_unary("cast", args, outs, |x| x.cast(dtype))
+}
+
+// ---- clip(x, min = .., max = ..) ----
+
+/// `min(max(x, min), max)`: both bounds optional; with `min > max` every
+/// element becomes `max` (numpy's rule).
+fn infer_clip_info(args: &[TensorInfo], attrs: &Attrs) -> Result<TensorInfo, String> {
+    expect_args("clip", args, 1)?;
+    expect_dtype_class("clip", args[0].dtype, DTypeClass::Numeric)?;
+    clip_bounds(attrs, args[0].dtype)?;
+    Ok(args[0].clone())
+}
+
+fn infer_clip(args: &[TensorInfo], attrs: &Attrs) -> Result<StructInfo, String> {
+    infer_clip_info(args, attrs).map(StructInfo::Tensor)
+}
+
+/// The `min` and `max` attributes as values representable in `dtype`. For an
+/// integer dtype they are rounded inwards (`min = -0.5` admits 0 but not -1)
+/// and limited to the dtype's range, so converting them cannot wrap.
+fn clip_bounds(attrs: &Attrs, dtype: DType) -> Result<(f64, f64), String> {
+    expect_attrs("clip", attrs, &["min", "max"])?;
+    let (lo, hi) = (attrs.float_or("min", f64::NEG_INFINITY)?, attrs.float_or("max", f64::INFINITY)?);
+    if lo.is_nan() || hi.is_nan() {
+        return Err("clip bounds must be numbers, got NaN".to_string());
+    }
+    if dtype.is_float() {
+        return Ok((lo, hi));
+    }
+    let (min, max) = int_range(dtype);
+    Ok((lo.ceil().clamp(min as f64, max as f64), hi.floor().clamp(min as f64, max as f64)))
+}
+
+fn clip<S: ScalarOps>(x: S, (lo, hi): (f64, f64)) -> S {
+    let (lo, hi) = (x.lit(lo), x.lit(hi));
+    x.bin(BinOp::Max, lo).bin(BinOp::Min, hi)
+}
+
+fn eval_clip(args: &[&NDArray], attrs: &Attrs) -> Result<Vec<NDArray>, String> {
+    let dtype = infer_clip_info(&infos_of(args), attrs)?.dtype;
+    let bounds = clip_bounds(attrs, dtype)?;
+    eval_unary(args, dtype, |x| clip(x, bounds))
+}
+
+fn legalize_clip(args: &[TensorInfo], attrs: &Attrs, outs: &[TensorInfo]) -> Result<PrimFunc, String> {
+    expect_args("clip", args, 1)?;
+    let bounds = clip_bounds(attrs, args[0].dtype)?;
+    legalize_unary("clip", args, outs, |x| clip(x, bounds))
+}
+
+// ---- the scalar algebra formulas are written in ----
+
+/// Scalar operations with the loop IR's typing: a formula generic over this
+/// trait is evaluated on [`ScalarValue`]s and compiled on [`ScalarCode`].
+/// Operands of a binary operation share one dtype; comparisons and logic give
+/// bool.
+pub trait ScalarOps:
+    Clone + Add<Output = Self> + Sub<Output = Self> + Mul<Output = Self> + Div<Output = Self> + Neg<Output = Self>
+{
+    fn dtype(&self) -> DType;
+    /// The constant `v` in this operand's dtype.
+    fn lit(&self, v: f64) -> Self;
+    fn bin(self, op: BinOp, rhs: Self) -> Self;
+    fn un(self, op: UnOp) -> Self;
+    fn cast(self, dtype: DType) -> Self;
+    /// `self ? then : otherwise`, where `self` is bool.
+    fn select(self, then: Self, otherwise: Self) -> Self;
+}
+
+/// The dtype of `a op b` for operands of `dtype`, as the loop IR types it.
+fn bin_result_dtype(op: BinOp, dtype: DType) -> DType {
+    if op.is_comparison() || matches!(op, BinOp::And | BinOp::Or) {
+        DType::Bool
+    } else {
+        dtype
+    }
+}
+
+/// A concrete scalar; every operation rounds its result to its dtype, as the
+/// loop-level interpreter does.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ScalarValue {
+    pub value: Scalar,
+    pub dtype: DType,
+}
+
+impl ScalarValue {
+    pub fn new(value: Scalar, dtype: DType) -> ScalarValue {
+        ScalarValue { value: value.cast(dtype), dtype }
+    }
+}
+
+impl ScalarOps for ScalarValue {
+    fn dtype(&self) -> DType {
+        self.dtype
+    }
+    fn lit(&self, v: f64) -> Self {
+        ScalarValue::new(Scalar::F(v), self.dtype)
+    }
+    fn bin(self, op: BinOp, rhs: Self) -> Self {
+        ScalarValue::new(binary(op, self.value, rhs.value, self.dtype), bin_result_dtype(op, self.dtype))
+    }
+    fn un(self, op: UnOp) -> Self {
+        ScalarValue::new(unary(op, self.value, self.dtype), self.dtype)
+    }
+    fn cast(self, dtype: DType) -> Self {
+        ScalarValue::new(self.value, dtype)
+    }
+    fn select(self, then: Self, otherwise: Self) -> Self {
+        if self.value.to_bool() {
+            then
+        } else {
+            otherwise
+        }
+    }
+}
+
+/// A loop-level expression and its dtype.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ScalarCode {
+    pub expr: PExpr,
+    pub dtype: DType,
+}
+
+impl ScalarCode {
+    pub fn new(expr: PExpr, dtype: DType) -> ScalarCode {
+        ScalarCode { expr, dtype }
+    }
+}
+
+impl ScalarOps for ScalarCode {
+    fn dtype(&self) -> DType {
+        self.dtype
+    }
+    fn lit(&self, v: f64) -> Self {
+        ScalarCode::new(PExpr::constant(v, self.dtype), self.dtype)
+    }
+    fn bin(self, op: BinOp, rhs: Self) -> Self {
+        ScalarCode::new(PExpr::bin(op, self.expr, rhs.expr), bin_result_dtype(op, self.dtype))
+    }
+    fn un(self, op: UnOp) -> Self {
+        ScalarCode::new(PExpr::un(op, self.expr), self.dtype)
+    }
+    fn cast(self, dtype: DType) -> Self {
+        ScalarCode::new(PExpr::cast(dtype, self.expr), dtype)
+    }
+    fn select(self, then: Self, otherwise: Self) -> Self {
+        let dtype = then.dtype;
+        ScalarCode::new(PExpr::select(self.expr, then.expr, otherwise.expr), dtype)
+    }
+}
+
+/// `+ - * /` and unary `-` on a [`ScalarOps`] type, so formulas read as math.
+macro_rules! arithmetic_operators {
+    ($t:ty) => {
+        impl Add for $t {
+            type Output = $t;
+            fn add(self, rhs: $t) -> $t {
+                self.bin(BinOp::Add, rhs)
+            }
+        }
+        impl Sub for $t {
+            type Output = $t;
+            fn sub(self, rhs: $t) -> $t {
+                self.bin(BinOp::Sub, rhs)
+            }
+        }
+        impl Mul for $t {
+            type Output = $t;
+            fn mul(self, rhs: $t) -> $t {
+                self.bin(BinOp::Mul, rhs)
+            }
+        }
+        impl Div for $t {
+            type Output = $t;
+            fn div(self, rhs: $t) -> $t {
+                self.bin(BinOp::Div, rhs)
+            }
+        }
+        impl Neg for $t {
+            type Output = $t;
+            fn neg(self) -> $t {
+                self.un(UnOp::Neg)
+            }
+        }
+    };
+}
+
+arithmetic_operators!(ScalarValue);
+arithmetic_operators!(ScalarCode);
 
 #[cfg(test)]
 mod tests {
-    use crate::ir::Attrs;
+    use crate::ir::{AttrValue, Attrs, Dim, StructInfo, TensorInfo};
     use crate::ndarray::NDArray;
+    use crate::op::compute::{info_of, DTypeClass};
+    use crate::op::lookup;
     use crate::op::testing::{check_op, check_op_symbolic};
     use relax_rt::DType;
 
+    const UNARY: &[&str] = &[
+        "neg",
+        "abs",
+        "exp",
+        "log",
+        "sqrt",
+        "rsqrt",
+        "tanh",
+        "sigmoid",
+        "relu",
+        "gelu",
+        "gelu_tanh",
+        "erf",
+        "floor",
+        "ceil",
+        "round",
+        "sin",
+        "cos",
+        "sign",
+        "reciprocal",
+        "square",
+        "logical_not",
+    ];
+    const FLOAT_ONLY: &[&str] =
+        &["exp", "log", "sqrt", "rsqrt", "tanh", "sigmoid", "gelu", "gelu_tanh", "erf", "sin", "cos", "reciprocal"];
+    const BINARY: &[&str] = &[
+        "add",
+        "sub",
+        "mul",
+        "div",
+        "pow",
+        "maximum",
+        "minimum",
+        "mod",
+        "floor_mod",
+        "equal",
+        "not_equal",
+        "less",
+        "less_equal",
+        "greater",
+        "greater_equal",
+        "logical_and",
+        "logical_or",
+    ];
+    const COMPARISONS: &[&str] = &["equal", "not_equal", "less", "less_equal", "greater", "greater_equal"];
+
+    /// The dtypes each operator is meant to accept, stated independently of its table entry.
+    fn intended_domain(op: &str) -> DTypeClass {
+        if FLOAT_ONLY.contains(&op) {
+            DTypeClass::Float
+        } else if op.starts_with("logical") {
+            DTypeClass::Bool
+        } else if COMPARISONS.contains(&op) {
+            DTypeClass::Any
+        } else {
+            DTypeClass::Numeric
+        }
+    }
+
+    fn infer(op: &str, args: &[TensorInfo], attrs: &Attrs) -> Result<StructInfo, String> {
+        (lookup(op).unwrap_or_else(|| panic!("no operator `{op}`")).infer)(args, attrs)
+    }
+
+    fn infer_error(op: &str, args: &[TensorInfo], attrs: &Attrs) -> String {
+        infer(op, args, attrs).expect_err("inference should fail")
+    }
+
+    fn tensor(dtype: DType, shape: &[Dim]) -> TensorInfo {
+        TensorInfo::new(dtype, shape.to_vec())
+    }
+
+    fn dims(shape: &[i64]) -> Vec<Dim> {
+        shape.iter().map(|&d| Dim::Int(d)).collect()
+    }
+
+    /// The dtypes `op` accepts when every argument has that dtype; checks
+    /// they are the ones it is meant to.
+    fn accepted_dtypes(op: &str, arity: usize) -> Vec<DType> {
+        let accepts = |d: DType| infer(op, &vec![tensor(d, &dims(&[2])); arity], &Attrs::new()).is_ok();
+        let accepted: Vec<DType> = DType::ALL.into_iter().filter(|&d| accepts(d)).collect();
+        let intended: Vec<DType> = DType::ALL.into_iter().filter(|&d| intended_domain(op).contains(d)).collect();
+        assert_eq!(accepted, intended, "{op} accepts the wrong dtypes");
+        accepted
+    }
+
+    fn f64s(dtype: DType, values: &[f64]) -> NDArray {
+        NDArray::from_f64_values(dtype, &[values.len()], values)
+    }
+
+    fn i64s(dtype: DType, values: &[i64]) -> NDArray {
+        NDArray::from_i64_values(dtype, &[values.len()], values)
+    }
+
+    fn bools(values: &[bool]) -> NDArray {
+        NDArray::from_i64_values(DType::Bool, &[values.len()], &values.iter().map(|&b| b as i64).collect::<Vec<_>>())
+    }
+
+    /// Runs `op` through the harness and checks its one output against `want`.
+    fn assert_op(op: &str, args: &[NDArray], attrs: &Attrs, want: &NDArray) {
+        let got = check_op(op, args, attrs);
+        got[0].assert_close(want, 1e-12, 0.0).unwrap_or_else(|e| panic!("{op}: {e}"));
+    }
+
+    // ---- every operator, random inputs, every dtype it accepts ----
+
     #[test]
-    fn add_broadcasts() {
-        let a = NDArray::random(DType::F32, &[3, 4], 1);
-        let b = NDArray::random(DType::F32, &[4], 2);
-        check_op("add", &[a.clone(), b.clone()], &Attrs::new());
-        check_op_symbolic("add", &[a, b], &Attrs::new(), &[(0, 0, "n")]);
+    fn unary_ops_match_their_kernels_on_every_accepted_dtype() {
+        for op in UNARY {
+            for (seed, dtype) in accepted_dtypes(op, 1).into_iter().enumerate() {
+                let x = NDArray::random(dtype, &[3, 5], seed as u64 + 1);
+                check_op(op, std::slice::from_ref(&x), &Attrs::new());
+                check_op_symbolic(op, &[x], &Attrs::new(), &[(0, 0, "n"), (0, 1, "m")]);
+            }
+        }
     }
 
     #[test]
-    fn relu_clamps_negatives() {
-        let a = NDArray::from_f64_values(DType::F32, &[4], &[-1.0, 0.0, 2.0, -0.5]);
-        let out = check_op("relu", &[a], &Attrs::new());
-        assert_eq!(out[0], NDArray::from_f64_values(DType::F32, &[4], &[0.0, 0.0, 2.0, 0.0]));
+    fn binary_ops_broadcast_on_every_accepted_dtype() {
+        for op in BINARY {
+            for (seed, dtype) in accepted_dtypes(op, 2).into_iter().enumerate() {
+                let a = NDArray::random(dtype, &[2, 3, 4], 2 * seed as u64 + 1);
+                let b = NDArray::random(dtype, &[3, 1], 2 * seed as u64 + 2);
+                let scalar = NDArray::random(dtype, &[], 7);
+                check_op(op, &[a.clone(), b.clone()], &Attrs::new());
+                check_op(op, &[scalar, a.clone()], &Attrs::new());
+                check_op_symbolic(op, &[a, b], &Attrs::new(), &[(0, 0, "n"), (0, 1, "m"), (1, 0, "m")]);
+            }
+        }
+    }
+
+    // ---- hand-checked values ----
+
+    #[test]
+    fn integer_division_truncates_and_remainders_take_their_sign_rules() {
+        let a = i64s(DType::I32, &[7, -7, 7, -7, 5]);
+        let b = i64s(DType::I32, &[2, 2, -2, -2, 0]);
+        let args = [a, b];
+        assert_op("div", &args, &Attrs::new(), &i64s(DType::I32, &[3, -3, -3, 3, 0]));
+        assert_op("mod", &args, &Attrs::new(), &i64s(DType::I32, &[1, -1, 1, -1, 0]));
+        assert_op("floor_mod", &args, &Attrs::new(), &i64s(DType::I32, &[1, 1, -1, -1, 0]));
+    }
+
+    #[test]
+    fn float_remainders_and_powers() {
+        let args = [f64s(DType::F64, &[5.5, -5.5]), f64s(DType::F64, &[2.0, 2.0])];
+        assert_op("mod", &args, &Attrs::new(), &f64s(DType::F64, &[1.5, -1.5]));
+        assert_op("floor_mod", &args, &Attrs::new(), &f64s(DType::F64, &[1.5, 0.5]));
+        let args = [f64s(DType::F32, &[4.0, 2.0, -8.0]), f64s(DType::F32, &[0.5, -1.0, 3.0])];
+        assert_op("pow", &args, &Attrs::new(), &f64s(DType::F32, &[2.0, 0.5, -512.0]));
+        let args = [i64s(DType::I64, &[2, 3, -2, 2, -1]), i64s(DType::I64, &[10, 0, 3, -1, -3])];
+        assert_op("pow", &args, &Attrs::new(), &i64s(DType::I64, &[1024, 1, -8, 0, -1]));
+    }
+
+    #[test]
+    fn integer_arithmetic_wraps() {
+        let args = [i64s(DType::I32, &[i32::MAX as i64, i32::MIN as i64]), i64s(DType::I32, &[1, 1])];
+        assert_op("add", &args, &Attrs::new(), &i64s(DType::I32, &[i32::MIN as i64, i32::MIN as i64 + 1]));
+        assert_op("sub", &args, &Attrs::new(), &i64s(DType::I32, &[i32::MAX as i64 - 1, i32::MAX as i64]));
+        assert_op("neg", &[i64s(DType::I8, &[-128, 5])], &Attrs::new(), &i64s(DType::I8, &[-128, -5]));
+    }
+
+    #[test]
+    fn maximum_and_minimum_propagate_nan() {
+        let args = [f64s(DType::F32, &[1.0, f64::NAN, -3.0]), f64s(DType::F32, &[2.0, 0.0, f64::NAN])];
+        assert_op("maximum", &args, &Attrs::new(), &f64s(DType::F32, &[2.0, f64::NAN, f64::NAN]));
+        assert_op("minimum", &args, &Attrs::new(), &f64s(DType::F32, &[1.0, f64::NAN, f64::NAN]));
+    }
+
+    #[test]
+    fn activations() {
+        let x = f64s(DType::F64, &[0.0, 2.0, 1.0, -1.0]);
+        let none = Attrs::new();
+        assert_op(
+            "sigmoid",
+            std::slice::from_ref(&x),
+            &none,
+            &f64s(DType::F64, &[0.5, 0.8807970779778823, 0.7310585786300049, 0.2689414213699951]),
+        );
+        let gelu_1 = 0.8413447460685429;
+        assert_op(
+            "gelu",
+            std::slice::from_ref(&x),
+            &none,
+            &f64s(DType::F64, &[0.0, 2.0 * 0.9772498680518208, gelu_1, gelu_1 - 1.0]),
+        );
+        let got = check_op("gelu_tanh", std::slice::from_ref(&x), &none);
+        assert!((got[0].get(2).to_f64() - 0.8411919906082768).abs() < 1e-15, "gelu_tanh(1) = {:?}", got[0]);
+        assert!((got[0].get(3).to_f64() + 1.0 - 0.8411919906082768).abs() < 1e-15, "gelu_tanh(-1) = {:?}", got[0]);
+        assert_op("relu", &[i64s(DType::I32, &[-3, 0, 4])], &none, &i64s(DType::I32, &[0, 0, 4]));
+    }
+
+    #[test]
+    fn elementary_functions() {
+        let none = Attrs::new();
+        assert_op("rsqrt", &[f64s(DType::F32, &[4.0, 0.25])], &none, &f64s(DType::F32, &[0.5, 2.0]));
+        assert_op("reciprocal", &[f64s(DType::F32, &[-4.0, 0.0])], &none, &f64s(DType::F32, &[-0.25, f64::INFINITY]));
+        assert_op("square", &[i64s(DType::I64, &[-3, 4])], &none, &i64s(DType::I64, &[9, 16]));
+        assert_op("erf", &[f64s(DType::F64, &[0.5, 0.0])], &none, &f64s(DType::F64, &[0.5204998778130465, 0.0]));
+        assert_op("abs", &[i64s(DType::I32, &[-3, 4])], &none, &i64s(DType::I32, &[3, 4]));
+        assert_op("exp", &[f64s(DType::F64, &[0.0, 1.0])], &none, &f64s(DType::F64, &[1.0, std::f64::consts::E]));
+        assert_op("log", &[f64s(DType::F64, &[1.0, -1.0])], &none, &f64s(DType::F64, &[0.0, f64::NAN]));
+    }
+
+    #[test]
+    fn sign_keeps_nan_and_zero() {
+        let none = Attrs::new();
+        assert_op(
+            "sign",
+            &[f64s(DType::F32, &[-2.5, 0.0, 3.0, f64::NAN])],
+            &none,
+            &f64s(DType::F32, &[-1.0, 0.0, 1.0, f64::NAN]),
+        );
+        assert_op("sign", &[i64s(DType::I32, &[-5, 0, 7])], &none, &i64s(DType::I32, &[-1, 0, 1]));
+    }
+
+    #[test]
+    fn rounding_rounds_half_to_even() {
+        let x = f64s(DType::F32, &[0.5, 1.5, 2.5, -0.5, -1.7]);
+        let none = Attrs::new();
+        assert_op("round", std::slice::from_ref(&x), &none, &f64s(DType::F32, &[0.0, 2.0, 2.0, -0.0, -2.0]));
+        assert_op("floor", std::slice::from_ref(&x), &none, &f64s(DType::F32, &[0.0, 1.0, 2.0, -1.0, -2.0]));
+        assert_op("ceil", &[x], &none, &f64s(DType::F32, &[1.0, 2.0, 3.0, -0.0, -1.0]));
+        assert_op("round", &[i64s(DType::I8, &[-7, 9])], &none, &i64s(DType::I8, &[-7, 9]));
+    }
+
+    #[test]
+    fn comparisons_give_bool_and_nan_is_unordered() {
+        let args = [f64s(DType::F32, &[1.0, 2.0, f64::NAN]), f64s(DType::F32, &[2.0, 2.0, f64::NAN])];
+        let none = Attrs::new();
+        assert_op("less", &args, &none, &bools(&[true, false, false]));
+        assert_op("less_equal", &args, &none, &bools(&[true, true, false]));
+        assert_op("greater", &args, &none, &bools(&[false, false, false]));
+        assert_op("greater_equal", &args, &none, &bools(&[false, true, false]));
+        assert_op("equal", &args, &none, &bools(&[false, true, false]));
+        assert_op("not_equal", &args, &none, &bools(&[true, false, true]));
+        let column = NDArray::from_i64_values(DType::U8, &[2, 1], &[1, 3]);
+        let want = NDArray::from_i64_values(DType::Bool, &[2, 2], &[1, 0, 0, 0]);
+        assert_op("less", &[column, i64s(DType::U8, &[2, 1])], &none, &want);
+    }
+
+    #[test]
+    fn logical_truth_tables() {
+        let args = [bools(&[false, false, true, true]), bools(&[false, true, false, true])];
+        let none = Attrs::new();
+        assert_op("logical_and", &args, &none, &bools(&[false, false, false, true]));
+        assert_op("logical_or", &args, &none, &bools(&[false, true, true, true]));
+        assert_op("logical_not", &args[..1], &none, &bools(&[true, true, false, false]));
+    }
+
+    #[test]
+    fn where_broadcasts_all_three_arguments() {
+        let cond = NDArray::from_i64_values(DType::Bool, &[2, 1], &[1, 0]);
+        let a = i64s(DType::I64, &[1, 2, 3]);
+        let b = NDArray::from_i64_values(DType::I64, &[], &[-1]);
+        let want = NDArray::from_i64_values(DType::I64, &[2, 3], &[1, 2, 3, -1, -1, -1]);
+        assert_op("where", &[cond.clone(), a.clone(), b.clone()], &Attrs::new(), &want);
+        check_op_symbolic("where", &[cond, a, b], &Attrs::new(), &[(0, 0, "n"), (1, 0, "m")]);
+        let cond = NDArray::random(DType::Bool, &[4, 1, 3], 3);
+        let (a, b) = (NDArray::random(DType::F32, &[5, 1], 4), NDArray::random(DType::F32, &[3], 5));
+        check_op_symbolic("where", &[cond, a, b], &Attrs::new(), &[(0, 0, "n"), (1, 0, "m")]);
+    }
+
+    fn cast_to(dtype: DType) -> Attrs {
+        Attrs::new().with("dtype", AttrValue::DType(dtype))
+    }
+
+    #[test]
+    fn cast_truncates_floats_toward_zero() {
+        let x = f64s(DType::F32, &[-1.7, 2.9, 0.5, f64::NAN]);
+        assert_op("cast", &[x], &cast_to(DType::I32), &i64s(DType::I32, &[-1, 2, 0, 0]));
+        let x = f64s(DType::F64, &[1e20, f64::NEG_INFINITY]);
+        assert_op("cast", &[x], &cast_to(DType::I64), &i64s(DType::I64, &[i64::MAX, i64::MIN]));
+        assert_op("cast", &[i64s(DType::I32, &[0, 3, -1])], &cast_to(DType::Bool), &bools(&[false, true, true]));
+        assert_op("cast", &[bools(&[false, true])], &cast_to(DType::F32), &f64s(DType::F32, &[0.0, 1.0]));
+        assert_op("cast", &[i64s(DType::I32, &[300, -1])], &cast_to(DType::U8), &i64s(DType::U8, &[44, 255]));
+    }
+
+    #[test]
+    fn cast_between_every_pair_of_dtypes() {
+        for (seed, from) in DType::ALL.into_iter().enumerate() {
+            let x = NDArray::random(from, &[3, 4], seed as u64 + 10);
+            for to in DType::ALL {
+                let out = check_op_symbolic("cast", std::slice::from_ref(&x), &cast_to(to), &[(0, 1, "n")]);
+                assert_eq!(out[0].dtype(), to);
+            }
+        }
+    }
+
+    fn clip_attrs(min: Option<f64>, max: Option<f64>) -> Attrs {
+        let mut attrs = Attrs::new();
+        if let Some(v) = min {
+            attrs.set("min", AttrValue::Float(v));
+        }
+        if let Some(v) = max {
+            attrs.set("max", AttrValue::Float(v));
+        }
+        attrs
+    }
+
+    #[test]
+    fn clip_limits_values_to_its_bounds() {
+        let x = f64s(DType::F32, &[-2.0, 0.3, 5.0]);
+        assert_op(
+            "clip",
+            std::slice::from_ref(&x),
+            &clip_attrs(Some(-1.0), Some(1.0)),
+            &f64s(DType::F32, &[-1.0, 0.3, 1.0]),
+        );
+        assert_op("clip", std::slice::from_ref(&x), &clip_attrs(Some(0.0), None), &f64s(DType::F32, &[0.0, 0.3, 5.0]));
+        assert_op("clip", &[x], &clip_attrs(Some(2.0), Some(1.0)), &f64s(DType::F32, &[1.0, 1.0, 1.0]));
+        let random = NDArray::random(DType::F64, &[4, 5], 9);
+        check_op_symbolic("clip", &[random], &clip_attrs(Some(-0.5), Some(0.25)), &[(0, 0, "n")]);
+    }
+
+    #[test]
+    fn clip_rounds_integer_bounds_inwards_and_to_the_dtype_range() {
+        let x = i64s(DType::I32, &[-3, 0, 3]);
+        assert_op("clip", &[x], &clip_attrs(Some(-0.5), Some(2.7)), &i64s(DType::I32, &[0, 0, 2]));
+        let x = i64s(DType::I8, &[-100, 100]);
+        assert_op("clip", std::slice::from_ref(&x), &clip_attrs(Some(-1e9), Some(1e9)), &x);
+        assert_op("clip", std::slice::from_ref(&x), &clip_attrs(None, None), &x);
+    }
+
+    // ---- inference errors ----
+
+    #[test]
+    fn binary_ops_reject_mixed_dtypes_and_unbroadcastable_shapes() {
+        let none = Attrs::new();
+        let err = infer_error("add", &[tensor(DType::F32, &dims(&[2])), tensor(DType::I32, &dims(&[2]))], &none);
+        assert_eq!(err, "add needs arguments of one dtype, got f32 and i32");
+        let err = infer_error("mul", &[tensor(DType::F32, &dims(&[2, 3])), tensor(DType::F32, &dims(&[4]))], &none);
+        assert_eq!(err, "shapes [2, 3] and [4] cannot be broadcast: axis 1 is 3 vs 4");
+        let (n3, n4) = (vec![Dim::var("n"), Dim::Int(3)], vec![Dim::var("n"), Dim::Int(4)]);
+        let err = infer_error("less", &[tensor(DType::I64, &n3), tensor(DType::I64, &n4)], &none);
+        assert!(err.contains("cannot be broadcast: axis 1 is 3 vs 4"), "{err}");
+        let err = infer_error("add", &[tensor(DType::F32, &dims(&[2]))], &none);
+        assert_eq!(err, "add takes 2 arguments, got 1");
+    }
+
+    #[test]
+    fn symbolic_dims_broadcast_against_one_and_themselves() {
+        let n = Dim::var("n");
+        let a = tensor(DType::F32, &[n.clone(), Dim::Int(1)]);
+        let b = tensor(DType::F32, &[Dim::Int(1), Dim::Int(4)]);
+        let out = infer("add", &[a.clone(), b], &Attrs::new()).unwrap();
+        assert_eq!(out, StructInfo::tensor(DType::F32, vec![n.clone(), Dim::Int(4)]));
+        let out = infer("equal", &[a.clone(), a], &Attrs::new()).unwrap();
+        assert_eq!(out, StructInfo::tensor(DType::Bool, vec![n, Dim::Int(1)]));
+    }
+
+    #[test]
+    fn ops_reject_dtypes_outside_their_domain() {
+        let none = Attrs::new();
+        let one = |d| [tensor(d, &dims(&[3]))];
+        assert_eq!(infer_error("exp", &one(DType::I32), &none), "exp is defined on float tensors (f32, f64), got i32");
+        assert_eq!(
+            infer_error("gelu", &one(DType::Bool), &none),
+            "gelu is defined on float tensors (f32, f64), got bool"
+        );
+        assert_eq!(
+            infer_error("neg", &one(DType::Bool), &none),
+            "neg is defined on numeric tensors (floats and integers, not bool), got bool"
+        );
+        assert_eq!(
+            infer_error("logical_not", &one(DType::F32), &none),
+            "logical_not is defined on bool tensors, got f32"
+        );
+        let two = |d| [tensor(d, &dims(&[3])), tensor(d, &dims(&[3]))];
+        assert_eq!(
+            infer_error("add", &two(DType::Bool), &none),
+            "add is defined on numeric tensors (floats and integers, not bool), got bool"
+        );
+        assert_eq!(infer_error("logical_or", &two(DType::I8), &none), "logical_or is defined on bool tensors, got i8");
+    }
+
+    #[test]
+    fn ops_reject_attributes_they_do_not_take() {
+        let x = [tensor(DType::F32, &dims(&[3]))];
+        let attrs = Attrs::new().with("axis", AttrValue::Int(1));
+        assert_eq!(infer_error("relu", &x, &attrs), "relu takes no attributes, got `axis`");
+        let attrs = Attrs::new().with("lo", AttrValue::Float(0.0));
+        assert_eq!(infer_error("clip", &x, &attrs), "clip has no attribute `lo` (it takes min, max)");
+    }
+
+    #[test]
+    fn where_cast_and_clip_check_their_arguments() {
+        let none = Attrs::new();
+        let f32x3 = tensor(DType::F32, &dims(&[3]));
+        let err = infer_error("where", &[f32x3.clone(), f32x3.clone(), f32x3.clone()], &none);
+        assert_eq!(err, "where needs a bool condition, got f32");
+        let cond = tensor(DType::Bool, &dims(&[3]));
+        let err = infer_error("where", &[cond.clone(), f32x3.clone(), tensor(DType::I64, &dims(&[1]))], &none);
+        assert_eq!(err, "where needs branches of one dtype, got f32 and i64");
+        let err = infer_error("where", &[cond, f32x3.clone(), tensor(DType::F32, &dims(&[2]))], &none);
+        assert!(err.contains("cannot be broadcast"), "{err}");
+        assert_eq!(infer_error("cast", std::slice::from_ref(&f32x3), &none), "missing attribute `dtype`");
+        let attrs = Attrs::new().with("dtype", AttrValue::Str("f16".into()));
+        assert_eq!(
+            infer_error("cast", std::slice::from_ref(&f32x3), &attrs),
+            "attribute `dtype` must be a dtype, got \"f16\""
+        );
+        let err = infer_error("clip", std::slice::from_ref(&f32x3), &clip_attrs(Some(f64::NAN), None));
+        assert_eq!(err, "clip bounds must be numbers, got NaN");
+        let err = infer_error("clip", &[tensor(DType::Bool, &dims(&[3]))], &clip_attrs(Some(0.0), None));
+        assert!(err.starts_with("clip is defined on numeric tensors"), "{err}");
+    }
+
+    #[test]
+    fn reference_semantics_report_bad_arguments_instead_of_panicking() {
+        let x = f64s(DType::F32, &[1.0]);
+        let y = i64s(DType::I32, &[1]);
+        let add = lookup("add").unwrap();
+        assert_eq!((add.eval)(&[&x], &Attrs::new()).unwrap_err(), "add takes 2 arguments, got 1");
+        assert_eq!(
+            (add.eval)(&[&x, &y], &Attrs::new()).unwrap_err(),
+            "add needs arguments of one dtype, got f32 and i32"
+        );
+        let exp = lookup("exp").unwrap();
+        assert!((exp.eval)(&[&y], &Attrs::new()).is_err());
+        let info = info_of(&x);
+        assert!((add.legalize)(std::slice::from_ref(&info), &Attrs::new(), std::slice::from_ref(&info)).is_err());
     }
 }

@@ -1,3 +1,24 @@
-//! (being written)
+//! Neural-network operators: normalizations (`softmax`, `log_softmax`,
+//! `layer_norm`), convolution (`conv2d`) and pooling (`max_pool2d`,
+//! `avg_pool2d`, `global_avg_pool2d`). Each lives in its own file under
+//! `nn/`, with the helpers its family shares: row-wise kernels for the
+//! normalizations, sliding-window geometry for convolution and pooling.
+
+mod conv2d;
+mod layer_norm;
+mod pool;
+mod rows;
+mod softmax;
+mod window;
+
 use super::OpDef;
-pub const OPS: &[OpDef] = &[];
+
+pub const OPS: &[OpDef] = &[
+    softmax::SOFTMAX,
+    softmax::LOG_SOFTMAX,
+    layer_norm::LAYER_NORM,
+    conv2d::CONV2D,
+    pool::MAX_POOL2D,
+    pool::AVG_POOL2D,
+    pool::GLOBAL_AVG_POOL2D,
+];

@@ -352,7 +352,7 @@ impl<'a> Normalizer<'a> {
                     .iter()
                     .map(|s| s.as_tensor().cloned().ok_or_else(|| format!("{name} takes tensors, got {s}")))
                     .collect::<std::result::Result<Vec<_>, _>>()?;
-                (def.infer)(&tensors, attrs).map_err(|e| format!("{name}: {e}"))
+                (def.infer)(&tensors, attrs).map_err(|e| name_op(name, e))
             }
             Callee::Func(name) => self.infer_func_call(name, infos),
             Callee::Tir(name) | Callee::Extern(name) => call
@@ -460,4 +460,9 @@ fn check_result(f: &Function, actual: &StructInfo) -> Result<()> {
             ),
         )),
     }
+}
+
+/// Prefixes an operator's message with its name unless it already starts with it.
+fn name_op(name: &str, message: String) -> String {
+    if message.starts_with(&format!("{name}:")) { message } else { format!("{name}: {message}") }
 }

@@ -1,0 +1,373 @@
+//! Pooling over NCHW inputs: `max_pool2d`, `avg_pool2d` and
+//! `global_avg_pool2d`.
+//!
+//! The windowed pools take `kernel = [kh, kw]`, the `strides`, `padding` and
+//! `dilation` attributes of [`super::window`], and `ceil_mode = false`.
+//! Padding never contributes a value: max ignores it (as if it were -inf, or
+//! the dtype's lowest integer), and the average divides by the number of
+//! real input elements in the window; with `count_include_pad` it counts the
+//! padding too, but never positions past it that ceil mode can reach
+//! (PyTorch's and ONNX's semantics). A window lying wholly in padding (only
+//! possible when the padding is at least the window's span, which PyTorch
+//! rejects and ONNX allows) gives the max's identity and an average of NaN.
+
+use super::window::{expect_4d, output_hw, padded_get, padded_load, parse_windows, positive_pair, Window};
+use crate::interp::tir::binary;
+use crate::ir::{Attrs, BinOp, Dim, PExpr, PrimFunc, Stmt, StructInfo, TensorInfo};
+use crate::ndarray::{unravel, NDArray, Scalar};
+use crate::op::compute::{
+    accumulator, expect_args, expect_attrs, expect_dtype_class, index_vars, infos_of, load, prim_func, reduce,
+    with_accumulators, Combine, DTypeClass,
+};
+use crate::op::{OpDef, OpKind};
+use relax_rt::DType;
+
+pub const MAX_POOL2D: OpDef = OpDef {
+    name: "max_pool2d",
+    kind: OpKind::OutEWiseFusable,
+    infer: |args, attrs| Ok(check(Kind::Max, args, attrs)?.struct_info()),
+    eval: eval_max,
+    legalize: legalize_max,
+};
+
+pub const AVG_POOL2D: OpDef = OpDef {
+    name: "avg_pool2d",
+    kind: OpKind::OutEWiseFusable,
+    infer: |args, attrs| Ok(check(Kind::Avg, args, attrs)?.struct_info()),
+    eval: eval_avg,
+    legalize: legalize_avg,
+};
+
+pub const GLOBAL_AVG_POOL2D: OpDef = OpDef {
+    name: "global_avg_pool2d",
+    kind: OpKind::OutEWiseFusable,
+    infer: |args, attrs| {
+        let x = check_global(args, attrs)?;
+        let (n, c) = (x.shape[0].clone(), x.shape[1].clone());
+        Ok(StructInfo::tensor(x.dtype, vec![n, c, Dim::Int(1), Dim::Int(1)]))
+    },
+    eval: eval_global_avg,
+    legalize: legalize_global_avg,
+};
+
+/// Which windowed pool.
+#[derive(Clone, Copy)]
+enum Kind {
+    Max,
+    Avg,
+}
+
+impl Kind {
+    fn name(self) -> &'static str {
+        match self {
+            Kind::Max => "max_pool2d",
+            Kind::Avg => "avg_pool2d",
+        }
+    }
+
+    fn dtypes(self) -> DTypeClass {
+        match self {
+            Kind::Max => DTypeClass::Numeric,
+            Kind::Avg => DTypeClass::Float,
+        }
+    }
+
+    fn attrs(self) -> &'static [&'static str] {
+        match self {
+            Kind::Max => &["kernel", "strides", "padding", "dilation", "ceil_mode"],
+            Kind::Avg => &["kernel", "strides", "padding", "dilation", "ceil_mode", "count_include_pad"],
+        }
+    }
+}
+
+/// A validated windowed pool.
+struct Pooling {
+    dtype: DType,
+    windows: [Window; 2],
+    count_include_pad: bool,
+    output: Vec<Dim>,
+}
+
+impl Pooling {
+    fn struct_info(self) -> StructInfo {
+        StructInfo::tensor(self.dtype, self.output)
+    }
+
+    /// The output shape as concrete sizes (reference semantics only see static shapes).
+    fn static_output(&self, op: &str) -> Result<Vec<usize>, String> {
+        TensorInfo::new(self.dtype, self.output.clone())
+            .static_shape()
+            .ok_or_else(|| format!("{op}: output shape is not static"))
+    }
+}
+
+fn check(kind: Kind, args: &[TensorInfo], attrs: &Attrs) -> Result<Pooling, String> {
+    let op = kind.name();
+    expect_args(op, args, 1)?;
+    expect_attrs(op, attrs, kind.attrs())?;
+    let x = &args[0];
+    expect_4d(op, "input", "NCHW", x)?;
+    expect_dtype_class(op, x.dtype, kind.dtypes())?;
+    let kernel =
+        positive_pair(op, attrs, "kernel")?.ok_or_else(|| format!("{op}: missing attribute `kernel` ([kh, kw])"))?;
+    let windows = parse_windows(op, attrs, kernel)?;
+    let ceil_mode = attrs.bool_or("ceil_mode", false).map_err(|e| format!("{op}: {e}"))?;
+    let count_include_pad = attrs.bool_or("count_include_pad", false).map_err(|e| format!("{op}: {e}"))?;
+    let [height, width] = output_hw(op, &windows, &x.shape, ceil_mode)?;
+    let output = vec![x.shape[0].clone(), x.shape[1].clone(), height, width];
+    Ok(Pooling { dtype: x.dtype, windows, count_include_pad, output })
+}
+
+/// Visits the taps of the window of output element `out` of a concrete
+/// pool: `visit(value, counted)` with the input value (`fill` in padding)
+/// and whether an average counts the position.
+fn for_each_tap(pool: &Pooling, x: &NDArray, out: &[usize], fill: Scalar, mut visit: impl FnMut(Scalar, bool)) {
+    let [wh, ww] = pool.windows;
+    let (height, width) = (x.shape()[2], x.shape()[3]);
+    for th in 0..wh.taps_at(height) {
+        for tw in 0..ww.taps_at(width) {
+            let (h, w) = (wh.position_at(out[2], th), ww.position_at(out[3], tw));
+            let counted =
+                wh.covers_at(h, height, pool.count_include_pad) && ww.covers_at(w, width, pool.count_include_pad);
+            visit(padded_get(x, out[0], out[1], h, w, fill), counted);
+        }
+    }
+}
+
+fn eval_max(args: &[&NDArray], attrs: &Attrs) -> Result<Vec<NDArray>, String> {
+    let pool = check(Kind::Max, &infos_of(args), attrs)?;
+    let out_shape = pool.static_output("max_pool2d")?;
+    let lowest = Combine::Max.init_value(pool.dtype);
+    let value = |flat: usize| {
+        let mut best = lowest;
+        for_each_tap(&pool, args[0], &unravel(flat, &out_shape), lowest, |v, _| {
+            best = Combine::Max.apply_scalar(best, v)
+        });
+        best
+    };
+    Ok(vec![NDArray::from_fn(pool.dtype, &out_shape, value)])
+}
+
+/// The max over each window's taps, padding reading as the identity.
+fn legalize_max(args: &[TensorInfo], attrs: &Attrs, outs: &[TensorInfo]) -> Result<PrimFunc, String> {
+    let pool = check(Kind::Max, args, attrs)?;
+    let input = &args[0].shape;
+    let [wh, ww] = pool.windows;
+    let lowest = Combine::Max.init(pool.dtype);
+    let tap = |o: &[PExpr], r: &[PExpr]| {
+        let (h, w) = (wh.position(o[2].clone(), r[0].clone()), ww.position(o[3].clone(), r[1].clone()));
+        padded_load(0, input, [o[0].clone(), o[1].clone(), h, w], lowest.clone())
+    };
+    let taps = [wh.taps(&input[2]), ww.taps(&input[3])];
+    Ok(reduce("max_pool2d", args, &outs[0], &taps, Combine::Max, pool.dtype, tap, |acc, _| acc))
+}
+
+fn eval_avg(args: &[&NDArray], attrs: &Attrs) -> Result<Vec<NDArray>, String> {
+    let pool = check(Kind::Avg, &infos_of(args), attrs)?;
+    let dtype = pool.dtype;
+    let out_shape = pool.static_output("avg_pool2d")?;
+    let zero = Scalar::F(0.0);
+    let value = |flat: usize| {
+        let (mut sum, mut count) = (zero, 0i64);
+        for_each_tap(&pool, args[0], &unravel(flat, &out_shape), zero, |v, counted| {
+            sum = Combine::Sum.apply_scalar(sum, v).cast(dtype);
+            count += counted as i64;
+        });
+        binary(BinOp::Div, sum, Scalar::I(count).cast(dtype), dtype)
+    };
+    Ok(vec![NDArray::from_fn(dtype, &out_shape, value)])
+}
+
+/// Per output element, a `sum` of the window's values and a `count` of the
+/// positions that average counts, then `sum / count`.
+fn legalize_avg(args: &[TensorInfo], attrs: &Attrs, outs: &[TensorInfo]) -> Result<PrimFunc, String> {
+    let pool = check(Kind::Avg, args, attrs)?;
+    let (input, out, dtype) = (&args[0].shape, &outs[0], pool.dtype);
+    let [wh, ww] = pool.windows;
+    let (out_vars, tap_vars) = (index_vars("i", 4), index_vars("r", 2));
+    let o: Vec<PExpr> = out_vars.iter().map(|v| PExpr::var(v)).collect();
+    let h = wh.position(o[2].clone(), PExpr::var(&tap_vars[0]));
+    let w = ww.position(o[3].clone(), PExpr::var(&tap_vars[1]));
+    let counted = PExpr::bin(
+        BinOp::And,
+        wh.covers(h.clone(), &input[2], pool.count_include_pad),
+        ww.covers(w.clone(), &input[3], pool.count_include_pad),
+    );
+    let (zero, one) = (PExpr::constant(0.0, dtype), PExpr::constant(1.0, dtype));
+    let value = padded_load(0, input, [o[0].clone(), o[1].clone(), h, w], zero.clone());
+    let step = Stmt::Seq(vec![
+        Stmt::store("sum", vec![], accumulator("sum") + value),
+        Stmt::store("count", vec![], accumulator("count") + PExpr::select(counted, one, zero.clone())),
+    ]);
+    let per_output = Stmt::Seq(vec![
+        Stmt::store("sum", vec![], zero.clone()),
+        Stmt::store("count", vec![], zero),
+        Stmt::loop_nest(&tap_vars, &[wh.taps(&input[2]), ww.taps(&input[3])], step),
+        Stmt::store("out", o, accumulator("sum") / accumulator("count")),
+    ]);
+    let body = Stmt::loop_nest(&out_vars, &out.shape, with_accumulators(&["sum", "count"], dtype, per_output));
+    Ok(prim_func("avg_pool2d", args, &outs[..1], body))
+}
+
+/// The input of `global_avg_pool2d`: one float NCHW tensor.
+fn check_global<'a>(args: &'a [TensorInfo], attrs: &Attrs) -> Result<&'a TensorInfo, String> {
+    let op = "global_avg_pool2d";
+    expect_args(op, args, 1)?;
+    expect_attrs(op, attrs, &[])?;
+    expect_4d(op, "input", "NCHW", &args[0])?;
+    expect_dtype_class(op, args[0].dtype, DTypeClass::Float)?;
+    Ok(&args[0])
+}
+
+fn eval_global_avg(args: &[&NDArray], attrs: &Attrs) -> Result<Vec<NDArray>, String> {
+    let dtype = check_global(&infos_of(args), attrs)?.dtype;
+    let x = args[0];
+    let (n, c, area) = (x.shape()[0], x.shape()[1], x.shape()[2] * x.shape()[3]);
+    let mean = |flat: usize| {
+        let plane = (0..area).map(|i| x.get(flat * area + i));
+        let sum = plane.fold(Scalar::F(0.0), |acc, v| Combine::Sum.apply_scalar(acc, v).cast(dtype));
+        binary(BinOp::Div, sum, Scalar::I(area as i64).cast(dtype), dtype)
+    };
+    Ok(vec![NDArray::from_fn(dtype, &[n, c, 1, 1], mean)])
+}
+
+/// The sum over each (n, c) plane divided by its area.
+fn legalize_global_avg(args: &[TensorInfo], attrs: &Attrs, outs: &[TensorInfo]) -> Result<PrimFunc, String> {
+    let x = check_global(args, attrs)?;
+    let (height, width) = (&x.shape[2], &x.shape[3]);
+    let area = PExpr::cast(x.dtype, PExpr::from_dim(&(height.clone() * width.clone()).simplify()));
+    let value = |o: &[PExpr], r: &[PExpr]| load(0, vec![o[0].clone(), o[1].clone(), r[0].clone(), r[1].clone()]);
+    let extents = [height.clone(), width.clone()];
+    Ok(reduce("global_avg_pool2d", args, &outs[0], &extents, Combine::Sum, x.dtype, value, |acc, _| acc / area.clone()))
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::ir::{AttrValue, Attrs, Dim, TensorInfo};
+    use crate::ndarray::NDArray;
+    use crate::op::lookup;
+    use crate::op::testing::{check_op, check_op_symbolic};
+    use relax_rt::DType;
+
+    fn ints(values: &[i64]) -> AttrValue {
+        AttrValue::Dims(values.iter().map(|&v| Dim::Int(v)).collect())
+    }
+
+    /// Attributes of a window with `kernel`, `strides` and symmetric `padding`.
+    fn window(kernel: [i64; 2], strides: [i64; 2], padding: [i64; 2]) -> Attrs {
+        Attrs::new().with("kernel", ints(&kernel)).with("strides", ints(&strides)).with("padding", ints(&padding))
+    }
+
+    fn image(values: &[f64], height: usize, width: usize) -> NDArray {
+        NDArray::from_f64_values(DType::F32, &[1, 1, height, width], values)
+    }
+
+    fn infer_err(op: &str, x: TensorInfo, attrs: &Attrs) -> String {
+        (lookup(op).unwrap().infer)(&[x], attrs).unwrap_err()
+    }
+
+    #[test]
+    fn max_pool_by_hand() {
+        let x = image(&(0..16).map(f64::from).collect::<Vec<_>>(), 4, 4);
+        let out = check_op("max_pool2d", &[x], &window([2, 2], [2, 2], [0, 0]));
+        assert_eq!(out[0], image(&[5.0, 7.0, 13.0, 15.0], 2, 2));
+    }
+
+    #[test]
+    fn max_pool_ignores_padding() {
+        // All values are negative: a zero from the padding would win if it counted.
+        let x = image(&[-1.0, -2.0, -3.0, -4.0], 2, 2);
+        let out = check_op("max_pool2d", &[x], &window([2, 2], [1, 1], [1, 1]));
+        assert_eq!(out[0], image(&[-1.0, -1.0, -2.0, -1.0, -1.0, -2.0, -3.0, -3.0, -4.0], 3, 3));
+    }
+
+    #[test]
+    fn avg_pool_excludes_padding_unless_asked() {
+        let x = image(&[1.0, 2.0, 3.0, 4.0], 2, 2);
+        let attrs = window([2, 2], [1, 1], [1, 1]);
+        let out = check_op("avg_pool2d", std::slice::from_ref(&x), &attrs);
+        assert_eq!(out[0], image(&[1.0, 1.5, 2.0, 2.0, 2.5, 3.0, 3.0, 3.5, 4.0], 3, 3));
+        let out = check_op("avg_pool2d", &[x], &attrs.with("count_include_pad", AttrValue::Bool(true)));
+        assert_eq!(out[0], image(&[0.25, 0.75, 0.5, 1.0, 2.5, 1.5, 0.75, 1.75, 1.0], 3, 3));
+    }
+
+    #[test]
+    fn ceil_mode_adds_a_partial_last_window() {
+        let x = image(&[1.0, 2.0, 3.0, 4.0, 5.0, 6.0], 1, 6);
+        let floor = window([1, 3], [1, 2], [0, 0]);
+        assert_eq!(check_op("avg_pool2d", std::slice::from_ref(&x), &floor)[0], image(&[2.0, 4.0], 1, 2));
+        // The third window starts at 4 and runs past the end: it averages 5 and 6
+        // whether or not padding counts, since there is no padding to count.
+        let ceil = floor.with("ceil_mode", AttrValue::Bool(true));
+        assert_eq!(check_op("avg_pool2d", std::slice::from_ref(&x), &ceil)[0], image(&[2.0, 4.0, 5.5], 1, 3));
+        let include = ceil.clone().with("count_include_pad", AttrValue::Bool(true));
+        assert_eq!(check_op("avg_pool2d", std::slice::from_ref(&x), &include)[0], image(&[2.0, 4.0, 5.5], 1, 3));
+        assert_eq!(check_op("max_pool2d", &[x], &ceil)[0], image(&[3.0, 5.0, 6.0], 1, 3));
+    }
+
+    #[test]
+    fn random_windows() {
+        let x = NDArray::random(DType::F32, &[2, 3, 7, 8], 1);
+        let attrs = window([3, 2], [2, 3], [1, 0])
+            .with("dilation", ints(&[2, 1]))
+            .with("padding", ints(&[1, 0, 2, 1]))
+            .with("ceil_mode", AttrValue::Bool(true));
+        for op in ["max_pool2d", "avg_pool2d"] {
+            check_op(op, std::slice::from_ref(&x), &attrs);
+        }
+        check_op("avg_pool2d", &[x], &attrs.with("count_include_pad", AttrValue::Bool(true)));
+        let bytes = NDArray::random(DType::I8, &[1, 2, 5, 5], 2);
+        check_op("max_pool2d", &[bytes], &window([3, 3], [2, 2], [1, 1]));
+    }
+
+    #[test]
+    fn symbolic_batch_and_spatial_dims() {
+        let x = NDArray::random(DType::F32, &[2, 3, 9, 8], 3);
+        let attrs = window([3, 3], [2, 2], [1, 1]).with("ceil_mode", AttrValue::Bool(true));
+        let symbolic = [(0, 0, "n"), (0, 2, "h"), (0, 3, "w")];
+        for op in ["max_pool2d", "avg_pool2d", "global_avg_pool2d"] {
+            let attrs = if op == "global_avg_pool2d" { Attrs::new() } else { attrs.clone() };
+            check_op_symbolic(op, std::slice::from_ref(&x), &attrs, &symbolic);
+        }
+    }
+
+    #[test]
+    fn global_avg_pool_by_hand() {
+        let x = NDArray::from_f64_values(DType::F64, &[1, 2, 2, 2], &[1.0, 2.0, 3.0, 4.0, -1.0, -1.0, 5.0, 1.0]);
+        let out = check_op("global_avg_pool2d", &[x], &Attrs::new());
+        assert_eq!(out[0], NDArray::from_f64_values(DType::F64, &[1, 2, 1, 1], &[2.5, 1.0]));
+        check_op("global_avg_pool2d", &[NDArray::random(DType::F32, &[2, 3, 5, 4], 4)], &Attrs::new());
+    }
+
+    #[test]
+    fn rejects_bad_inputs_and_attributes() {
+        let x = TensorInfo::new(DType::F32, vec![Dim::Int(1), Dim::Int(3), Dim::Int(4), Dim::Int(4)]);
+        assert_eq!(
+            infer_err("max_pool2d", x.clone(), &Attrs::new()),
+            "max_pool2d: missing attribute `kernel` ([kh, kw])"
+        );
+        assert_eq!(
+            infer_err("max_pool2d", x.clone(), &window([2, 5], [1, 1], [0, 0])),
+            "max_pool2d: the window spans 5 elements of the input width (kernel 5, dilation 1) but the padded width is 4"
+        );
+        let ints = TensorInfo::new(DType::I32, x.shape.clone());
+        assert_eq!(
+            infer_err("avg_pool2d", ints.clone(), &window([2, 2], [1, 1], [0, 0])),
+            "avg_pool2d is defined on float tensors (f32, f64), got i32"
+        );
+        assert_eq!(
+            infer_err("global_avg_pool2d", ints, &Attrs::new()),
+            "global_avg_pool2d is defined on float tensors (f32, f64), got i32"
+        );
+        let flat = TensorInfo::new(DType::F32, vec![Dim::Int(3), Dim::Int(4)]);
+        assert_eq!(
+            infer_err("global_avg_pool2d", flat, &Attrs::new()),
+            "global_avg_pool2d: input must be 4-D NCHW, got shape [3, 4]"
+        );
+        let include = window([2, 2], [1, 1], [0, 0]).with("count_include_pad", AttrValue::Bool(true));
+        assert_eq!(
+            infer_err("max_pool2d", x, &include),
+            "max_pool2d has no attribute `count_include_pad` (it takes kernel, strides, padding, dilation, ceil_mode)"
+        );
+    }
+}

@@ -1,0 +1,240 @@
+//! Sliding-window geometry shared by `conv2d` and the pooling operators:
+//! the `strides` / `padding` / `dilation` attributes, output sizes, and
+//! reads of the implicitly padded input.
+//!
+//! Padding is never materialized. A read at a position in the padding
+//! selects a fill value (0 for convolution, the identity for pooling) and
+//! loads from a clamped index, so every load stays inside the real input:
+//! the loop interpreter bounds-checks loads and generated code must never
+//! read out of bounds.
+
+use crate::ir::dim::shape_to_string;
+use crate::ir::{Attrs, BinOp, Dim, PExpr, TensorInfo};
+use crate::ndarray::{NDArray, Scalar};
+use crate::op::compute::load;
+
+/// One spatial axis of a sliding window, in input elements.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Window {
+    pub kernel: i64,
+    pub stride: i64,
+    pub dilation: i64,
+    pub pad_before: i64,
+    pub pad_after: i64,
+}
+
+/// Names of the two spatial axes, for messages.
+const AXIS_NAMES: [&str; 2] = ["height", "width"];
+
+impl Window {
+    /// Input elements from a window's first tap to its last, inclusive.
+    fn span(&self) -> i64 {
+        self.dilation * (self.kernel - 1) + 1
+    }
+
+    /// Output positions along an input axis of size `input`. Floor mode
+    /// counts the windows that fit in the padded input. Ceil mode also counts
+    /// a last partial window, but only if it starts inside the input or its
+    /// leading padding (PyTorch's rule), so no window lies wholly in trailing
+    /// padding.
+    pub fn output_dim(&self, input: &Dim, ceil_mode: bool) -> Dim {
+        let room = input.clone() + self.pad_before + self.pad_after - self.span();
+        if !ceil_mode {
+            return (room.floor_div(self.stride) + 1).simplify();
+        }
+        let partial = (room + (self.stride - 1)).floor_div(self.stride) + 1;
+        let starting_inside = (input.clone() + self.pad_before - 1).floor_div(self.stride) + 1;
+        partial.min(starting_inside).simplify()
+    }
+
+    /// Taps to visit along an input axis of size `input`: all `kernel` of
+    /// them, or none when the axis is empty. Then every tap is padding and
+    /// there is no element a clamped load could read.
+    pub fn taps(&self, input: &Dim) -> Dim {
+        (input.clone().min(1) * self.kernel).simplify()
+    }
+
+    /// [`Window::taps`] for a concrete input size.
+    pub fn taps_at(&self, input: usize) -> usize {
+        if input == 0 {
+            0
+        } else {
+            self.kernel as usize
+        }
+    }
+
+    /// The input position tap `tap` of output position `out` reads; it may
+    /// lie in the padding (negative, or past the end).
+    pub fn position(&self, out: PExpr, tap: PExpr) -> PExpr {
+        out * PExpr::int(self.stride) - PExpr::int(self.pad_before) + tap * PExpr::int(self.dilation)
+    }
+
+    /// [`Window::position`] for concrete indices.
+    pub fn position_at(&self, out: usize, tap: usize) -> i64 {
+        out as i64 * self.stride - self.pad_before + tap as i64 * self.dilation
+    }
+
+    /// Whether `position` lies in the input (`0 <= p < input`), or with
+    /// `include_padding` in the padded input.
+    pub fn covers(&self, position: PExpr, input: &Dim, include_padding: bool) -> PExpr {
+        let (lo, hi) = if include_padding {
+            (PExpr::int(-self.pad_before), PExpr::from_dim(input) + PExpr::int(self.pad_after))
+        } else {
+            (PExpr::int(0), PExpr::from_dim(input))
+        };
+        within(position, lo, hi)
+    }
+
+    /// [`Window::covers`] for concrete positions.
+    pub fn covers_at(&self, position: i64, input: usize, include_padding: bool) -> bool {
+        let pad = |p: i64| if include_padding { p } else { 0 };
+        -pad(self.pad_before) <= position && position < input as i64 + pad(self.pad_after)
+    }
+}
+
+/// `lo <= position < hi`, for i64 expressions.
+fn within(position: PExpr, lo: PExpr, hi: PExpr) -> PExpr {
+    let above = PExpr::bin(BinOp::Ge, position.clone(), lo);
+    PExpr::bin(BinOp::And, above, PExpr::bin(BinOp::Lt, position, hi))
+}
+
+/// `position` clamped into `0..size` (size >= 1; see [`Window::taps`]).
+fn clamp(position: PExpr, size: &Dim) -> PExpr {
+    let last = PExpr::from_dim(size) - PExpr::int(1);
+    PExpr::bin(BinOp::Min, PExpr::bin(BinOp::Max, position, PExpr::int(0)), last)
+}
+
+/// `in{k}[n, c, h, w]` of an NCHW input of `shape` whose `h`, `w` may lie
+/// in the padding, where it reads as `fill`.
+pub fn padded_load(k: usize, shape: &[Dim], [n, c, h, w]: [PExpr; 4], fill: PExpr) -> PExpr {
+    let (height, width) = (&shape[2], &shape[3]);
+    let inside = within(h.clone(), PExpr::int(0), PExpr::from_dim(height));
+    let inside = PExpr::bin(BinOp::And, inside, within(w.clone(), PExpr::int(0), PExpr::from_dim(width)));
+    PExpr::select(inside, load(k, vec![n, c, clamp(h, height), clamp(w, width)]), fill)
+}
+
+/// [`padded_load`] on a concrete tensor.
+pub fn padded_get(x: &NDArray, n: usize, c: usize, h: i64, w: i64, fill: Scalar) -> Scalar {
+    let (height, width) = (x.shape()[2] as i64, x.shape()[3] as i64);
+    if (0..height).contains(&h) && (0..width).contains(&w) {
+        x.at(&[n, c, h as usize, w as usize])
+    } else {
+        fill
+    }
+}
+
+/// Requires a 4-D `role` tensor of `op` (`layout` names its axes in messages).
+pub fn expect_4d(op: &str, role: &str, layout: &str, t: &TensorInfo) -> Result<(), String> {
+    if t.rank() == 4 {
+        Ok(())
+    } else {
+        Err(format!("{op}: {role} must be 4-D {layout}, got shape {}", shape_to_string(&t.shape)))
+    }
+}
+
+/// The output height and width for an NCHW `input`; errors when a static
+/// input is too small for the window even with its padding.
+pub fn output_hw(op: &str, windows: &[Window; 2], input: &[Dim], ceil_mode: bool) -> Result<[Dim; 2], String> {
+    let size = |a: usize| {
+        let (window, extent) = (&windows[a], &input[a + 2]);
+        let out = window.output_dim(extent, ceil_mode);
+        match (out.as_int(), extent.as_int()) {
+            (Some(n), Some(e)) if n < 1 => Err(format!(
+                "{op}: the window spans {} elements of the input {name} (kernel {}, dilation {}) but the padded {name} is {}",
+                window.span(),
+                window.kernel,
+                window.dilation,
+                e + window.pad_before + window.pad_after,
+                name = AXIS_NAMES[a]
+            )),
+            _ => Ok(out),
+        }
+    };
+    Ok([size(0)?, size(1)?])
+}
+
+/// The windows of `op` with `kernel` = [kh, kw] and the `strides`
+/// (default [1, 1]), `padding` (default zeros) and `dilation` (default
+/// [1, 1]) attributes.
+pub fn parse_windows(op: &str, attrs: &Attrs, kernel: [i64; 2]) -> Result<[Window; 2], String> {
+    let strides = positive_pair(op, attrs, "strides")?.unwrap_or([1, 1]);
+    let dilation = positive_pair(op, attrs, "dilation")?.unwrap_or([1, 1]);
+    let pad = padding(op, attrs)?;
+    Ok([0, 1].map(|a| Window {
+        kernel: kernel[a],
+        stride: strides[a],
+        dilation: dilation[a],
+        pad_before: pad[a],
+        pad_after: pad[a + 2],
+    }))
+}
+
+/// A two-element attribute of integers >= 1, or `None` when absent.
+pub fn positive_pair(op: &str, attrs: &Attrs, name: &str) -> Result<Option<[i64; 2]>, String> {
+    let Some(values) = attrs.ints(name).map_err(|e| format!("{op}: {e}"))? else { return Ok(None) };
+    match values[..] {
+        [a, b] if a >= 1 && b >= 1 => Ok(Some([a, b])),
+        [_, _] => Err(format!("{op}: attribute `{name}` must be positive, got {values:?}")),
+        _ => Err(format!("{op}: attribute `{name}` must have 2 elements, got {values:?}")),
+    }
+}
+
+/// `padding` as [top, left, bottom, right]; [ph, pw] pads both sides alike.
+fn padding(op: &str, attrs: &Attrs) -> Result<[i64; 4], String> {
+    let Some(values) = attrs.ints("padding").map_err(|e| format!("{op}: {e}"))? else { return Ok([0; 4]) };
+    let pad = match values[..] {
+        [h, w] => [h, w, h, w],
+        [top, left, bottom, right] => [top, left, bottom, right],
+        _ => return Err(format!("{op}: attribute `padding` must have 2 or 4 elements, got {values:?}")),
+    };
+    if pad.iter().any(|&p| p < 0) {
+        return Err(format!("{op}: attribute `padding` must not be negative, got {values:?}"));
+    }
+    Ok(pad)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn window(kernel: i64, stride: i64, pad: i64) -> Window {
+        Window { kernel, stride, dilation: 1, pad_before: pad, pad_after: pad }
+    }
+
+    #[test]
+    fn output_size_floors_or_ceils() {
+        let w = window(3, 2, 0);
+        assert_eq!(w.output_dim(&Dim::Int(6), false), Dim::Int(2));
+        assert_eq!(w.output_dim(&Dim::Int(6), true), Dim::Int(3));
+        assert_eq!(w.output_dim(&Dim::Int(7), true), Dim::Int(3));
+        let dilated = Window { dilation: 3, ..window(3, 1, 0) };
+        assert_eq!(dilated.output_dim(&Dim::Int(10), false), Dim::Int(4));
+    }
+
+    #[test]
+    fn ceil_mode_drops_a_window_starting_in_trailing_padding() {
+        // Input 5, kernel 2, stride 2, padding 1: ceil((5 + 2 - 2) / 2) + 1 = 4
+        // windows would start at -1, 1, 3 and 5; the last lies in the padding.
+        let w = window(2, 2, 1);
+        assert_eq!(w.output_dim(&Dim::Int(5), true), Dim::Int(3));
+        assert_eq!(w.output_dim(&Dim::Int(5), false), Dim::Int(3));
+        assert_eq!(w.output_dim(&Dim::Int(4), true), Dim::Int(3));
+    }
+
+    #[test]
+    fn symbolic_output_size() {
+        let w = window(3, 2, 0);
+        assert_eq!(w.output_dim(&Dim::var("h"), false).to_string(), "(h - 3) / 2 + 1");
+        assert_eq!(w.taps(&Dim::var("h")).to_string(), "min(1, h) * 3");
+        assert_eq!(w.taps(&Dim::Int(5)), Dim::Int(3));
+    }
+
+    #[test]
+    fn positions_and_coverage() {
+        let w = Window { kernel: 3, stride: 2, dilation: 2, pad_before: 1, pad_after: 2 };
+        assert_eq!(w.position_at(0, 0), -1);
+        assert_eq!(w.position_at(3, 2), 9);
+        assert!(!w.covers_at(-1, 8, false) && w.covers_at(-1, 8, true));
+        assert!(w.covers_at(9, 8, true) && !w.covers_at(10, 8, true) && !w.covers_at(8, 8, false));
+    }
+}
