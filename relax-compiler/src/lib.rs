@@ -7,6 +7,7 @@
 //! tested against.
 
 pub mod error;
+pub mod frontend;
 pub mod interp;
 pub mod ir;
 pub mod ndarray;

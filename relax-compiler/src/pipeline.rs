@@ -63,5 +63,5 @@ fn run_passes(mut module: IRModule, passes: &[(&str, Pass)], options: &Options) 
 fn dump(dir: &Path, index: usize, name: &str, module: &IRModule) {
     let _ = std::fs::create_dir_all(dir);
     let path = dir.join(format!("{}.{index:02}.{name}.relax", module.name));
-    let _ = std::fs::write(path, format!("{module:#?}")); // TEXT_PRINTER_PENDING
+    let _ = std::fs::write(path, crate::text::print_module(module));
 }

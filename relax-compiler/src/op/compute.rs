@@ -130,29 +130,36 @@ pub fn int_range(dtype: DType) -> (i64, i64) {
     }
 }
 
+/// What a [`reduce`] kernel folds over: the extents of the reduced axes
+/// (index vars `r*`), how elements combine, and the accumulator's dtype.
+pub struct Fold<'a> {
+    pub extents: &'a [Dim],
+    pub combine: Combine,
+    pub acc_dtype: DType,
+}
+
 /// A reduction kernel: for each output element (index vars `i*`), an accumulator
-/// starts at `combine`'s identity, folds `value(out_idx, red_idx)` over the
-/// reduction extents (index vars `r*`), and `finish(acc, out_idx)` is stored.
+/// starts at the combine's identity, folds `value(out_idx, red_idx)` over
+/// `fold`'s extents, and `finish(acc, out_idx)` is stored.
 pub fn reduce(
     name: &str,
     inputs: &[TensorInfo],
     out: &TensorInfo,
-    red_extents: &[Dim],
-    combine: Combine,
-    acc_dtype: DType,
+    fold: Fold<'_>,
     value: impl Fn(&[PExpr], &[PExpr]) -> PExpr,
     finish: impl Fn(PExpr, &[PExpr]) -> PExpr,
 ) -> PrimFunc {
+    let Fold { extents, combine, acc_dtype } = fold;
     let out_vars = index_vars("i", out.rank());
-    let red_vars = index_vars("r", red_extents.len());
+    let red_vars = index_vars("r", extents.len());
     let (oi, ri) = (vars_as_exprs(&out_vars), vars_as_exprs(&red_vars));
     let acc = PExpr::load("acc", vec![]);
-    let fold = Stmt::loop_nest(&red_vars, red_extents, Stmt::store("acc", vec![], combine.apply(acc.clone(), value(&oi, &ri))));
+    let step = Stmt::store("acc", vec![], combine.apply(acc.clone(), value(&oi, &ri)));
     let per_element = Stmt::alloc(
         Buffer::new("acc", acc_dtype, vec![]),
         Stmt::Seq(vec![
             Stmt::store("acc", vec![], combine.init(acc_dtype)),
-            fold,
+            Stmt::loop_nest(&red_vars, extents, step),
             Stmt::store("out", oi.clone(), finish(acc, &oi)),
         ]),
     );
@@ -161,8 +168,88 @@ pub fn reduce(
 
 // ---- shape rules shared by inference and legalization ----
 
-/// Numpy broadcasting of two shapes; errors name both shapes and the axis.
-pub fn broadcast_shapes(a: &[Dim], b: &[Dim]) -> Result<Vec<Dim>, String> {
+/// Requires dims `a` and `b` to be equal, an equality `op`'s kernel relies on:
+/// kernels take loop extents from one buffer's shape and index another with
+/// them, and nothing checks the two at run time, so dims that merely might be
+/// equal could make generated code read or write out of bounds. Provably equal
+/// dims pass; provably different ones give `differ()`, the operator's own
+/// account of the mismatch; dims the simplifier cannot decide give an error
+/// naming both and saying how to state the equality (`unproven()`).
+pub fn require_equal<'a>(
+    a: &Dim,
+    b: &Dim,
+    unproven: impl FnOnce() -> Unproven<'a>,
+    differ: impl FnOnce() -> String,
+) -> Result<(), String> {
+    match a.equality(b) {
+        Equality::Proven => Ok(()),
+        Equality::Disproven => Err(differ()),
+        Equality::Unknown => Err(unproven().message(a, b)),
+    }
+}
+
+/// What [`require_equal`] says about an equality it cannot decide.
+pub struct Unproven<'a> {
+    /// The operator, which starts the message.
+    pub op: &'a str,
+    /// What the two dims are, read just before them: "inner dimensions".
+    pub what: String,
+    pub remedy: Remedy<'a>,
+}
+
+impl Unproven<'_> {
+    fn message(&self, a: &Dim, b: &Dim) -> String {
+        let remedy = self.remedy.describe(a);
+        format!("{}: cannot prove at compile time that {} {a} and {b} are equal; {remedy}", self.op, self.what)
+    }
+}
+
+/// How a user who knows two dims are equal tells the compiler, which then
+/// checks it at run time.
+pub enum Remedy<'a> {
+    /// `match_cast` argument number `arg` (its parameter `name`, its struct
+    /// info `info`) so that its axis `axis`, which holds the second dim,
+    /// reads the first.
+    Cast { arg: usize, name: String, info: &'a TensorInfo, axis: usize },
+    /// Advice in words, for an equality no cast of one argument states.
+    Advice(String),
+}
+
+impl Remedy<'_> {
+    /// The remedy as a clause; `first` is the dim a cast should state.
+    fn describe(&self, first: &Dim) -> String {
+        match self {
+            Remedy::Cast { arg, name, info, axis } => {
+                let mut shape = info.shape.clone();
+                shape[*axis] = first.clone();
+                let target = TensorInfo::new(info.dtype, shape);
+                format!(
+                    "state it with a match_cast of the {} argument: `let {name}_checked = match_cast({name}, {target});`",
+                    ordinal(*arg)
+                )
+            }
+            Remedy::Advice(text) => text.clone(),
+        }
+    }
+}
+
+/// "first", "second", ... for argument positions counted from 0.
+fn ordinal(k: usize) -> String {
+    const WORDS: [&str; 5] = ["first", "second", "third", "fourth", "fifth"];
+    WORDS.get(k).map_or_else(|| format!("{}th", k + 1), |w| w.to_string())
+}
+
+
+/// Numpy broadcasting of two shapes: aligned from the right, an axis of size 1
+/// stretches to the other's size, and otherwise the two sizes must be equal.
+/// The caller states that requirement, in its own words, as
+/// `require(axis, x, y)` (usually through [`require_equal`]); `axis` counts in
+/// the result, and on success the result has `x` there.
+pub fn broadcast_shapes(
+    a: &[Dim],
+    b: &[Dim],
+    mut require: impl FnMut(usize, &Dim, &Dim) -> Result<(), String>,
+) -> Result<Vec<Dim>, String> {
     let rank = a.len().max(b.len());
     let pad = |s: &[Dim]| -> Vec<Dim> { std::iter::repeat_n(Dim::Int(1), rank - s.len()).chain(s.iter().cloned()).collect() };
     let (pa, pb) = (pad(a), pad(b));
@@ -172,16 +259,7 @@ pub fn broadcast_shapes(a: &[Dim], b: &[Dim]) -> Result<Vec<Dim>, String> {
         .map(|(axis, (x, y))| match (x.as_int(), y.as_int()) {
             (Some(1), _) => Ok(y.clone()),
             (_, Some(1)) => Ok(x.clone()),
-            _ => match x.equality(y) {
-                Equality::Proven => Ok(x.clone()),
-                // Unknown equality: assume equal and let the entry check it at run time.
-                Equality::Unknown => Ok(x.clone()),
-                Equality::Disproven => Err(format!(
-                    "shapes {} and {} cannot be broadcast: axis {axis} is {x} vs {y}",
-                    crate::ir::dim::shape_to_string(a),
-                    crate::ir::dim::shape_to_string(b)
-                )),
-            },
+            _ => require(axis, x, y).map(|()| x.clone()),
         })
         .collect()
 }
@@ -211,8 +289,8 @@ pub fn broadcast_flat(arg_shape: &[usize], out_shape: &[usize], flat: usize) -> 
         .fold(0, |acc, (k, &d)| acc * d + if d == 1 { 0 } else { idx[k + offset] })
 }
 
-/// Broadcasting on concrete shapes, for reference semantics.
-pub fn broadcast_concrete(a: &[usize], b: &[usize]) -> Result<Vec<usize>, String> {
+/// Broadcasting on concrete shapes, for `op`'s reference semantics.
+pub fn broadcast_concrete(op: &str, a: &[usize], b: &[usize]) -> Result<Vec<usize>, String> {
     let rank = a.len().max(b.len());
     (0..rank)
         .map(|i| {
@@ -222,21 +300,23 @@ pub fn broadcast_concrete(a: &[usize], b: &[usize]) -> Result<Vec<usize>, String
                 (1, y) => Ok(y),
                 (x, 1) => Ok(x),
                 (x, y) if x == y => Ok(x),
-                _ => Err(format!("shapes {a:?} and {b:?} cannot be broadcast")),
+                _ => Err(format!("{op}: shapes {a:?} and {b:?} cannot be broadcast")),
             }
         })
         .collect()
 }
 
-/// Element-wise reference semantics with broadcasting over any number of inputs.
+/// Element-wise reference semantics of `op` with broadcasting over any number
+/// of inputs.
 pub fn eval_broadcast(
+    op: &str,
     args: &[&NDArray],
     out_dtype: DType,
     f: impl Fn(&[Scalar]) -> Scalar,
 ) -> Result<NDArray, String> {
     let mut shape: Vec<usize> = vec![];
     for a in args {
-        shape = broadcast_concrete(&shape, a.shape())?;
+        shape = broadcast_concrete(op, &shape, a.shape())?;
     }
     let mut vals = vec![Scalar::I(0); args.len()];
     Ok(NDArray::from_fn(out_dtype, &shape, |i| {
@@ -247,14 +327,14 @@ pub fn eval_broadcast(
     }))
 }
 
-/// Resolves a possibly negative axis against a rank.
-pub fn normalize_axis(axis: i64, rank: usize) -> Result<usize, String> {
+/// Resolves a possibly negative axis of `op` against a rank.
+pub fn normalize_axis(op: &str, axis: i64, rank: usize) -> Result<usize, String> {
     let r = rank as i64;
     let a = if axis < 0 { axis + r } else { axis };
     if (0..r.max(1)).contains(&a) && (a < r || rank == 0) {
         Ok(a as usize)
     } else {
-        Err(format!("axis {axis} is out of range for a tensor of rank {rank}"))
+        Err(format!("{op}: axis {axis} is out of range for a tensor of rank {rank}"))
     }
 }
 
@@ -263,16 +343,16 @@ pub fn expect_args(op: &str, args: &[TensorInfo], n: usize) -> Result<(), String
     if args.len() == n {
         Ok(())
     } else {
-        Err(format!("{op} takes {n} argument{}, got {}", if n == 1 { "" } else { "s" }, args.len()))
+        Err(format!("{op}: expected {n} argument{}, got {}", if n == 1 { "" } else { "s" }, args.len()))
     }
 }
 
 /// Requires all arguments to share one dtype and returns it.
 pub fn same_dtype(op: &str, args: &[TensorInfo]) -> Result<DType, String> {
-    let first = args.first().ok_or_else(|| format!("{op} needs at least one argument"))?.dtype;
+    let first = args.first().ok_or_else(|| format!("{op}: expected at least one argument"))?.dtype;
     match args.iter().find(|a| a.dtype != first) {
         None => Ok(first),
-        Some(other) => Err(format!("{op} needs arguments of one dtype, got {first} and {}", other.dtype)),
+        Some(other) => Err(format!("{op}: arguments must have one dtype, got {first} and {}", other.dtype)),
     }
 }
 
@@ -354,6 +434,29 @@ pub fn provably_nonneg(d: &Dim) -> bool {
 
 // ---- dtype and attribute checks shared by inference rules ----
 
+/// `message` as an error of `op`: prefixed with `op: ` unless it already is.
+/// Every operator error starts with its operator's name exactly once, so the
+/// user sees which call failed; this covers messages from helpers that know
+/// no operator, such as the attribute accessors of [`crate::ir::Attrs`].
+pub fn in_op(op: &str, message: String) -> String {
+    match message.strip_prefix(op) {
+        Some(rest) if rest.starts_with(": ") => message,
+        _ => format!("{op}: {message}"),
+    }
+}
+
+/// [`in_op`] on a result: `attrs.int_or("axis", 0).in_op(op)?`.
+pub trait InOp<T> {
+    fn in_op(self, op: &str) -> Result<T, String>;
+}
+
+impl<T> InOp<T> for Result<T, String> {
+    fn in_op(self, op: &str) -> Result<T, String> {
+        self.map_err(|e| in_op(op, e))
+    }
+}
+
+
 /// A family of dtypes an operator is defined on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum DTypeClass {
@@ -390,7 +493,7 @@ impl DTypeClass {
 /// Requires `dtype` to be in `class`; the error names the operator, what it
 /// accepts and what it got.
 pub fn expect_dtype_class(op: &str, dtype: DType, class: DTypeClass) -> Result<(), String> {
-    if class.contains(dtype) { Ok(()) } else { Err(format!("{op} is defined on {}, got {dtype}", class.describe())) }
+    if class.contains(dtype) { Ok(()) } else { Err(format!("{op}: expected {}, got {dtype}", class.describe())) }
 }
 
 /// Rejects attributes `op` does not take, so a misspelt name (`axis` for
@@ -398,8 +501,8 @@ pub fn expect_dtype_class(op: &str, dtype: DType, class: DTypeClass) -> Result<(
 pub fn expect_attrs(op: &str, attrs: &crate::ir::Attrs, known: &[&str]) -> Result<(), String> {
     match attrs.0.iter().find(|(name, _)| !known.contains(&name.as_str())) {
         None => Ok(()),
-        Some((name, _)) if known.is_empty() => Err(format!("{op} takes no attributes, got `{name}`")),
-        Some((name, _)) => Err(format!("{op} has no attribute `{name}` (it takes {})", known.join(", "))),
+        Some((name, _)) if known.is_empty() => Err(format!("{op}: unknown attribute `{name}` (it takes none)")),
+        Some((name, _)) => Err(format!("{op}: unknown attribute `{name}` (it takes {})", known.join(", "))),
     }
 }
 

@@ -1,28 +1,26 @@
 //! Element-wise operators: arithmetic with numpy broadcasting, unary math,
 //! comparisons, logic, `where`, `cast` and `clip`.
 //!
-//! Each operator is a scalar *formula* written once against [`ScalarOps`] and
-//! read two ways: on [`ScalarValue`]s it is the reference semantics (through
-//! `interp::tir::{binary, unary}`, rounding to the dtype after every step), on
-//! [`ScalarCode`] it builds the loop-level expression of the legalized kernel.
-//! The two therefore agree bit for bit, and most table entries are one line.
+//! Each operator is a scalar formula (see [`super::formula`]) written once and
+//! read both as reference semantics and as the legalized kernel's expression,
+//! so the two agree bit for bit and most table entries are one line.
 //!
 //! Conventions: binary operators take arguments of one dtype; integer
 //! arithmetic wraps, and integer division or remainder by zero gives 0 (the
 //! loop IR's semantics, so generated code never traps); `round` rounds half to
-//! even; `maximum`/`minimum` propagate NaN.
+//! even; `maximum`/`minimum` propagate NaN. Broadcast dims must be provably
+//! equal unless one is 1 (see [`require_equal`]).
 
 use super::compute::{
     broadcast_index, broadcast_shapes, compute, eval_broadcast, expect_args, expect_attrs, expect_dtype_class,
-    infos_of, int_range, load, same_dtype, DTypeClass,
+    infos_of, int_range, load, require_equal, same_dtype, DTypeClass, InOp, Remedy, Unproven,
 };
+use super::formula::{gelu, gelu_tanh, relu, rsqrt, sigmoid, sign, square, ScalarCode, ScalarOps, ScalarValue};
 use super::{OpDef, OpKind};
-use crate::interp::tir::{binary, unary};
-use crate::ir::{Attrs, BinOp, Dim, PExpr, PrimFunc, StructInfo, TensorInfo, UnOp};
-use crate::ndarray::{NDArray, Scalar};
+use crate::ir::dim::shape_to_string;
+use crate::ir::{Attrs, BinOp, Dim, PrimFunc, StructInfo, TensorInfo, UnOp};
+use crate::ndarray::NDArray;
 use relax_rt::DType;
-use std::f64::consts::{FRAC_1_SQRT_2, FRAC_2_PI};
-use std::ops::{Add, Div, Mul, Neg, Sub};
 
 /// `unary!(name, class, formula)`: `out[i] = formula(in0[i])` for a tensor
 /// whose dtype is in `DTypeClass::class`; the result has the same dtype.
@@ -34,7 +32,7 @@ macro_rules! unary {
             infer: |args, attrs| Signature::map(DTypeClass::$class).infer_struct($name, args, attrs),
             eval: |args, attrs| {
                 let out = Signature::map(DTypeClass::$class).infer($name, &infos_of(args), attrs)?;
-                eval_unary(args, out.dtype, $formula)
+                eval_unary($name, args, out.dtype, $formula)
             },
             legalize: |args, _, out| legalize_unary($name, args, out, $formula),
         }
@@ -51,7 +49,7 @@ macro_rules! binary {
             infer: |args, attrs| $signature.infer_struct($name, args, attrs),
             eval: |args, attrs| {
                 let out = $signature.infer($name, &infos_of(args), attrs)?;
-                eval_binary(args, out.dtype, $formula)
+                eval_binary($name, args, out.dtype, $formula)
             },
             legalize: |args, _, out| legalize_binary($name, args, out, $formula),
         }
@@ -59,7 +57,7 @@ macro_rules! binary {
 }
 
 const ARITHMETIC: Signature = Signature::binary(DTypeClass::Numeric);
-const COMPARISON: Signature = Signature { arity: 2, class: DTypeClass::Any, returns_bool: true };
+const COMPARISON: Signature = Signature { params: BINARY_PARAMS, class: DTypeClass::Any, returns_bool: true };
 const LOGICAL: Signature = Signature::binary(DTypeClass::Bool);
 
 pub const OPS: &[OpDef] = &[
@@ -111,78 +109,39 @@ pub const OPS: &[OpDef] = &[
     OpDef { name: "clip", kind: OpKind::ElemWise, infer: infer_clip, eval: eval_clip, legalize: legalize_clip },
 ];
 
-// ---- formulas of the composite operators (public, for other families to build on) ----
-
-/// `1 / sqrt(x)`.
-pub fn rsqrt<S: ScalarOps>(x: S) -> S {
-    x.lit(1.0) / x.un(UnOp::Sqrt)
-}
-
-/// `1 / (1 + exp(-x))`.
-pub fn sigmoid<S: ScalarOps>(x: S) -> S {
-    let one = x.lit(1.0);
-    one.clone() / (one + (-x).un(UnOp::Exp))
-}
-
-/// `max(x, 0)`.
-pub fn relu<S: ScalarOps>(x: S) -> S {
-    let zero = x.lit(0.0);
-    x.bin(BinOp::Max, zero)
-}
-
-/// Exact GELU: `x/2 * (1 + erf(x / sqrt 2))`.
-pub fn gelu<S: ScalarOps>(x: S) -> S {
-    let (half, one, scale) = (x.lit(0.5), x.lit(1.0), x.lit(FRAC_1_SQRT_2));
-    half * x.clone() * (one + (x * scale).un(UnOp::Erf))
-}
-
-/// GELU's tanh approximation: `x/2 * (1 + tanh(sqrt(2/pi) * (x + 0.044715 x^3)))`.
-pub fn gelu_tanh<S: ScalarOps>(x: S) -> S {
-    let (half, one, scale, cubic) = (x.lit(0.5), x.lit(1.0), x.lit(FRAC_2_PI.sqrt()), x.lit(0.044715));
-    let cube = x.clone() * x.clone() * x.clone();
-    let inner = scale * (x.clone() + cubic * cube);
-    half * x * (one + inner.un(UnOp::Tanh))
-}
-
-/// `x * x`.
-pub fn square<S: ScalarOps>(x: S) -> S {
-    x.clone() * x
-}
-
-/// -1, 0 or 1 by the sign of `x`; NaN stays NaN and zero keeps its sign.
-pub fn sign<S: ScalarOps>(x: S) -> S {
-    let (zero, one, minus_one) = (x.lit(0.0), x.lit(1.0), x.lit(-1.0));
-    let negative_or_x = x.clone().bin(BinOp::Lt, zero.clone()).select(minus_one, x.clone());
-    x.bin(BinOp::Gt, zero).select(one, negative_or_x)
-}
-
 // ---- signatures: the inference rule of the table's operators ----
 
-/// What an element-wise operator takes and gives: `arity` tensors of one dtype
-/// in `class`, broadcast together; the result has that dtype, or bool.
+/// Parameter names of the operators, as messages call the arguments.
+const UNARY_PARAMS: &[&str] = &["x"];
+const BINARY_PARAMS: &[&str] = &["a", "b"];
+const WHERE_PARAMS: &[&str] = &["cond", "a", "b"];
+
+/// What an element-wise operator takes and gives: one tensor per parameter,
+/// of one dtype in `class`, broadcast together; the result has that dtype, or
+/// bool.
 #[derive(Clone, Copy, Debug)]
 struct Signature {
-    arity: usize,
+    params: &'static [&'static str],
     class: DTypeClass,
     returns_bool: bool,
 }
 
 impl Signature {
     const fn map(class: DTypeClass) -> Signature {
-        Signature { arity: 1, class, returns_bool: false }
+        Signature { params: UNARY_PARAMS, class, returns_bool: false }
     }
 
     const fn binary(class: DTypeClass) -> Signature {
-        Signature { arity: 2, class, returns_bool: false }
+        Signature { params: BINARY_PARAMS, class, returns_bool: false }
     }
 
     fn infer(&self, op: &str, args: &[TensorInfo], attrs: &Attrs) -> Result<TensorInfo, String> {
-        expect_args(op, args, self.arity)?;
+        expect_args(op, args, self.params.len())?;
         expect_attrs(op, attrs, &[])?;
         let dtype = same_dtype(op, args)?;
         expect_dtype_class(op, dtype, self.class)?;
         let out_dtype = if self.returns_bool { DType::Bool } else { dtype };
-        Ok(TensorInfo::new(out_dtype, broadcast_all(args)?))
+        Ok(TensorInfo::new(out_dtype, broadcast_all(op, args, self.params)?))
     }
 
     fn infer_struct(&self, op: &str, args: &[TensorInfo], attrs: &Attrs) -> Result<StructInfo, String> {
@@ -190,24 +149,41 @@ impl Signature {
     }
 }
 
-/// The numpy broadcast of every argument's shape.
-fn broadcast_all(args: &[TensorInfo]) -> Result<Vec<Dim>, String> {
-    args.iter().try_fold(Vec::new(), |shape, a| broadcast_shapes(&shape, &a.shape))
+/// The numpy broadcast of every argument's shape (`params` name them). Each
+/// argument in turn is broadcast with the shape of those before it, so a dim
+/// that cannot be proven equal is stated on the later argument.
+fn broadcast_all(op: &str, args: &[TensorInfo], params: &[&str]) -> Result<Vec<Dim>, String> {
+    args.iter().enumerate().try_fold(Vec::new(), |shape, (k, arg)| {
+        let offset = shape.len().max(arg.rank()) - arg.rank();
+        broadcast_shapes(&shape, &arg.shape, |axis, x, y| {
+            let unproven = || Unproven {
+                op,
+                what: "broadcast dimensions".to_string(),
+                remedy: Remedy::Cast { arg: k, name: params[k].to_string(), info: arg, axis: axis - offset },
+            };
+            let differ = || {
+                let (a, b) = (shape_to_string(&shape), shape_to_string(&arg.shape));
+                format!("{op}: shapes {a} and {b} cannot be broadcast: axis {axis} is {x} vs {y}")
+            };
+            require_equal(x, y, unproven, differ)
+        })
+    })
 }
 
 // ---- evaluating and legalizing formulas ----
 
-/// Reference semantics: `formula` on every element, after broadcasting. The
-/// caller has checked `args` with its inference rule.
+/// Reference semantics of `op`: `formula` on every element, after
+/// broadcasting. The caller has checked `args` with its inference rule.
 fn eval_elementwise<const N: usize>(
+    op: &str,
     args: &[&NDArray],
     out_dtype: DType,
     formula: impl Fn([ScalarValue; N]) -> ScalarValue,
 ) -> Result<Vec<NDArray>, String> {
     if args.len() != N {
-        return Err(format!("expected {N} arguments, got {}", args.len()));
+        return Err(format!("{op}: expected {N} arguments, got {}", args.len()));
     }
-    let result = eval_broadcast(args, out_dtype, |values| {
+    let result = eval_broadcast(op, args, out_dtype, |values| {
         formula(std::array::from_fn(|k| ScalarValue::new(values[k], args[k].dtype()))).value
     })?;
     Ok(vec![result])
@@ -222,7 +198,7 @@ fn legalize_elementwise<const N: usize>(
     formula: impl Fn([ScalarCode; N]) -> ScalarCode,
 ) -> Result<PrimFunc, String> {
     expect_args(name, args, N)?;
-    let [out] = outs else { return Err(format!("{name} has one output, got {}", outs.len())) };
+    let [out] = outs else { return Err(format!("{name}: has one output, its kernel was asked for {}", outs.len())) };
     Ok(compute(name, args, out, |idx| {
         let operands =
             std::array::from_fn(|k| ScalarCode::new(load(k, broadcast_index(&args[k], out, idx)), args[k].dtype));
@@ -231,19 +207,21 @@ fn legalize_elementwise<const N: usize>(
 }
 
 fn eval_unary(
+    op: &str,
     args: &[&NDArray],
     out_dtype: DType,
     formula: impl Fn(ScalarValue) -> ScalarValue,
 ) -> Result<Vec<NDArray>, String> {
-    eval_elementwise(args, out_dtype, |[x]| formula(x))
+    eval_elementwise(op, args, out_dtype, |[x]| formula(x))
 }
 
 fn eval_binary(
+    op: &str,
     args: &[&NDArray],
     out_dtype: DType,
     formula: impl Fn(ScalarValue, ScalarValue) -> ScalarValue,
 ) -> Result<Vec<NDArray>, String> {
-    eval_elementwise(args, out_dtype, |[a, b]| formula(a, b))
+    eval_elementwise(op, args, out_dtype, |[a, b]| formula(a, b))
 }
 
 fn legalize_unary(
@@ -271,13 +249,13 @@ fn infer_where_info(args: &[TensorInfo], attrs: &Attrs) -> Result<TensorInfo, St
     expect_args("where", args, 3)?;
     expect_attrs("where", attrs, &[])?;
     if args[0].dtype != DType::Bool {
-        return Err(format!("where needs a bool condition, got {}", args[0].dtype));
+        return Err(format!("where: the condition must be bool, got {}", args[0].dtype));
     }
     let (a, b) = (args[1].dtype, args[2].dtype);
     if a != b {
-        return Err(format!("where needs branches of one dtype, got {a} and {b}"));
+        return Err(format!("where: the branches must have one dtype, got {a} and {b}"));
     }
-    Ok(TensorInfo::new(a, broadcast_all(args)?))
+    Ok(TensorInfo::new(a, broadcast_all("where", args, WHERE_PARAMS)?))
 }
 
 fn infer_where(args: &[TensorInfo], attrs: &Attrs) -> Result<StructInfo, String> {
@@ -286,7 +264,7 @@ fn infer_where(args: &[TensorInfo], attrs: &Attrs) -> Result<StructInfo, String>
 
 fn eval_where(args: &[&NDArray], attrs: &Attrs) -> Result<Vec<NDArray>, String> {
     let out = infer_where_info(&infos_of(args), attrs)?;
-    eval_elementwise(args, out.dtype, |[cond, a, b]| cond.select(a, b))
+    eval_elementwise("where", args, out.dtype, |[cond, a, b]| cond.select(a, b))
 }
 
 fn legalize_where(args: &[TensorInfo], _: &Attrs, outs: &[TensorInfo]) -> Result<PrimFunc, String> {
@@ -301,7 +279,7 @@ fn legalize_where(args: &[TensorInfo], _: &Attrs, outs: &[TensorInfo]) -> Result
 fn infer_cast_info(args: &[TensorInfo], attrs: &Attrs) -> Result<TensorInfo, String> {
     expect_args("cast", args, 1)?;
     expect_attrs("cast", attrs, &["dtype"])?;
-    Ok(TensorInfo::new(attrs.dtype("dtype")?, args[0].shape.clone()))
+    Ok(TensorInfo::new(attrs.dtype("dtype").in_op("cast")?, args[0].shape.clone()))
 }
 
 fn infer_cast(args: &[TensorInfo], attrs: &Attrs) -> Result<StructInfo, String> {
@@ -310,11 +288,11 @@ fn infer_cast(args: &[TensorInfo], attrs: &Attrs) -> Result<StructInfo, String> 
 
 fn eval_cast(args: &[&NDArray], attrs: &Attrs) -> Result<Vec<NDArray>, String> {
     let dtype = infer_cast_info(&infos_of(args), attrs)?.dtype;
-    eval_unary(args, dtype, |x| x.cast(dtype))
+    eval_unary("cast", args, dtype, |x| x.cast(dtype))
 }
 
 fn legalize_cast(args: &[TensorInfo], attrs: &Attrs, outs: &[TensorInfo]) -> Result<PrimFunc, String> {
-    let dtype = attrs.dtype("dtype")?;
+    let dtype = attrs.dtype("dtype").in_op("cast")?;
     legalize_unary("cast", args, outs, |x| x.cast(dtype))
 }
 
@@ -338,9 +316,10 @@ fn infer_clip(args: &[TensorInfo], attrs: &Attrs) -> Result<StructInfo, String> 
 /// and limited to the dtype's range, so converting them cannot wrap.
 fn clip_bounds(attrs: &Attrs, dtype: DType) -> Result<(f64, f64), String> {
     expect_attrs("clip", attrs, &["min", "max"])?;
-    let (lo, hi) = (attrs.float_or("min", f64::NEG_INFINITY)?, attrs.float_or("max", f64::INFINITY)?);
+    let lo = attrs.float_or("min", f64::NEG_INFINITY).in_op("clip")?;
+    let hi = attrs.float_or("max", f64::INFINITY).in_op("clip")?;
     if lo.is_nan() || hi.is_nan() {
-        return Err("clip bounds must be numbers, got NaN".to_string());
+        return Err("clip: bounds must be numbers, got NaN".to_string());
     }
     if dtype.is_float() {
         return Ok((lo, hi));
@@ -357,7 +336,7 @@ fn clip<S: ScalarOps>(x: S, (lo, hi): (f64, f64)) -> S {
 fn eval_clip(args: &[&NDArray], attrs: &Attrs) -> Result<Vec<NDArray>, String> {
     let dtype = infer_clip_info(&infos_of(args), attrs)?.dtype;
     let bounds = clip_bounds(attrs, dtype)?;
-    eval_unary(args, dtype, |x| clip(x, bounds))
+    eval_unary("clip", args, dtype, |x| clip(x, bounds))
 }
 
 fn legalize_clip(args: &[TensorInfo], attrs: &Attrs, outs: &[TensorInfo]) -> Result<PrimFunc, String> {
@@ -365,147 +344,6 @@ fn legalize_clip(args: &[TensorInfo], attrs: &Attrs, outs: &[TensorInfo]) -> Res
     let bounds = clip_bounds(attrs, args[0].dtype)?;
     legalize_unary("clip", args, outs, |x| clip(x, bounds))
 }
-
-// ---- the scalar algebra formulas are written in ----
-
-/// Scalar operations with the loop IR's typing: a formula generic over this
-/// trait is evaluated on [`ScalarValue`]s and compiled on [`ScalarCode`].
-/// Operands of a binary operation share one dtype; comparisons and logic give
-/// bool.
-pub trait ScalarOps:
-    Clone + Add<Output = Self> + Sub<Output = Self> + Mul<Output = Self> + Div<Output = Self> + Neg<Output = Self>
-{
-    fn dtype(&self) -> DType;
-    /// The constant `v` in this operand's dtype.
-    fn lit(&self, v: f64) -> Self;
-    fn bin(self, op: BinOp, rhs: Self) -> Self;
-    fn un(self, op: UnOp) -> Self;
-    fn cast(self, dtype: DType) -> Self;
-    /// `self ? then : otherwise`, where `self` is bool.
-    fn select(self, then: Self, otherwise: Self) -> Self;
-}
-
-/// The dtype of `a op b` for operands of `dtype`, as the loop IR types it.
-fn bin_result_dtype(op: BinOp, dtype: DType) -> DType {
-    if op.is_comparison() || matches!(op, BinOp::And | BinOp::Or) {
-        DType::Bool
-    } else {
-        dtype
-    }
-}
-
-/// A concrete scalar; every operation rounds its result to its dtype, as the
-/// loop-level interpreter does.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct ScalarValue {
-    pub value: Scalar,
-    pub dtype: DType,
-}
-
-impl ScalarValue {
-    pub fn new(value: Scalar, dtype: DType) -> ScalarValue {
-        ScalarValue { value: value.cast(dtype), dtype }
-    }
-}
-
-impl ScalarOps for ScalarValue {
-    fn dtype(&self) -> DType {
-        self.dtype
-    }
-    fn lit(&self, v: f64) -> Self {
-        ScalarValue::new(Scalar::F(v), self.dtype)
-    }
-    fn bin(self, op: BinOp, rhs: Self) -> Self {
-        ScalarValue::new(binary(op, self.value, rhs.value, self.dtype), bin_result_dtype(op, self.dtype))
-    }
-    fn un(self, op: UnOp) -> Self {
-        ScalarValue::new(unary(op, self.value, self.dtype), self.dtype)
-    }
-    fn cast(self, dtype: DType) -> Self {
-        ScalarValue::new(self.value, dtype)
-    }
-    fn select(self, then: Self, otherwise: Self) -> Self {
-        if self.value.to_bool() {
-            then
-        } else {
-            otherwise
-        }
-    }
-}
-
-/// A loop-level expression and its dtype.
-#[derive(Clone, Debug, PartialEq)]
-pub struct ScalarCode {
-    pub expr: PExpr,
-    pub dtype: DType,
-}
-
-impl ScalarCode {
-    pub fn new(expr: PExpr, dtype: DType) -> ScalarCode {
-        ScalarCode { expr, dtype }
-    }
-}
-
-impl ScalarOps for ScalarCode {
-    fn dtype(&self) -> DType {
-        self.dtype
-    }
-    fn lit(&self, v: f64) -> Self {
-        ScalarCode::new(PExpr::constant(v, self.dtype), self.dtype)
-    }
-    fn bin(self, op: BinOp, rhs: Self) -> Self {
-        ScalarCode::new(PExpr::bin(op, self.expr, rhs.expr), bin_result_dtype(op, self.dtype))
-    }
-    fn un(self, op: UnOp) -> Self {
-        ScalarCode::new(PExpr::un(op, self.expr), self.dtype)
-    }
-    fn cast(self, dtype: DType) -> Self {
-        ScalarCode::new(PExpr::cast(dtype, self.expr), dtype)
-    }
-    fn select(self, then: Self, otherwise: Self) -> Self {
-        let dtype = then.dtype;
-        ScalarCode::new(PExpr::select(self.expr, then.expr, otherwise.expr), dtype)
-    }
-}
-
-/// `+ - * /` and unary `-` on a [`ScalarOps`] type, so formulas read as math.
-macro_rules! arithmetic_operators {
-    ($t:ty) => {
-        impl Add for $t {
-            type Output = $t;
-            fn add(self, rhs: $t) -> $t {
-                self.bin(BinOp::Add, rhs)
-            }
-        }
-        impl Sub for $t {
-            type Output = $t;
-            fn sub(self, rhs: $t) -> $t {
-                self.bin(BinOp::Sub, rhs)
-            }
-        }
-        impl Mul for $t {
-            type Output = $t;
-            fn mul(self, rhs: $t) -> $t {
-                self.bin(BinOp::Mul, rhs)
-            }
-        }
-        impl Div for $t {
-            type Output = $t;
-            fn div(self, rhs: $t) -> $t {
-                self.bin(BinOp::Div, rhs)
-            }
-        }
-        impl Neg for $t {
-            type Output = $t;
-            fn neg(self) -> $t {
-                self.un(UnOp::Neg)
-            }
-        }
-    };
-}
-
-arithmetic_operators!(ScalarValue);
-arithmetic_operators!(ScalarCode);
 
 #[cfg(test)]
 mod tests {
@@ -845,14 +683,14 @@ mod tests {
     fn binary_ops_reject_mixed_dtypes_and_unbroadcastable_shapes() {
         let none = Attrs::new();
         let err = infer_error("add", &[tensor(DType::F32, &dims(&[2])), tensor(DType::I32, &dims(&[2]))], &none);
-        assert_eq!(err, "add needs arguments of one dtype, got f32 and i32");
+        assert_eq!(err, "add: arguments must have one dtype, got f32 and i32");
         let err = infer_error("mul", &[tensor(DType::F32, &dims(&[2, 3])), tensor(DType::F32, &dims(&[4]))], &none);
-        assert_eq!(err, "shapes [2, 3] and [4] cannot be broadcast: axis 1 is 3 vs 4");
+        assert_eq!(err, "mul: shapes [2, 3] and [4] cannot be broadcast: axis 1 is 3 vs 4");
         let (n3, n4) = (vec![Dim::var("n"), Dim::Int(3)], vec![Dim::var("n"), Dim::Int(4)]);
         let err = infer_error("less", &[tensor(DType::I64, &n3), tensor(DType::I64, &n4)], &none);
         assert!(err.contains("cannot be broadcast: axis 1 is 3 vs 4"), "{err}");
         let err = infer_error("add", &[tensor(DType::F32, &dims(&[2]))], &none);
-        assert_eq!(err, "add takes 2 arguments, got 1");
+        assert_eq!(err, "add: expected 2 arguments, got 1");
     }
 
     #[test]
@@ -867,37 +705,63 @@ mod tests {
     }
 
     #[test]
+    fn broadcasting_dims_that_cannot_be_proven_equal_is_rejected() {
+        let (n, m) = (Dim::var("n"), Dim::var("m"));
+        let a = tensor(DType::F32, &[n.clone(), Dim::Int(4)]);
+        let b = tensor(DType::F32, &[m.clone(), Dim::Int(4)]);
+        assert_eq!(
+            infer_error("add", &[a.clone(), b.clone()], &Attrs::new()),
+            "add: cannot prove at compile time that broadcast dimensions n and m are equal; state it with a \
+             match_cast of the second argument: `let b_checked = match_cast(b, Tensor<[n, 4], f32>);`"
+        );
+        // A symbolic dim against a constant other than 1 is just as undecided.
+        let four = tensor(DType::F32, &[Dim::Int(4)]);
+        let err = infer_error("less", &[tensor(DType::F32, &[m.clone()]), four], &Attrs::new());
+        assert!(err.starts_with("less: cannot prove at compile time that broadcast dimensions m and 4"), "{err}");
+        // In `where`, the branch that disagrees with the shape so far is the one to cast.
+        let cond = tensor(DType::Bool, &[n.clone(), Dim::Int(1)]);
+        let column = tensor(DType::F32, &[Dim::Int(1), m]);
+        let err = infer_error("where", &[cond, a, column], &Attrs::new());
+        assert!(err.contains("broadcast dimensions 4 and m"), "{err}");
+        assert!(err.ends_with("of the third argument: `let b_checked = match_cast(b, Tensor<[1, 4], f32>);`"), "{err}");
+        // Once stated, the same call is accepted.
+        let stated = tensor(DType::F32, &[n.clone(), Dim::Int(4)]);
+        let out = infer("add", &[tensor(DType::F32, &[n.clone(), Dim::Int(4)]), stated], &Attrs::new()).unwrap();
+        assert_eq!(out, StructInfo::tensor(DType::F32, vec![n, Dim::Int(4)]));
+    }
+
+    #[test]
     fn ops_reject_dtypes_outside_their_domain() {
         let none = Attrs::new();
         let one = |d| [tensor(d, &dims(&[3]))];
-        assert_eq!(infer_error("exp", &one(DType::I32), &none), "exp is defined on float tensors (f32, f64), got i32");
+        assert_eq!(infer_error("exp", &one(DType::I32), &none), "exp: expected float tensors (f32, f64), got i32");
         assert_eq!(
             infer_error("gelu", &one(DType::Bool), &none),
-            "gelu is defined on float tensors (f32, f64), got bool"
+            "gelu: expected float tensors (f32, f64), got bool"
         );
         assert_eq!(
             infer_error("neg", &one(DType::Bool), &none),
-            "neg is defined on numeric tensors (floats and integers, not bool), got bool"
+            "neg: expected numeric tensors (floats and integers, not bool), got bool"
         );
         assert_eq!(
             infer_error("logical_not", &one(DType::F32), &none),
-            "logical_not is defined on bool tensors, got f32"
+            "logical_not: expected bool tensors, got f32"
         );
         let two = |d| [tensor(d, &dims(&[3])), tensor(d, &dims(&[3]))];
         assert_eq!(
             infer_error("add", &two(DType::Bool), &none),
-            "add is defined on numeric tensors (floats and integers, not bool), got bool"
+            "add: expected numeric tensors (floats and integers, not bool), got bool"
         );
-        assert_eq!(infer_error("logical_or", &two(DType::I8), &none), "logical_or is defined on bool tensors, got i8");
+        assert_eq!(infer_error("logical_or", &two(DType::I8), &none), "logical_or: expected bool tensors, got i8");
     }
 
     #[test]
     fn ops_reject_attributes_they_do_not_take() {
         let x = [tensor(DType::F32, &dims(&[3]))];
         let attrs = Attrs::new().with("axis", AttrValue::Int(1));
-        assert_eq!(infer_error("relu", &x, &attrs), "relu takes no attributes, got `axis`");
+        assert_eq!(infer_error("relu", &x, &attrs), "relu: unknown attribute `axis` (it takes none)");
         let attrs = Attrs::new().with("lo", AttrValue::Float(0.0));
-        assert_eq!(infer_error("clip", &x, &attrs), "clip has no attribute `lo` (it takes min, max)");
+        assert_eq!(infer_error("clip", &x, &attrs), "clip: unknown attribute `lo` (it takes min, max)");
     }
 
     #[test]
@@ -905,22 +769,22 @@ mod tests {
         let none = Attrs::new();
         let f32x3 = tensor(DType::F32, &dims(&[3]));
         let err = infer_error("where", &[f32x3.clone(), f32x3.clone(), f32x3.clone()], &none);
-        assert_eq!(err, "where needs a bool condition, got f32");
+        assert_eq!(err, "where: the condition must be bool, got f32");
         let cond = tensor(DType::Bool, &dims(&[3]));
         let err = infer_error("where", &[cond.clone(), f32x3.clone(), tensor(DType::I64, &dims(&[1]))], &none);
-        assert_eq!(err, "where needs branches of one dtype, got f32 and i64");
+        assert_eq!(err, "where: the branches must have one dtype, got f32 and i64");
         let err = infer_error("where", &[cond, f32x3.clone(), tensor(DType::F32, &dims(&[2]))], &none);
         assert!(err.contains("cannot be broadcast"), "{err}");
-        assert_eq!(infer_error("cast", std::slice::from_ref(&f32x3), &none), "missing attribute `dtype`");
+        assert_eq!(infer_error("cast", std::slice::from_ref(&f32x3), &none), "cast: missing attribute `dtype`");
         let attrs = Attrs::new().with("dtype", AttrValue::Str("f16".into()));
         assert_eq!(
             infer_error("cast", std::slice::from_ref(&f32x3), &attrs),
-            "attribute `dtype` must be a dtype, got \"f16\""
+            "cast: attribute `dtype` must be a dtype, got \"f16\""
         );
         let err = infer_error("clip", std::slice::from_ref(&f32x3), &clip_attrs(Some(f64::NAN), None));
-        assert_eq!(err, "clip bounds must be numbers, got NaN");
+        assert_eq!(err, "clip: bounds must be numbers, got NaN");
         let err = infer_error("clip", &[tensor(DType::Bool, &dims(&[3]))], &clip_attrs(Some(0.0), None));
-        assert!(err.starts_with("clip is defined on numeric tensors"), "{err}");
+        assert!(err.starts_with("clip: expected numeric tensors"), "{err}");
     }
 
     #[test]
@@ -928,10 +792,10 @@ mod tests {
         let x = f64s(DType::F32, &[1.0]);
         let y = i64s(DType::I32, &[1]);
         let add = lookup("add").unwrap();
-        assert_eq!((add.eval)(&[&x], &Attrs::new()).unwrap_err(), "add takes 2 arguments, got 1");
+        assert_eq!((add.eval)(&[&x], &Attrs::new()).unwrap_err(), "add: expected 2 arguments, got 1");
         assert_eq!(
             (add.eval)(&[&x, &y], &Attrs::new()).unwrap_err(),
-            "add needs arguments of one dtype, got f32 and i32"
+            "add: arguments must have one dtype, got f32 and i32"
         );
         let exp = lookup("exp").unwrap();
         assert!((exp.eval)(&[&y], &Attrs::new()).is_err());

@@ -6,14 +6,17 @@
 //! like every other integer op and the reference agrees with the kernel bit
 //! for bit. The legalized kernel is the plain triple loop: how it runs fast
 //! (packing, micro-kernels) is a scheduling concern, not this definition's.
+//! The kernel reads both operands along the inner dimension and the broadcast
+//! batch axes, so those dims must be provably equal (see [`require_equal`]).
 
 use super::compute::{
     broadcast_concrete, broadcast_flat, broadcast_index, broadcast_shapes, expect_args, expect_attrs,
-    expect_dtype_class, infos_of, load, multiply_add, reduce, same_dtype, Combine, DTypeClass,
+    expect_dtype_class, infos_of, load, multiply_add, reduce, require_equal, same_dtype, Combine, DTypeClass, Fold,
+    Remedy, Unproven,
 };
 use super::{OpDef, OpKind};
 use crate::ir::dim::shape_to_string;
-use crate::ir::{Attrs, Dim, Equality, PExpr, PrimFunc, StructInfo, TensorInfo};
+use crate::ir::{Attrs, Dim, PExpr, PrimFunc, StructInfo, TensorInfo};
 use crate::ndarray::{NDArray, Scalar};
 use relax_rt::DType;
 
@@ -75,9 +78,9 @@ struct Checked {
     batch: Vec<Dim>,
 }
 
-/// Validates arity, dtypes, ranks and shapes. An inner-dimension mismatch is an
-/// error only when the simplifier disproves equality; an undecided one is left
-/// to the run-time shape check of the entry function.
+/// Validates arity, dtypes, ranks and shapes. The inner dimensions and the
+/// broadcast batch dims must be provably equal: the kernel reads both
+/// operands with the same inner and batch indices.
 fn check(args: &[TensorInfo], attrs: &Attrs) -> Result<Checked, String> {
     expect_args("matmul", args, 2)?;
     expect_attrs("matmul", attrs, &[])?;
@@ -88,11 +91,39 @@ fn check(args: &[TensorInfo], attrs: &Attrs) -> Result<Checked, String> {
         |why: String| format!("matmul: cannot multiply {} by {}: {why}", shape_to_string(a), shape_to_string(b));
     let operands = Operands::split(a, b, Dim::Int(1))
         .ok_or_else(|| cannot("operands must have rank 1 or more, not scalars".to_string()))?;
-    if operands.k.equality(&operands.b_k) == Equality::Disproven {
-        return Err(cannot(format!("inner dimensions {} and {} differ", operands.k, operands.b_k)));
-    }
-    let batch = broadcast_shapes(&operands.a_batch, &operands.b_batch).map_err(|e| cannot(format!("batch {e}")))?;
+    let (k, b_k) = (&operands.k, &operands.b_k);
+    // `b`'s inner axis is its first matrix axis, or its only one for a vector.
+    let b_inner = b.len().saturating_sub(2);
+    let unproven = || unproven_in_b(&args[1], "inner dimensions", b_inner);
+    require_equal(k, b_k, unproven, || cannot(format!("inner dimensions {k} and {b_k} differ")))?;
+    let batch = broadcast_batches(&operands, &args[1], &cannot)?;
     Ok(Checked { dtype, operands, batch })
+}
+
+/// The broadcast of both operands' batch axes. `b`'s batch axes lead its
+/// shape, so a batch axis the broadcast cannot prove equal is stated on `b`.
+fn broadcast_batches(
+    operands: &Operands<Dim>,
+    b: &TensorInfo,
+    cannot: impl Fn(String) -> String,
+) -> Result<Vec<Dim>, String> {
+    let (a_batch, b_batch) = (&operands.a_batch, &operands.b_batch);
+    let offset = a_batch.len().max(b_batch.len()) - b_batch.len();
+    broadcast_shapes(a_batch, b_batch, |axis, x, y| {
+        let unproven = || unproven_in_b(b, "batch dimensions", axis - offset);
+        let differ = || {
+            let (sa, sb) = (shape_to_string(a_batch), shape_to_string(b_batch));
+            cannot(format!("batch shapes {sa} and {sb} cannot be broadcast: axis {axis} is {x} vs {y}"))
+        };
+        require_equal(x, y, unproven, differ)
+    })
+}
+
+/// An undecided equality between a dim of `a` and `b`'s axis `axis`, stated by
+/// casting `b`.
+fn unproven_in_b<'a>(b: &'a TensorInfo, what: &str, axis: usize) -> Unproven<'a> {
+    let remedy = Remedy::Cast { arg: 1, name: "b".to_string(), info: b, axis };
+    Unproven { op: "matmul", what: what.to_string(), remedy }
 }
 
 fn infer_matmul(args: &[TensorInfo], attrs: &Attrs) -> Result<StructInfo, String> {
@@ -105,7 +136,7 @@ fn eval_matmul(args: &[&NDArray], attrs: &Attrs) -> Result<Vec<NDArray>, String>
     let dtype = check(&infos_of(args), attrs)?.dtype;
     let (a, b) = (args[0], args[1]);
     let ops = Operands::split(a.shape(), b.shape(), 1usize).ok_or("matmul: operands must not be scalars")?;
-    let batch = broadcast_concrete(&ops.a_batch, &ops.b_batch)?;
+    let batch = broadcast_concrete("matmul", &ops.a_batch, &ops.b_batch)?;
     let (m, k, n) = (ops.m, ops.k, ops.n);
     // The output's flat order is [batch, m, n] whether or not promoted axes are dropped.
     let mut out = NDArray::zeros(dtype, &ops.output_shape(&batch));
@@ -147,7 +178,8 @@ fn legalize_matmul(args: &[TensorInfo], attrs: &Attrs, outs: &[TensorInfo]) -> R
         }
         load(0, a_idx) * load(1, b_idx)
     };
-    Ok(reduce("matmul", args, out, std::slice::from_ref(&operands.k), Combine::Sum, out.dtype, product, |acc, _| acc))
+    let fold = Fold { extents: std::slice::from_ref(&operands.k), combine: Combine::Sum, acc_dtype: out.dtype };
+    Ok(reduce("matmul", args, out, fold, product, |acc, _| acc))
 }
 
 #[cfg(test)]
@@ -227,9 +259,33 @@ mod tests {
     }
 
     #[test]
-    fn accepts_inner_dimensions_it_cannot_decide() {
-        let out = infer(&[info(DType::F32, &["n", "k"]), info(DType::F32, &["j", "10"])]).unwrap();
+    fn rejects_inner_dimensions_it_cannot_prove_equal() {
+        let err = infer(&[info(DType::F32, &["n", "k"]), info(DType::F32, &["j", "10"])]).unwrap_err();
+        assert_eq!(
+            err,
+            "matmul: cannot prove at compile time that inner dimensions k and j are equal; state it with a \
+             match_cast of the second argument: `let b_checked = match_cast(b, Tensor<[k, 10], f32>);`"
+        );
+        // A vector right operand is cast on its only axis.
+        let err = infer(&[info(DType::F32, &["n", "k"]), info(DType::F32, &["j"])]).unwrap_err();
+        assert!(err.ends_with("`let b_checked = match_cast(b, Tensor<[k], f32>);`"), "{err}");
+        // Stated equal, the same product is accepted.
+        let out = infer(&[info(DType::F32, &["n", "k"]), info(DType::F32, &["k", "10"])]).unwrap();
         assert_eq!(out, "Tensor<[n, 10], f32>");
+    }
+
+    #[test]
+    fn rejects_batch_dimensions_it_cannot_prove_equal() {
+        let err = infer(&[info(DType::F32, &["b", "2", "3"]), info(DType::F32, &["c", "3", "4"])]).unwrap_err();
+        assert_eq!(
+            err,
+            "matmul: cannot prove at compile time that batch dimensions b and c are equal; state it with a \
+             match_cast of the second argument: `let b_checked = match_cast(b, Tensor<[b, 3, 4], f32>);`"
+        );
+        let err = infer(&[info(DType::F32, &["b", "2", "3"]), info(DType::F32, &["5", "c", "3", "4"])]).unwrap_err();
+        assert!(err.ends_with("`let b_checked = match_cast(b, Tensor<[5, b, 3, 4], f32>);`"), "{err}");
+        let out = infer(&[info(DType::F32, &["b", "2", "3"]), info(DType::F32, &["1", "3", "4"])]).unwrap();
+        assert_eq!(out, "Tensor<[b, 2, 4], f32>");
     }
 
     #[test]
@@ -240,9 +296,9 @@ mod tests {
             "matmul: cannot multiply [2, 3, 4] by [5, 4, 1]: batch shapes [2] and [5] cannot be broadcast: axis 0 is 2 vs 5"
         );
         let err = infer(&[info(DType::F32, &["2", "3"]), info(DType::I32, &["3", "1"])]).unwrap_err();
-        assert_eq!(err, "matmul needs arguments of one dtype, got f32 and i32");
+        assert_eq!(err, "matmul: arguments must have one dtype, got f32 and i32");
         let err = infer(&[info(DType::Bool, &["2", "3"]), info(DType::Bool, &["3", "1"])]).unwrap_err();
-        assert_eq!(err, "matmul is defined on numeric tensors (floats and integers, not bool), got bool");
+        assert_eq!(err, "matmul: expected numeric tensors (floats and integers, not bool), got bool");
         let err = infer(&[info(DType::F32, &[]), info(DType::F32, &["3"])]).unwrap_err();
         assert_eq!(err, "matmul: cannot multiply [] by [3]: operands must have rank 1 or more, not scalars");
     }

@@ -13,14 +13,19 @@
 //! interpreter substitutes the dims it has bound before evaluating; an entry
 //! still symbolic is deduced from the input where the operator determines it
 //! (see `evaluable_reshape_target` and `evaluable_broadcast_target`).
+//!
+//! Kernels index the input with the output's extents, so the dims that tie
+//! them (a reshape's element counts, `concat`'s off-axis dims, the dims
+//! `broadcast_to` keeps) must be provably equal (see [`require_equal`]).
 
 use super::compute::{
     at_least_zero, broadcast_flat, broadcast_index, compute, compute_stmt, expect_args, expect_attrs, index_vars,
-    info_of, infos_of, load, normalize_axis, output_names, prim_func, ravel_index, same_dtype, unravel_index,
+    info_of, infos_of, load, normalize_axis, output_names, prim_func, ravel_index, require_equal, same_dtype,
+    unravel_index, InOp, Remedy, Unproven,
 };
 use super::{OpDef, OpKind};
 use crate::ir::dim::shape_to_string;
-use crate::ir::{Attrs, BinOp, Dim, Equality, PExpr, PrimFunc, Stmt, StructInfo, TensorInfo};
+use crate::ir::{Attrs, BinOp, Dim, PExpr, PrimFunc, Stmt, StructInfo, TensorInfo};
 use crate::ndarray::{ravel, unravel, NDArray};
 use relax_rt::DType;
 
@@ -119,7 +124,7 @@ fn the_arg<'a>(op: &str, args: &'a [TensorInfo]) -> Result<&'a TensorInfo, Strin
 fn the_value<'a>(op: &str, args: &[&'a NDArray]) -> Result<&'a NDArray, String> {
     match args {
         [x] => Ok(x),
-        _ => Err(format!("{op} takes 1 argument, got {}", args.len())),
+        _ => Err(format!("{op}: expected 1 argument, got {}", args.len())),
     }
 }
 
@@ -127,19 +132,20 @@ fn the_value<'a>(op: &str, args: &[&'a NDArray]) -> Result<&'a NDArray, String> 
 fn the_output<'a>(op: &str, outs: &'a [TensorInfo]) -> Result<&'a TensorInfo, String> {
     match outs {
         [out] => Ok(out),
-        _ => Err(format!("{op} writes 1 output, its kernel was asked for {}", outs.len())),
+        _ => Err(format!("{op}: writes 1 output, its kernel was asked for {}", outs.len())),
     }
 }
 
-/// A shape the shape rules computed for concrete inputs. It is constant unless
-/// an attribute names a symbolic dim that nothing bound.
-fn concrete(shape: &[Dim]) -> Result<Vec<usize>, String> {
+/// A shape `op`'s rules computed for concrete inputs. It is constant unless an
+/// attribute names a symbolic dim that nothing bound.
+fn concrete(op: &str, shape: &[Dim]) -> Result<Vec<usize>, String> {
+    let text = || shape_to_string(shape);
     shape
         .iter()
         .map(|d| match d.as_int() {
             Some(v) if v >= 0 => Ok(v as usize),
-            Some(v) => Err(format!("shape {} has a negative dimension {v}", shape_to_string(shape))),
-            None => Err(format!("shape {} names symbolic dims that are not bound to values", shape_to_string(shape))),
+            Some(v) => Err(format!("{op}: shape {} has a negative dimension {v}", text())),
+            None => Err(format!("{op}: shape {} names symbolic dims that are not bound to values", text())),
         })
         .collect()
 }
@@ -159,22 +165,23 @@ fn legalize_gather(
     Ok(compute(op, args, the_output(op, outs)?, |i| load(0, source(i))))
 }
 
-/// Resolves an axis that must name an existing axis (unlike
+/// Resolves an axis of `op` that must name an existing axis (unlike
 /// [`normalize_axis`], a scalar has none).
-fn axis_in(axis: i64, rank: usize) -> Result<usize, String> {
-    match normalize_axis(axis, rank) {
+fn axis_in(op: &str, axis: i64, rank: usize) -> Result<usize, String> {
+    match normalize_axis(op, axis, rank) {
         Ok(a) if a < rank => Ok(a),
-        _ => Err(format!("axis {axis} is out of range for a tensor of rank {rank}")),
+        _ => Err(format!("{op}: axis {axis} is out of range for a tensor of rank {rank}")),
     }
 }
 
-/// Resolves a list of possibly negative axes against `rank`, rejecting repeats.
-fn normalize_axes(axes: &[i64], rank: usize) -> Result<Vec<usize>, String> {
+/// Resolves a list of possibly negative axes of `op` against `rank`,
+/// rejecting repeats.
+fn normalize_axes(op: &str, axes: &[i64], rank: usize) -> Result<Vec<usize>, String> {
     let mut out: Vec<usize> = Vec::with_capacity(axes.len());
     for &axis in axes {
-        let a = axis_in(axis, rank)?;
+        let a = axis_in(op, axis, rank)?;
         if out.contains(&a) {
-            return Err(format!("axis {axis} appears more than once in {axes:?}"));
+            return Err(format!("{op}: axis {axis} appears more than once in {axes:?}"));
         }
         out.push(a);
     }
@@ -184,27 +191,28 @@ fn normalize_axes(axes: &[i64], rank: usize) -> Result<Vec<usize>, String> {
 /// The `shape` attribute of `op`, its only one.
 fn shape_attr(op: &str, attrs: &Attrs) -> Result<Vec<Dim>, String> {
     expect_attrs(op, attrs, &["shape"])?;
-    attrs.dims("shape")?.ok_or_else(|| format!("{op} needs a `shape` attribute"))
+    attrs.dims("shape").in_op(op)?.ok_or_else(|| format!("{op}: missing attribute `shape`"))
 }
 
 /// A constant list attribute `op` cannot do without.
 fn required_ints(op: &str, attrs: &Attrs, name: &str) -> Result<Vec<i64>, String> {
-    attrs.ints(name)?.ok_or_else(|| format!("{op} needs a `{name}` attribute"))
+    attrs.ints(name).in_op(op)?.ok_or_else(|| format!("{op}: missing attribute `{name}`"))
 }
 
 /// Rejects target-shape entries no tensor can have: negative constants (other
 /// than reshape's `-1` when `wildcard` allows it) and constant parts whose
 /// product no target could address (it would also overflow the arithmetic).
-fn check_target_entries(target: &[Dim], wildcard: bool) -> Result<(), String> {
+fn check_target_entries(op: &str, target: &[Dim], wildcard: bool) -> Result<(), String> {
+    let text = shape_to_string(target);
     let mut product: i64 = 1;
     for v in target.iter().filter_map(Dim::as_int) {
         if v < 0 && !(wildcard && v == -1) {
-            return Err(format!("target shape {} has a negative entry {v}", shape_to_string(target)));
+            return Err(format!("{op}: target shape {text} has a negative entry {v}"));
         }
         product = product.saturating_mul(v.max(1));
     }
     if product >= OPEN_END {
-        return Err(format!("target shape {} has more elements than any target can address", shape_to_string(target)));
+        return Err(format!("{op}: target shape {text} has more elements than any target can address"));
     }
     Ok(())
 }
@@ -243,35 +251,41 @@ fn infer_reshape(args: &[TensorInfo], attrs: &Attrs) -> Result<StructInfo, Strin
 fn eval_reshape(args: &[&NDArray], attrs: &Attrs) -> Result<Vec<NDArray>, String> {
     let x = the_value("reshape", args)?;
     let target = evaluable_reshape_target(&shape_attr("reshape", attrs)?)?;
-    Ok(vec![x.reshaped(&concrete(&reshape_shape(&info_of(x), &target)?)?)])
+    Ok(vec![x.reshaped(&concrete("reshape", &reshape_shape(&info_of(x), &target)?)?)])
 }
 
 /// The target shape with its `-1` entry, if any, resolved. A `0` entry is a
 /// zero-sized dim (ONNX's copy-from-input `0` is the importer's business).
-/// Element counts must agree: a provable mismatch is an error; what the
-/// simplifier cannot decide is left to the run-time shape checks.
+/// Element counts must provably agree (see [`check_same_count`]).
 fn reshape_shape(x: &TensorInfo, target: &[Dim]) -> Result<Vec<Dim>, String> {
-    check_target_entries(target, true)?;
+    check_target_entries("reshape", target, true)?;
     let target: Vec<Dim> = target.iter().map(Dim::simplify).collect();
     let wildcards: Vec<usize> = (0..target.len()).filter(|&k| target[k].as_int() == Some(-1)).collect();
     match wildcards[..] {
-        [] => check_same_count(x, &target).map(|()| target),
+        [] => check_same_count("reshape", x, &target).map(|()| target),
         [k] => resolve_wildcard(x, target, k),
-        _ => Err(format!("at most one entry of the target shape {} may be -1", shape_to_string(&target))),
+        _ => Err(format!("reshape: at most one entry of the target shape {} may be -1", shape_to_string(&target))),
     }
 }
 
-/// Errors when `x` provably does not have as many elements as `target`.
-fn check_same_count(x: &TensorInfo, target: &[Dim]) -> Result<(), String> {
+/// Requires `x` to provably have as many elements as `target`: the kernel of
+/// `op` (a reshape or flatten) reads one input element per output element.
+fn check_same_count(op: &str, x: &TensorInfo, target: &[Dim]) -> Result<(), String> {
     let (have, want) = (x.numel(), Dim::product(target));
-    if have.equality(&want) == Equality::Disproven {
-        return Err(format!(
-            "cannot reshape {} ({have} elements) into {} ({want} elements)",
-            shape_to_string(&x.shape),
-            shape_to_string(target)
-        ));
-    }
-    Ok(())
+    let unproven = || Unproven {
+        op,
+        what: "element counts".to_string(),
+        remedy: Remedy::Advice(format!(
+            "write -1 for the target entry the element count determines, and match_cast the result `y` \
+             to the shape you expect: `let y_checked = match_cast(y, {});`",
+            TensorInfo::new(x.dtype, target.to_vec())
+        )),
+    };
+    let differ = || {
+        let (from, to) = (shape_to_string(&x.shape), shape_to_string(target));
+        format!("{op}: cannot reshape {from} ({have} elements) into {to} ({want} elements)")
+    };
+    require_equal(&have, &want, unproven, differ)
 }
 
 /// Resolves `target[k] == -1` to the element count over the other entries.
@@ -279,12 +293,13 @@ fn resolve_wildcard(x: &TensorInfo, mut target: Vec<Dim>, k: usize) -> Result<Ve
     let others = drop_positions(&target, &[k]);
     let divisor = Dim::product(&others);
     if divisor.as_int() == Some(0) {
-        return Err(format!("cannot infer the -1 in {}: the other entries multiply to 0", shape_to_string(&target)));
+        let text = shape_to_string(&target);
+        return Err(format!("reshape: cannot infer the -1 in {text}: the other entries multiply to 0"));
     }
     let (quotient, remainder) = divide_products(&x.shape, &others);
     if remainder.as_int().is_some_and(|r| r != 0) {
         return Err(format!(
-            "cannot reshape {} ({} elements) into {}: the element count is not a multiple of {divisor}",
+            "reshape: cannot reshape {} ({} elements) into {}: the element count is not a multiple of {divisor}",
             shape_to_string(&x.shape),
             x.numel(),
             shape_to_string(&target)
@@ -326,7 +341,7 @@ fn evaluable_reshape_target(target: &[Dim]) -> Result<Vec<Dim>, String> {
             Ok(resolved)
         }
         _ => Err(format!(
-            "cannot evaluate a reshape to {}: its symbolic entries are not bound to values",
+            "reshape: cannot evaluate a reshape to {}: its symbolic entries are not bound to values",
             shape_to_string(target)
         )),
     }
@@ -339,19 +354,19 @@ fn infer_flatten(args: &[TensorInfo], attrs: &Attrs) -> Result<StructInfo, Strin
 
 fn eval_flatten(args: &[&NDArray], attrs: &Attrs) -> Result<Vec<NDArray>, String> {
     let x = the_value("flatten", args)?;
-    Ok(vec![x.reshaped(&concrete(&flatten_shape(&info_of(x), attrs)?)?)])
+    Ok(vec![x.reshaped(&concrete("flatten", &flatten_shape(&info_of(x), attrs)?)?)])
 }
 
 /// ONNX `Flatten`: the dims before `axis` and the dims from `axis` on each
 /// collapse into one, giving a matrix (`axis` may equal the rank).
 fn flatten_shape(x: &TensorInfo, attrs: &Attrs) -> Result<Vec<Dim>, String> {
     expect_attrs("flatten", attrs, &["axis"])?;
-    let axis = attrs.int_or("axis", 1)?;
+    let axis = attrs.int_or("axis", 1).in_op("flatten")?;
     let rank = x.rank() as i64;
     let split = if axis < 0 { axis + rank } else { axis };
     if !(0..=rank).contains(&split) {
         return Err(format!(
-            "flatten axis {axis} is out of range for a tensor of rank {rank} (expected {}..={rank})",
+            "flatten: axis {axis} is out of range for a tensor of rank {rank} (expected {}..={rank})",
             -rank
         ));
     }
@@ -363,7 +378,7 @@ fn flatten_shape(x: &TensorInfo, attrs: &Attrs) -> Result<Vec<Dim>, String> {
 /// each output index is flattened, then unflattened in the input's shape.
 fn legalize_flat_copy(op: &str, args: &[TensorInfo], outs: &[TensorInfo]) -> Result<PrimFunc, String> {
     let (x, out) = (the_arg(op, args)?, the_output(op, outs)?);
-    check_same_count(x, &out.shape)?;
+    check_same_count(op, x, &out.shape)?;
     Ok(compute(op, args, out, |i| load(0, unravel_index(&ravel_index(i, &out.shape), &x.shape))))
 }
 
@@ -388,15 +403,15 @@ fn legalize_permute_dims(args: &[TensorInfo], attrs: &Attrs, outs: &[TensorInfo]
 /// Output axis j is input axis `perm[j]`; `axes` defaults to reversing them.
 fn permutation(x: &TensorInfo, attrs: &Attrs) -> Result<Vec<usize>, String> {
     expect_attrs("permute_dims", attrs, &["axes"])?;
-    let Some(axes) = attrs.ints("axes")? else { return Ok((0..x.rank()).rev().collect()) };
+    let Some(axes) = attrs.ints("axes").in_op("permute_dims")? else { return Ok((0..x.rank()).rev().collect()) };
     if axes.len() != x.rank() {
         return Err(format!(
-            "permute_dims needs one axis per dimension of a tensor of rank {}, got {axes:?}",
+            "permute_dims: expected one axis per dimension of a tensor of rank {}, got {axes:?}",
             x.rank()
         ));
     }
     // With one entry per axis and no repeats, the axes are a permutation.
-    normalize_axes(&axes, x.rank())
+    normalize_axes("permute_dims", &axes, x.rank())
 }
 
 /// The shape (or any per-axis list) after permuting.
@@ -433,8 +448,8 @@ fn legalize_expand_dims(args: &[TensorInfo], attrs: &Attrs, outs: &[TensorInfo])
 /// Where the new unit axes go, numbered in the output (`axis` is one or a list).
 fn new_unit_axes(x: &TensorInfo, attrs: &Attrs) -> Result<Vec<usize>, String> {
     expect_attrs("expand_dims", attrs, &["axis"])?;
-    let axes = attrs.ints("axis")?.ok_or("expand_dims needs an `axis` attribute")?;
-    normalize_axes(&axes, x.rank() + axes.len())
+    let axes = required_ints("expand_dims", attrs, "axis")?;
+    normalize_axes("expand_dims", &axes, x.rank() + axes.len())
 }
 
 fn infer_squeeze(args: &[TensorInfo], attrs: &Attrs) -> Result<StructInfo, String> {
@@ -457,14 +472,14 @@ fn legalize_squeeze(args: &[TensorInfo], attrs: &Attrs, outs: &[TensorInfo]) -> 
 /// symbolic dim that happens to be 1 at run time stays, so the rank is static).
 fn squeezed_axes(x: &TensorInfo, attrs: &Attrs) -> Result<Vec<usize>, String> {
     expect_attrs("squeeze", attrs, &["axes"])?;
-    let Some(axes) = attrs.ints("axes")? else {
+    let Some(axes) = attrs.ints("axes").in_op("squeeze")? else {
         return Ok((0..x.rank()).filter(|&a| x.shape[a].as_int() == Some(1)).collect());
     };
-    let axes = normalize_axes(&axes, x.rank())?;
+    let axes = normalize_axes("squeeze", &axes, x.rank())?;
     if let Some(&a) = axes.iter().find(|&&a| x.shape[a].as_int() != Some(1)) {
-        let size = &x.shape[a];
+        let (size, shape) = (&x.shape[a], shape_to_string(&x.shape));
         let why = if size.is_const() { "not 1" } else { "not provably 1" };
-        return Err(format!("cannot squeeze axis {a} of {}: its size {size} is {why}", shape_to_string(&x.shape)));
+        return Err(format!("squeeze: cannot squeeze axis {a} of {shape}: its size {size} is {why}"));
     }
     Ok(axes)
 }
@@ -487,9 +502,9 @@ fn infer_concat(args: &[TensorInfo], attrs: &Attrs) -> Result<StructInfo, String
 fn eval_concat(args: &[&NDArray], attrs: &Attrs) -> Result<Vec<NDArray>, String> {
     let infos = infos_of(args);
     let layout = concat_layout(&infos, attrs)?;
-    let shape = concrete(&layout.shape)?;
+    let shape = concrete("concat", &layout.shape)?;
     let mut out = NDArray::zeros(infos[0].dtype, &shape);
-    for (x, offset) in args.iter().zip(concrete(&layout.offsets)?) {
+    for (x, offset) in args.iter().zip(concrete("concat", &layout.offsets)?) {
         for j in 0..x.numel() {
             let mut idx = unravel(j, x.shape());
             idx[layout.axis] += offset;
@@ -522,9 +537,9 @@ fn legalize_concat(args: &[TensorInfo], attrs: &Attrs, outs: &[TensorInfo]) -> R
 
 fn concat_layout(args: &[TensorInfo], attrs: &Attrs) -> Result<ConcatLayout, String> {
     expect_attrs("concat", attrs, &["axis"])?;
-    let first = args.first().ok_or("concat needs at least one tensor")?;
+    let first = args.first().ok_or("concat: expected at least one tensor")?;
     same_dtype("concat", args)?;
-    let axis = axis_in(attrs.int_or("axis", 0)?, first.rank())?;
+    let axis = axis_in("concat", attrs.int_or("axis", 0).in_op("concat")?, first.rank())?;
     let mut offsets = Vec::with_capacity(args.len());
     let mut total = Dim::Int(0);
     for (k, arg) in args.iter().enumerate() {
@@ -537,21 +552,31 @@ fn concat_layout(args: &[TensorInfo], attrs: &Attrs) -> Result<ConcatLayout, Str
     Ok(ConcatLayout { axis, offsets, shape })
 }
 
-/// Argument `k` needs the rank of argument 0 and, off the axis, its dims.
+/// Argument `k` needs the rank of argument 0 and, off the axis, provably its
+/// dims: its copy loops run over its own shape and write into an output
+/// shaped like argument 0.
 fn check_concat_compatible(first: &TensorInfo, arg: &TensorInfo, k: usize, axis: usize) -> Result<(), String> {
     if arg.rank() != first.rank() {
-        return Err(format!("concat argument {k} has rank {} but argument 0 has rank {}", arg.rank(), first.rank()));
+        let (rank, first_rank) = (arg.rank(), first.rank());
+        return Err(format!("concat: argument {k} has rank {rank} but argument 0 has rank {first_rank}"));
     }
-    let differs = |a: &usize| *a != axis && arg.shape[*a].equality(&first.shape[*a]) == Equality::Disproven;
-    match (0..arg.rank()).find(differs) {
-        None => Ok(()),
-        Some(a) => Err(format!(
-            "concat argument {k} has shape {} but argument 0 has shape {}: they differ at axis {a}, \
-             which is not the concatenation axis {axis}",
-            shape_to_string(&arg.shape),
-            shape_to_string(&first.shape)
-        )),
+    for a in (0..arg.rank()).filter(|&a| a != axis) {
+        let unproven = || Unproven {
+            op: "concat",
+            what: format!("axis {a} sizes"),
+            remedy: Remedy::Cast { arg: k, name: format!("x{k}"), info: arg, axis: a },
+        };
+        let differ = || {
+            format!(
+                "concat: argument {k} has shape {} but argument 0 has shape {}: they differ at axis {a}, \
+                 which is not the concatenation axis {axis}",
+                shape_to_string(&arg.shape),
+                shape_to_string(&first.shape)
+            )
+        };
+        require_equal(&first.shape[a], &arg.shape[a], unproven, differ)?;
     }
+    Ok(())
 }
 
 // ---- strided_slice, split: both read ranges of axes ----
@@ -642,10 +667,10 @@ fn ranged_source(idx: &[PExpr], ranges: &[AxisRange]) -> Vec<PExpr> {
 }
 
 /// Reference semantics of a slice of `x`.
-fn eval_ranges(x: &NDArray, ranges: &[AxisRange]) -> Result<NDArray, String> {
-    let shape = concrete(&ranged_shape(&info_of(x).shape, ranges))?;
-    let starts: Vec<i64> =
-        ranges.iter().map(|r| r.start.as_int().ok_or("slice start is not constant")).collect::<Result<_, _>>()?;
+fn eval_ranges(op: &str, x: &NDArray, ranges: &[AxisRange]) -> Result<NDArray, String> {
+    let shape = concrete(op, &ranged_shape(&info_of(x).shape, ranges))?;
+    let start = |r: &AxisRange| r.start.as_int().ok_or_else(|| format!("{op}: slice start {} is not constant", r.start));
+    let starts: Vec<i64> = ranges.iter().map(start).collect::<Result<_, _>>()?;
     Ok(gather(x, &shape, |idx| {
         let mut source = idx.to_vec();
         for (r, start) in ranges.iter().zip(&starts) {
@@ -662,7 +687,7 @@ fn infer_strided_slice(args: &[TensorInfo], attrs: &Attrs) -> Result<StructInfo,
 
 fn eval_strided_slice(args: &[&NDArray], attrs: &Attrs) -> Result<Vec<NDArray>, String> {
     let x = the_value("strided_slice", args)?;
-    Ok(vec![eval_ranges(x, &slice_ranges(&info_of(x), attrs)?)?])
+    Ok(vec![eval_ranges("strided_slice", x, &slice_ranges(&info_of(x), attrs)?)?])
 }
 
 fn legalize_strided_slice(args: &[TensorInfo], attrs: &Attrs, outs: &[TensorInfo]) -> Result<PrimFunc, String> {
@@ -673,23 +698,24 @@ fn legalize_strided_slice(args: &[TensorInfo], attrs: &Attrs, outs: &[TensorInfo
 /// One range per sliced axis; `axes` defaults to the leading axes, `strides` to 1.
 fn slice_ranges(x: &TensorInfo, attrs: &Attrs) -> Result<Vec<AxisRange>, String> {
     expect_attrs("strided_slice", attrs, &["axes", "begin", "end", "strides"])?;
-    let begin = required_ints("strided_slice", attrs, "begin")?;
-    let end = required_ints("strided_slice", attrs, "end")?;
-    let axes = attrs.ints("axes")?.unwrap_or_else(|| (0..begin.len() as i64).collect());
-    let strides = attrs.ints("strides")?.unwrap_or_else(|| vec![1; axes.len()]);
+    let op = "strided_slice";
+    let begin = required_ints(op, attrs, "begin")?;
+    let end = required_ints(op, attrs, "end")?;
+    let axes = attrs.ints("axes").in_op(op)?.unwrap_or_else(|| (0..begin.len() as i64).collect());
+    let strides = attrs.ints("strides").in_op(op)?.unwrap_or_else(|| vec![1; axes.len()]);
     if [begin.len(), end.len(), strides.len()].iter().any(|&n| n != axes.len()) {
         return Err(format!(
-            "strided_slice needs one begin, end and stride per sliced axis; got {} axes, {} begin, {} end and {} strides",
+            "{op}: expected one begin, end and stride per sliced axis; got {} axes, {} begin, {} end and {} strides",
             axes.len(),
             begin.len(),
             end.len(),
             strides.len()
         ));
     }
-    let axes = normalize_axes(&axes, x.rank())?;
+    let axes = normalize_axes(op, &axes, x.rank())?;
     (0..axes.len())
         .map(|k| match strides[k] {
-            0 => Err(format!("strided_slice stride for axis {} is 0", axes[k])),
+            0 => Err(format!("{op}: the stride for axis {} is 0", axes[k])),
             s => Ok(AxisRange::slice(axes[k], &x.shape[axes[k]], begin[k], end[k], s)),
         })
         .collect()
@@ -706,14 +732,14 @@ fn infer_split(args: &[TensorInfo], attrs: &Attrs) -> Result<StructInfo, String>
 
 fn eval_split(args: &[&NDArray], attrs: &Attrs) -> Result<Vec<NDArray>, String> {
     let x = the_value("split", args)?;
-    split_sections(&info_of(x), attrs)?.iter().map(|r| eval_ranges(x, std::slice::from_ref(r))).collect()
+    split_sections(&info_of(x), attrs)?.iter().map(|r| eval_ranges("split", x, std::slice::from_ref(r))).collect()
 }
 
 /// One loop nest per section, each writing its own output.
 fn legalize_split(args: &[TensorInfo], attrs: &Attrs, outs: &[TensorInfo]) -> Result<PrimFunc, String> {
     let sections = split_sections(the_arg("split", args)?, attrs)?;
     if outs.len() != sections.len() {
-        return Err(format!("split writes {} outputs, its kernel was asked for {}", sections.len(), outs.len()));
+        return Err(format!("split: writes {} outputs, its kernel was asked for {}", sections.len(), outs.len()));
     }
     let names = output_names(outs.len());
     let body = sections
@@ -729,24 +755,26 @@ fn legalize_split(args: &[TensorInfo], attrs: &Attrs, outs: &[TensorInfo]) -> Re
 /// the parts between the split points `indices`.
 fn split_sections(x: &TensorInfo, attrs: &Attrs) -> Result<Vec<AxisRange>, String> {
     expect_attrs("split", attrs, &["axis", "sections", "indices"])?;
-    let axis = axis_in(attrs.int_or("axis", 0)?, x.rank())?;
+    let axis = axis_in("split", attrs.int_or("axis", 0).in_op("split")?, x.rank())?;
     let dim = &x.shape[axis];
-    match (attrs.get("sections").is_some(), attrs.ints("indices")?) {
-        (true, Some(_)) => Err("split takes either `sections` or `indices`, not both".into()),
-        (true, None) => equal_sections(axis, dim, attrs.int("sections")?),
+    match (attrs.get("sections").is_some(), attrs.ints("indices").in_op("split")?) {
+        (true, Some(_)) => Err("split: takes either `sections` or `indices`, not both".into()),
+        (true, None) => equal_sections(axis, dim, attrs.int("sections").in_op("split")?),
         (false, Some(points)) => Ok(sections_between(axis, dim, &points)),
-        (false, None) => Err("split needs `sections` (a number of equal parts) or `indices` (split points)".into()),
+        (false, None) => Err("split: expected `sections` (a number of equal parts) or `indices` (split points)".into()),
     }
 }
 
-/// `count` equal parts; a provably uneven split is an error (one the
-/// simplifier cannot decide is left to the run-time shape checks).
+/// `count` equal parts of `dim / count` (rounded down) each; a provably uneven
+/// split is an error. A symbolic `dim` that turns out uneven at run time is
+/// not checked: each section still reads inside the axis, and the last
+/// `dim % count` elements belong to no section.
 fn equal_sections(axis: usize, dim: &Dim, count: i64) -> Result<Vec<AxisRange>, String> {
     if count <= 0 {
-        return Err(format!("split needs a positive number of sections, got {count}"));
+        return Err(format!("split: expected a positive number of sections, got {count}"));
     }
     if dim.clone().floor_mod(count).as_int().is_some_and(|r| r != 0) {
-        return Err(format!("cannot split axis {axis} of size {dim} into {count} equal sections"));
+        return Err(format!("split: cannot split axis {axis} of size {dim} into {count} equal sections"));
     }
     let len = dim.clone().floor_div(count).simplify();
     let section = |k: i64| AxisRange { axis, start: (len.clone() * k).simplify(), len: len.clone(), stride: 1 };
@@ -772,7 +800,7 @@ fn infer_take(args: &[TensorInfo], attrs: &Attrs) -> Result<StructInfo, String> 
 }
 
 fn eval_take(args: &[&NDArray], attrs: &Attrs) -> Result<Vec<NDArray>, String> {
-    let &[x, indices] = args else { return Err(format!("take takes 2 arguments, got {}", args.len())) };
+    let &[x, indices] = args else { return Err(format!("take: expected 2 arguments, got {}", args.len())) };
     let axis = take_axis(&info_of(x), &info_of(indices), attrs)?;
     let dim = x.shape()[axis];
     let wrapped: Vec<usize> =
@@ -803,9 +831,9 @@ fn legalize_take(args: &[TensorInfo], attrs: &Attrs, outs: &[TensorInfo]) -> Res
 fn take_axis(x: &TensorInfo, indices: &TensorInfo, attrs: &Attrs) -> Result<usize, String> {
     expect_attrs("take", attrs, &["axis"])?;
     if !matches!(indices.dtype, DType::I32 | DType::I64) {
-        return Err(format!("take needs i32 or i64 indices, got {}", indices.dtype));
+        return Err(format!("take: indices must be i32 or i64, got {}", indices.dtype));
     }
-    axis_in(attrs.int_or("axis", 0)?, x.rank())
+    axis_in("take", attrs.int_or("axis", 0).in_op("take")?, x.rank())
 }
 
 /// `x`'s shape with the gathered axis replaced by the indices' shape.
@@ -825,7 +853,7 @@ fn wrap_index(i: i64, dim: usize, axis: usize) -> Result<usize, String> {
     if (0..dim as i64).contains(&wrapped) {
         Ok(wrapped as usize)
     } else {
-        Err(format!("index {i} is out of range for axis {axis} of size {dim}"))
+        Err(format!("take: index {i} is out of range for axis {axis} of size {dim}"))
     }
 }
 
@@ -846,7 +874,7 @@ fn infer_broadcast_to(args: &[TensorInfo], attrs: &Attrs) -> Result<StructInfo, 
 fn eval_broadcast_to(args: &[&NDArray], attrs: &Attrs) -> Result<Vec<NDArray>, String> {
     let x = the_value("broadcast_to", args)?;
     let target = evaluable_broadcast_target(x.shape(), &shape_attr("broadcast_to", attrs)?);
-    let shape = concrete(&broadcast_target(&info_of(x), &target)?)?;
+    let shape = concrete("broadcast_to", &broadcast_target(&info_of(x), &target)?)?;
     Ok(vec![NDArray::from_fn(x.dtype(), &shape, |i| x.get(broadcast_flat(x.shape(), &shape, i)))])
 }
 
@@ -857,18 +885,25 @@ fn legalize_broadcast_to(args: &[TensorInfo], _: &Attrs, outs: &[TensorInfo]) ->
 }
 
 /// The target shape, checked against numpy broadcasting: aligned from the
-/// right, each input dim is 1 or the target's (unless provably not).
+/// right, each input dim is 1 or provably the target's, since the kernel reads
+/// the input at the output's index on every axis that is not 1.
 fn broadcast_target(x: &TensorInfo, target: &[Dim]) -> Result<Vec<Dim>, String> {
-    check_target_entries(target, false)?;
+    check_target_entries("broadcast_to", target, false)?;
     let (from, to) = (shape_to_string(&x.shape), shape_to_string(target));
     let Some(offset) = target.len().checked_sub(x.rank()) else {
-        return Err(format!("cannot broadcast {from} to {to}, which has fewer dimensions"));
+        return Err(format!("broadcast_to: cannot broadcast {from} to {to}, which has fewer dimensions"));
     };
-    for (k, d) in x.shape.iter().enumerate() {
+    for (k, d) in x.shape.iter().enumerate().filter(|(_, d)| d.as_int() != Some(1)) {
         let t = &target[k + offset];
-        if d.as_int() != Some(1) && d.equality(t) == Equality::Disproven {
-            return Err(format!("cannot broadcast {from} to {to}: axis {k} has size {d}, which is neither 1 nor {t}"));
-        }
+        let unproven = || Unproven {
+            op: "broadcast_to",
+            what: "target and input dimensions".to_string(),
+            remedy: Remedy::Cast { arg: 0, name: "x".to_string(), info: x, axis: k },
+        };
+        let differ = || {
+            format!("broadcast_to: cannot broadcast {from} to {to}: axis {k} has size {d}, which is neither 1 nor {t}")
+        };
+        require_equal(t, d, unproven, differ)?;
     }
     Ok(target.iter().map(Dim::simplify).collect())
 }
@@ -985,7 +1020,7 @@ mod tests {
         let out = check_op("reshape", &[NDArray::zeros(DType::F32, &[2, 0, 3])], &attrs(&[("shape", ints(&[0, 5]))]));
         assert_eq!(out[0].shape(), &[0, 5]);
         let err = infer_error("reshape", &[static_info(DType::F32, &[2, 3])], &attrs(&[("shape", ints(&[0, 6]))]));
-        assert_eq!(err, "cannot reshape [2, 3] (6 elements) into [0, 6] (0 elements)");
+        assert_eq!(err, "reshape: cannot reshape [2, 3] (6 elements) into [0, 6] (0 elements)");
     }
 
     #[test]
@@ -1002,8 +1037,8 @@ mod tests {
             inferred("reshape", &[x.clone()], &shape(vec![n(), (-1).into(), 16.into()])),
             "Tensor<[n, 4, 16], f32>"
         );
-        // Unknown equality (n * 64 vs m) is accepted and checked at run time.
-        assert_eq!(inferred("reshape", &[x], &shape(vec![Dim::var("m")])), "Tensor<[m], f32>");
+        // Stated through a -1, an unknown count needs no proof.
+        assert_eq!(inferred("reshape", &[x], &shape(vec![(-1).into()])), "Tensor<[n * 64], f32>");
 
         let data = NDArray::random(DType::F32, &[3, 64], 7);
         check_op_symbolic("reshape", &[data.clone()], &shape(vec![n(), 4.into(), 16.into()]), &[(0, 0, "n")]);
@@ -1014,31 +1049,49 @@ mod tests {
     fn reshape_rejects_impossible_shapes() {
         let x = static_info(DType::F32, &[2, 3]);
         let err = |shape: &[i64]| infer_error("reshape", &[x.clone()], &attrs(&[("shape", ints(shape))]));
-        assert_eq!(err(&[4, 2]), "cannot reshape [2, 3] (6 elements) into [4, 2] (8 elements)");
+        assert_eq!(err(&[4, 2]), "reshape: cannot reshape [2, 3] (6 elements) into [4, 2] (8 elements)");
         assert_eq!(
             err(&[4, -1]),
-            "cannot reshape [2, 3] (6 elements) into [4, -1]: the element count is not a multiple of 4"
+            "reshape: cannot reshape [2, 3] (6 elements) into [4, -1]: the element count is not a multiple of 4"
         );
-        assert_eq!(err(&[-1, -1]), "at most one entry of the target shape [-1, -1] may be -1");
-        assert_eq!(err(&[2, -3]), "target shape [2, -3] has a negative entry -3");
-        assert_eq!(err(&[0, -1]), "cannot infer the -1 in [0, -1]: the other entries multiply to 0");
+        assert_eq!(err(&[-1, -1]), "reshape: at most one entry of the target shape [-1, -1] may be -1");
+        assert_eq!(err(&[2, -3]), "reshape: target shape [2, -3] has a negative entry -3");
+        assert_eq!(err(&[0, -1]), "reshape: cannot infer the -1 in [0, -1]: the other entries multiply to 0");
         assert_eq!(
             err(&[1 << 40, 1 << 40]),
-            "target shape [1099511627776, 1099511627776] has more elements than any target can address"
+            "reshape: target shape [1099511627776, 1099511627776] has more elements than any target can address"
         );
-        assert_eq!(infer_error("reshape", &[x], &Attrs::new()), "reshape needs a `shape` attribute");
+        assert_eq!(infer_error("reshape", &[x], &Attrs::new()), "reshape: missing attribute `shape`");
 
         let symbolic = f32_info(vec![n(), 3.into()]);
         let one_more = attrs(&[("shape", AttrValue::Dims(vec![n() * 3 + 1]))]);
         let err = infer_error("reshape", &[symbolic.clone()], &one_more);
-        assert_eq!(err, "cannot reshape [n, 3] (n * 3 elements) into [n * 3 + 1] (n * 3 + 1 elements)");
-        // n * 3 and n * 4 agree when n is 0, so only the run-time check can reject this.
+        assert_eq!(err, "reshape: cannot reshape [n, 3] (n * 3 elements) into [n * 3 + 1] (n * 3 + 1 elements)");
+        // n * 3 and n * 4 agree only when n is 0: not provably different, not provably equal.
         let wider = attrs(&[("shape", AttrValue::Dims(vec![n(), 4.into()]))]);
-        assert_eq!(inferred("reshape", &[symbolic], &wider), "Tensor<[n, 4], f32>");
+        let err = infer_error("reshape", &[symbolic], &wider);
+        assert!(err.starts_with("reshape: cannot prove at compile time that element counts n * 3 and n * 4"), "{err}");
 
         let unbound = attrs(&[("shape", AttrValue::Dims(vec![n(), Dim::var("m")]))]);
         let err = eval_error("reshape", &[NDArray::zeros(DType::F32, &[6])], &unbound);
-        assert_eq!(err, "cannot evaluate a reshape to [n, m]: its symbolic entries are not bound to values");
+        assert_eq!(err, "reshape: cannot evaluate a reshape to [n, m]: its symbolic entries are not bound to values");
+    }
+
+    #[test]
+    fn reshape_rejects_element_counts_it_cannot_prove_equal() {
+        let x = f32_info(vec![n(), 64.into()]);
+        let to_m = attrs(&[("shape", AttrValue::Dims(vec![Dim::var("m")]))]);
+        assert_eq!(
+            infer_error("reshape", &[x.clone()], &to_m),
+            "reshape: cannot prove at compile time that element counts n * 64 and m are equal; write -1 for the \
+             target entry the element count determines, and match_cast the result `y` to the shape you expect: \
+             `let y_checked = match_cast(y, Tensor<[m], f32>);`"
+        );
+        // The kernel copies by flat index, so legalizing is held to the same proof.
+        let reshape = lookup("reshape").expect("registered");
+        let out = f32_info(vec![Dim::var("m")]);
+        let err = (reshape.legalize)(&[x], &to_m, &[out]).expect_err("counts are not proven equal");
+        assert!(err.starts_with("reshape: cannot prove at compile time that element counts n * 64 and m"), "{err}");
     }
 
     #[test]
@@ -1060,7 +1113,7 @@ mod tests {
 
         let err =
             infer_error("flatten", &[static_info(DType::F32, &[2, 3, 4])], &attrs(&[("axis", AttrValue::Int(4))]));
-        assert_eq!(err, "flatten axis 4 is out of range for a tensor of rank 3 (expected -3..=3)");
+        assert_eq!(err, "flatten: axis 4 is out of range for a tensor of rank 3 (expected -3..=3)");
     }
 
     // ---- permute_dims ----
@@ -1093,9 +1146,9 @@ mod tests {
     fn permute_dims_needs_a_permutation() {
         let x = static_info(DType::F32, &[2, 3]);
         let err = |axes: &[i64]| infer_error("permute_dims", &[x.clone()], &attrs(&[("axes", ints(axes))]));
-        assert_eq!(err(&[0]), "permute_dims needs one axis per dimension of a tensor of rank 2, got [0]");
-        assert_eq!(err(&[1, 1]), "axis 1 appears more than once in [1, 1]");
-        assert_eq!(err(&[0, 2]), "axis 2 is out of range for a tensor of rank 2");
+        assert_eq!(err(&[0]), "permute_dims: expected one axis per dimension of a tensor of rank 2, got [0]");
+        assert_eq!(err(&[1, 1]), "permute_dims: axis 1 appears more than once in [1, 1]");
+        assert_eq!(err(&[0, 2]), "permute_dims: axis 2 is out of range for a tensor of rank 2");
     }
 
     // ---- expand_dims, squeeze ----
@@ -1123,9 +1176,9 @@ mod tests {
     fn expand_dims_rejects_bad_axes() {
         let x = static_info(DType::F32, &[2, 3]);
         let err = |axis: AttrValue| infer_error("expand_dims", &[x.clone()], &attrs(&[("axis", axis)]));
-        assert_eq!(err(ints(&[1, 1])), "axis 1 appears more than once in [1, 1]");
-        assert_eq!(err(AttrValue::Int(3)), "axis 3 is out of range for a tensor of rank 3");
-        assert_eq!(infer_error("expand_dims", &[x], &Attrs::new()), "expand_dims needs an `axis` attribute");
+        assert_eq!(err(ints(&[1, 1])), "expand_dims: axis 1 appears more than once in [1, 1]");
+        assert_eq!(err(AttrValue::Int(3)), "expand_dims: axis 3 is out of range for a tensor of rank 3");
+        assert_eq!(infer_error("expand_dims", &[x], &Attrs::new()), "expand_dims: missing attribute `axis`");
     }
 
     #[test]
@@ -1146,10 +1199,10 @@ mod tests {
     #[test]
     fn squeeze_only_removes_axes_of_size_one() {
         let err = infer_error("squeeze", &[static_info(DType::F32, &[1, 3])], &attrs(&[("axes", ints(&[1]))]));
-        assert_eq!(err, "cannot squeeze axis 1 of [1, 3]: its size 3 is not 1");
+        assert_eq!(err, "squeeze: cannot squeeze axis 1 of [1, 3]: its size 3 is not 1");
         let symbolic = f32_info(vec![n(), 1.into()]);
         let err = infer_error("squeeze", &[symbolic], &attrs(&[("axes", ints(&[0]))]));
-        assert_eq!(err, "cannot squeeze axis 0 of [n, 1]: its size n is not provably 1");
+        assert_eq!(err, "squeeze: cannot squeeze axis 0 of [n, 1]: its size n is not provably 1");
     }
 
     // ---- concat ----
@@ -1195,25 +1248,35 @@ mod tests {
         let axis1 = attrs(&[("axis", AttrValue::Int(1))]);
         assert_eq!(
             infer_error("concat", &[f(&[2, 3]), static_info(DType::I32, &[2, 3])], &axis1),
-            "concat needs arguments of one dtype, got f32 and i32"
+            "concat: arguments must have one dtype, got f32 and i32"
         );
         assert_eq!(
             infer_error("concat", &[f(&[2, 3]), f(&[3])], &axis1),
-            "concat argument 1 has rank 1 but argument 0 has rank 2"
+            "concat: argument 1 has rank 1 but argument 0 has rank 2"
         );
         assert_eq!(
             infer_error("concat", &[f(&[2, 3]), f(&[4, 3])], &axis1),
-            "concat argument 1 has shape [4, 3] but argument 0 has shape [2, 3]: they differ at axis 0, \
+            "concat: argument 1 has shape [4, 3] but argument 0 has shape [2, 3]: they differ at axis 0, \
              which is not the concatenation axis 1"
         );
-        assert_eq!(infer_error("concat", &[], &Attrs::new()), "concat needs at least one tensor");
+        assert_eq!(infer_error("concat", &[], &Attrs::new()), "concat: expected at least one tensor");
         assert_eq!(
             infer_error("concat", &[f(&[]), f(&[])], &Attrs::new()),
-            "axis 0 is out of range for a tensor of rank 0"
+            "concat: axis 0 is out of range for a tensor of rank 0"
         );
-        // Off-axis dims that are merely unknown to be equal are accepted.
+    }
+
+    #[test]
+    fn concat_rejects_off_axis_dims_it_cannot_prove_equal() {
+        let axis1 = attrs(&[("axis", AttrValue::Int(1))]);
         let unknown = [f32_info(vec![n(), 2.into()]), f32_info(vec![Dim::var("m"), 3.into()])];
-        assert_eq!(inferred("concat", &unknown, &axis1), "Tensor<[n, 5], f32>");
+        assert_eq!(
+            infer_error("concat", &unknown, &axis1),
+            "concat: cannot prove at compile time that axis 0 sizes n and m are equal; state it with a \
+             match_cast of the second argument: `let x1_checked = match_cast(x1, Tensor<[n, 3], f32>);`"
+        );
+        let stated = [f32_info(vec![n(), 2.into()]), f32_info(vec![n(), 3.into()])];
+        assert_eq!(inferred("concat", &stated, &axis1), "Tensor<[n, 5], f32>");
     }
 
     // ---- split ----
@@ -1268,12 +1331,12 @@ mod tests {
         let x = static_info(DType::F32, &[10]);
         let err = |a: Attrs| infer_error("split", &[x.clone()], &a);
         let both = attrs(&[("sections", AttrValue::Int(2)), ("indices", ints(&[3]))]);
-        assert_eq!(err(both), "split takes either `sections` or `indices`, not both");
-        assert_eq!(err(Attrs::new()), "split needs `sections` (a number of equal parts) or `indices` (split points)");
-        assert_eq!(err(attrs(&[("sections", AttrValue::Int(0))])), "split needs a positive number of sections, got 0");
+        assert_eq!(err(both), "split: takes either `sections` or `indices`, not both");
+        assert_eq!(err(Attrs::new()), "split: expected `sections` (a number of equal parts) or `indices` (split points)");
+        assert_eq!(err(attrs(&[("sections", AttrValue::Int(0))])), "split: expected a positive number of sections, got 0");
         assert_eq!(
             err(attrs(&[("sections", AttrValue::Int(3))])),
-            "cannot split axis 0 of size 10 into 3 equal sections"
+            "split: cannot split axis 0 of size 10 into 3 equal sections"
         );
     }
 
@@ -1371,16 +1434,16 @@ mod tests {
             }
             a
         };
-        assert_eq!(err(base(&[("strides", ints(&[0]))])), "strided_slice stride for axis 0 is 0");
+        assert_eq!(err(base(&[("strides", ints(&[0]))])), "strided_slice: the stride for axis 0 is 0");
         assert_eq!(
             err(base(&[("axes", ints(&[0, 1]))])),
-            "strided_slice needs one begin, end and stride per sliced axis; got 2 axes, 1 begin, 1 end and 2 strides"
+            "strided_slice: expected one begin, end and stride per sliced axis; got 2 axes, 1 begin, 1 end and 2 strides"
         );
         let twice = base(&[("axes", ints(&[1, -1])), ("begin", ints(&[0, 0])), ("end", ints(&[1, 1]))]);
-        assert_eq!(err(twice), "axis -1 appears more than once in [1, -1]");
-        assert_eq!(err(attrs(&[("end", ints(&[2]))])), "strided_slice needs a `begin` attribute");
+        assert_eq!(err(twice), "strided_slice: axis -1 appears more than once in [1, -1]");
+        assert_eq!(err(attrs(&[("end", ints(&[2]))])), "strided_slice: missing attribute `begin`");
         let symbolic = base(&[("begin", AttrValue::Dims(vec![n()]))]);
-        assert_eq!(err(symbolic), "attribute `begin` must be constant integers, got n");
+        assert_eq!(err(symbolic), "strided_slice: attribute `begin` must be constant integers, got n");
     }
 
     // ---- take ----
@@ -1418,15 +1481,15 @@ mod tests {
     fn take_rejects_bad_indices() {
         let x = static_info(DType::F32, &[5, 3]);
         let float = static_info(DType::F32, &[2]);
-        assert_eq!(infer_error("take", &[x.clone(), float], &Attrs::new()), "take needs i32 or i64 indices, got f32");
+        assert_eq!(infer_error("take", &[x.clone(), float], &Attrs::new()), "take: indices must be i32 or i64, got f32");
         let ok = static_info(DType::I64, &[2]);
         let axis2 = attrs(&[("axis", AttrValue::Int(2))]);
-        assert_eq!(infer_error("take", &[x.clone(), ok], &axis2), "axis 2 is out of range for a tensor of rank 2");
-        assert_eq!(infer_error("take", &[x], &Attrs::new()), "take takes 2 arguments, got 1");
+        assert_eq!(infer_error("take", &[x.clone(), ok], &axis2), "take: axis 2 is out of range for a tensor of rank 2");
+        assert_eq!(infer_error("take", &[x], &Attrs::new()), "take: expected 2 arguments, got 1");
 
         let data = NDArray::zeros(DType::F32, &[5, 3]);
         let outside = NDArray::from_i64_values(DType::I64, &[2], &[1, 5]);
-        assert_eq!(eval_error("take", &[data, outside], &Attrs::new()), "index 5 is out of range for axis 0 of size 5");
+        assert_eq!(eval_error("take", &[data, outside], &Attrs::new()), "take: index 5 is out of range for axis 0 of size 5");
     }
 
     #[test]
@@ -1464,12 +1527,23 @@ mod tests {
         let err = |from: &[i64], to: &[i64]| {
             infer_error("broadcast_to", &[static_info(DType::F32, from)], &attrs(&[("shape", ints(to))]))
         };
-        assert_eq!(err(&[3], &[4]), "cannot broadcast [3] to [4]: axis 0 has size 3, which is neither 1 nor 4");
-        assert_eq!(err(&[2, 3], &[3]), "cannot broadcast [2, 3] to [3], which has fewer dimensions");
-        assert_eq!(err(&[1], &[-2]), "target shape [-2] has a negative entry -2");
+        assert_eq!(err(&[3], &[4]), "broadcast_to: cannot broadcast [3] to [4]: axis 0 has size 3, which is neither 1 nor 4");
+        assert_eq!(err(&[2, 3], &[3]), "broadcast_to: cannot broadcast [2, 3] to [3], which has fewer dimensions");
+        assert_eq!(err(&[1], &[-2]), "broadcast_to: target shape [-2] has a negative entry -2");
         let unbound = attrs(&[("shape", AttrValue::Dims(vec![n(), 3.into()]))]);
         let err = eval_error("broadcast_to", &[NDArray::zeros(DType::F32, &[1, 3])], &unbound);
-        assert_eq!(err, "shape [n, 3] names symbolic dims that are not bound to values");
+        assert_eq!(err, "broadcast_to: shape [n, 3] names symbolic dims that are not bound to values");
+    }
+
+    #[test]
+    fn broadcast_to_rejects_dims_it_cannot_prove_equal() {
+        let x = f32_info(vec![n(), 1.into()]);
+        let target = attrs(&[("shape", AttrValue::Dims(vec![Dim::var("m"), 4.into()]))]);
+        assert_eq!(
+            infer_error("broadcast_to", &[x], &target),
+            "broadcast_to: cannot prove at compile time that target and input dimensions m and n are equal; \
+             state it with a match_cast of the first argument: `let x_checked = match_cast(x, Tensor<[m, 1], f32>);`"
+        );
     }
 
     // ---- copy / identity ----
@@ -1482,7 +1556,7 @@ mod tests {
                 let out = check_op_symbolic(op, &[x.clone()], &Attrs::new(), &[(0, 0, "n")]);
                 assert_eq!(out[0], x);
             }
-            assert_eq!(infer_error(op, &[], &Attrs::new()), format!("{op} takes 1 argument, got 0"));
+            assert_eq!(infer_error(op, &[], &Attrs::new()), format!("{op}: expected 1 argument, got 0"));
         }
     }
 
@@ -1492,11 +1566,11 @@ mod tests {
         let stride = attrs(&[("begin", ints(&[0])), ("end", ints(&[2])), ("stride", ints(&[2]))]);
         assert_eq!(
             infer_error("strided_slice", &x, &stride),
-            "strided_slice has no attribute `stride` (it takes axes, begin, end, strides)"
+            "strided_slice: unknown attribute `stride` (it takes axes, begin, end, strides)"
         );
         let axis = attrs(&[("axis", ints(&[0]))]);
-        assert_eq!(infer_error("squeeze", &x, &axis), "squeeze has no attribute `axis` (it takes axes)");
-        assert_eq!(infer_error("copy", &x, &axis), "copy takes no attributes, got `axis`");
+        assert_eq!(infer_error("squeeze", &x, &axis), "squeeze: unknown attribute `axis` (it takes axes)");
+        assert_eq!(infer_error("copy", &x, &axis), "copy: unknown attribute `axis` (it takes none)");
     }
 
     #[test]
@@ -1505,9 +1579,9 @@ mod tests {
         let split = lookup("split").expect("registered");
         let halves = attrs(&[("sections", AttrValue::Int(2))]);
         let err = (split.legalize)(&x, &halves, &x).expect_err("needs two outputs");
-        assert_eq!(err, "split writes 2 outputs, its kernel was asked for 1");
+        assert_eq!(err, "split: writes 2 outputs, its kernel was asked for 1");
         let reshape = lookup("reshape").expect("registered");
         let err = (reshape.legalize)(&x, &attrs(&[("shape", ints(&[4]))]), &[]).expect_err("needs an output");
-        assert_eq!(err, "reshape writes 1 output, its kernel was asked for 0");
+        assert_eq!(err, "reshape: writes 1 output, its kernel was asked for 0");
     }
 }

@@ -6,6 +6,7 @@
 
 pub mod compute;
 pub mod elementwise;
+pub mod formula;
 pub mod linalg;
 pub mod manipulate;
 pub mod nn;

@@ -17,9 +17,9 @@
 
 use super::compute::{
     arg_reduce, expect_args, expect_attrs, expect_dtype_class, infos_of, load, normalize_axis, reduce, ArgScan,
-    Combine, DTypeClass,
+    Combine, DTypeClass, Fold, InOp,
 };
-use super::elementwise::{ScalarCode, ScalarOps, ScalarValue};
+use super::formula::{ScalarCode, ScalarOps, ScalarValue};
 use super::{OpDef, OpKind};
 use crate::ir::{Attrs, BinOp, Dim, PExpr, PrimFunc, StructInfo, TensorInfo, UnOp};
 use crate::ndarray::{unravel, NDArray, Scalar};
@@ -70,8 +70,10 @@ struct ReducedAxes {
 impl ReducedAxes {
     /// From the `axes` and `keepdims` attributes.
     fn from_attrs(op: &str, attrs: &Attrs, rank: usize) -> Result<ReducedAxes, String> {
-        let keepdims = attrs.bool_or("keepdims", false)?;
-        let Some(axes) = attrs.ints("axes")? else { return Ok(ReducedAxes { reduced: vec![true; rank], keepdims }) };
+        let keepdims = attrs.bool_or("keepdims", false).in_op(op)?;
+        let Some(axes) = attrs.ints("axes").in_op(op)? else {
+            return Ok(ReducedAxes { reduced: vec![true; rank], keepdims });
+        };
         let mut reduced = vec![false; rank];
         for &axis in &axes {
             let a = axis_in_range(op, axis, rank)?;
@@ -122,7 +124,7 @@ impl ReducedAxes {
 
 /// `axis` resolved against `rank`, which must hold it (rank 0 has no axes).
 fn axis_in_range(op: &str, axis: i64, rank: usize) -> Result<usize, String> {
-    match normalize_axis(axis, rank) {
+    match normalize_axis(op, axis, rank) {
         Ok(a) if a < rank => Ok(a),
         _ => Err(format!("{op}: axis {axis} is out of range for a tensor of rank {rank}")),
     }
@@ -190,14 +192,15 @@ impl Reduction {
         let count = ScalarCode::new(PExpr::from_dim(&Dim::product(&extents)), DType::I64);
         let read = |oi: &[PExpr], ri: &[PExpr]| load(0, axes.input_index(oi, ri));
         let finish = |acc: PExpr, _: &[PExpr]| self.finish(ScalarCode::new(acc, x.dtype), count.clone()).expr;
-        Ok(reduce(self.name, args, out, &extents, self.combine, x.dtype, read, finish))
+        let fold = Fold { extents: &extents, combine: self.combine, acc_dtype: x.dtype };
+        Ok(reduce(self.name, args, out, fold, read, finish))
     }
 }
 
 fn single_output<'a>(op: &str, outs: &'a [TensorInfo]) -> Result<&'a TensorInfo, String> {
     match outs {
         [out] => Ok(out),
-        _ => Err(format!("{op} has one output, got {}", outs.len())),
+        _ => Err(format!("{op}: has one output, its kernel was asked for {}", outs.len())),
     }
 }
 
@@ -222,11 +225,12 @@ impl ArgReduction {
         expect_args(self.name, args, 1)?;
         expect_attrs(self.name, attrs, &["axis", "keepdims"])?;
         let x = &args[0];
-        let axis = axis_in_range(self.name, attrs.int_or("axis", 0)?, x.rank())?;
+        let axis = axis_in_range(self.name, attrs.int_or("axis", 0).in_op(self.name)?, x.rank())?;
         if x.shape[axis].as_int() == Some(0) {
-            return Err(format!("{} over axis {axis} of {x}: the axis is empty, so there is no position", self.name));
+            return Err(format!("{}: axis {axis} of {x} is empty, so there is no position", self.name));
         }
-        Ok((x, axis, ReducedAxes::single(axis, x.rank(), attrs.bool_or("keepdims", true)?)))
+        let keepdims = attrs.bool_or("keepdims", true).in_op(self.name)?;
+        Ok((x, axis, ReducedAxes::single(axis, x.rank(), keepdims)))
     }
 
     fn infer(&self, args: &[TensorInfo], attrs: &Attrs) -> Result<TensorInfo, String> {
@@ -478,13 +482,13 @@ mod tests {
     fn reductions_reject_wrong_dtypes_and_attributes() {
         let shape = dims(&[2, 3]);
         let err = infer_error("mean", &shape, DType::I32, &Attrs::new());
-        assert_eq!(err, "mean is defined on float tensors (f32, f64), got i32");
+        assert_eq!(err, "mean: expected float tensors (f32, f64), got i32");
         let err = infer_error("sum", &shape, DType::Bool, &Attrs::new());
-        assert_eq!(err, "sum is defined on numeric tensors (floats and integers, not bool), got bool");
+        assert_eq!(err, "sum: expected numeric tensors (floats and integers, not bool), got bool");
         let err = infer_error("sum", &shape, DType::F32, &axis(1));
-        assert_eq!(err, "sum has no attribute `axis` (it takes axes, keepdims)");
+        assert_eq!(err, "sum: unknown attribute `axis` (it takes axes, keepdims)");
         let err = infer_error("argmax", &shape, DType::F32, &axes(&[1]));
-        assert_eq!(err, "argmax has no attribute `axes` (it takes axis, keepdims)");
+        assert_eq!(err, "argmax: unknown attribute `axes` (it takes axis, keepdims)");
         let err = infer_error("min", &shape, DType::F32, &Attrs::new().with("keepdims", AttrValue::Str("yes".into())));
         assert_eq!(err, "attribute `keepdims` must be a bool, got \"yes\"");
     }
@@ -502,7 +506,7 @@ mod tests {
         let x = NDArray::random(DType::F32, &[2, 3], 1);
         for op in ["sum", "mean", "argmax"] {
             let eval = lookup(op).unwrap().eval;
-            assert_eq!(eval(&[], &Attrs::new()).unwrap_err(), format!("{op} takes 1 argument, got 0"));
+            assert_eq!(eval(&[], &Attrs::new()).unwrap_err(), format!("{op}: expected 1 argument, got 0"));
             assert!(eval(&[&x, &x], &Attrs::new()).is_err(), "{op} accepted two arguments");
             assert!(eval(&[&x], &axes(&[5])).is_err(), "{op} accepted axis 5");
         }

@@ -7,15 +7,17 @@
 //! With `groups = g`, input and output channels split into `g` groups and
 //! output channel `o` sees only input channels of group `o / (O / g)`
 //! (depthwise convolution is `g = C`). Products accumulate in the output
-//! dtype, like `matmul`.
+//! dtype, like `matmul`. The kernel indexes the input's channels and the bias
+//! with the weight's channel counts, so those must provably agree.
 
 use super::window::{expect_4d, output_hw, padded_get, padded_load, parse_windows, Window};
 use crate::interp::tir::binary;
 use crate::ir::dim::shape_to_string;
-use crate::ir::{Attrs, BinOp, Dim, Equality, PExpr, PrimFunc, StructInfo, TensorInfo};
+use crate::ir::{Attrs, BinOp, Dim, PExpr, PrimFunc, StructInfo, TensorInfo};
 use crate::ndarray::{unravel, NDArray, Scalar};
 use crate::op::compute::{
-    expect_attrs, expect_dtype_class, infos_of, load, multiply_add, reduce, same_dtype, Combine, DTypeClass,
+    expect_attrs, expect_dtype_class, infos_of, load, multiply_add, reduce, require_equal, same_dtype, Combine,
+    DTypeClass, Fold, InOp, Remedy, Unproven,
 };
 use crate::op::{OpDef, OpKind};
 use relax_rt::DType;
@@ -57,7 +59,7 @@ impl Conv2d {
 
 fn check(args: &[TensorInfo], attrs: &Attrs) -> Result<Conv2d, String> {
     if !(2..=3).contains(&args.len()) {
-        return Err(format!("conv2d takes 2 or 3 arguments (x, w, bias?), got {}", args.len()));
+        return Err(format!("conv2d: expected 2 or 3 arguments (x, w, bias?), got {}", args.len()));
     }
     expect_attrs("conv2d", attrs, &["strides", "padding", "dilation", "groups"])?;
     let dtype = same_dtype("conv2d", args)?;
@@ -70,20 +72,14 @@ fn check(args: &[TensorInfo], attrs: &Attrs) -> Result<Conv2d, String> {
         _ => return Err(format!("conv2d: the kernel size must be static, got weight {}", shape_to_string(&w.shape))),
     };
     let windows = parse_windows("conv2d", attrs, kernel)?;
-    let groups = attrs.int_or("groups", 1).map_err(|e| format!("conv2d: {e}"))?;
+    let groups = attrs.int_or("groups", 1).in_op("conv2d")?;
     if groups < 1 {
         return Err(format!("conv2d: groups must be at least 1, got {groups}"));
     }
     let (out_channels, group_inputs) = (&w.shape[0], &w.shape[1]);
     check_channels(x, w, groups)?;
     if let Some(bias) = args.get(2) {
-        let fits = bias.rank() == 1 && bias.shape[0].equality(out_channels) != Equality::Disproven;
-        if !fits {
-            return Err(format!(
-                "conv2d: bias must have shape [{out_channels}] (one value per output channel), got {}",
-                shape_to_string(&bias.shape)
-            ));
-        }
+        check_bias(bias, out_channels)?;
     }
     let [height, width] = output_hw("conv2d", &windows, &x.shape, false)?;
     Ok(Conv2d {
@@ -97,20 +93,26 @@ fn check(args: &[TensorInfo], attrs: &Attrs) -> Result<Conv2d, String> {
     })
 }
 
-/// The input must have `groups` times the weight's input channels: a count
-/// the simplifier disproves is an error, an undecided one is accepted. The
-/// output channels must provably split into whole groups, since the kernel
-/// derives each output channel's group from that split.
+/// The input must provably have `groups` times the weight's input channels,
+/// the channels the kernel reads. The output channels must provably split into
+/// whole groups, since the kernel derives each output channel's group from
+/// that split.
 fn check_channels(x: &TensorInfo, w: &TensorInfo, groups: i64) -> Result<(), String> {
     let expected = (w.shape[1].clone() * groups).simplify();
-    if expected.equality(&x.shape[1]) == Equality::Disproven {
-        return Err(format!(
+    let unproven = || Unproven {
+        op: "conv2d",
+        what: "input channel counts".to_string(),
+        remedy: Remedy::Cast { arg: 0, name: "x".to_string(), info: x, axis: 1 },
+    };
+    let differ = || {
+        format!(
             "conv2d: input {} has {} channels but weight {} with groups = {groups} expects {expected}",
             shape_to_string(&x.shape),
             x.shape[1],
             shape_to_string(&w.shape)
-        ));
-    }
+        )
+    };
+    require_equal(&expected, &x.shape[1], unproven, differ)?;
     let out_channels = &w.shape[0];
     if out_channels.clone().floor_mod(groups).simplify() != Dim::Int(0) {
         let verdict = if out_channels.is_const() { "does not divide" } else { "cannot be shown to divide" };
@@ -120,6 +122,26 @@ fn check_channels(x: &TensorInfo, w: &TensorInfo, groups: i64) -> Result<(), Str
         ));
     }
     Ok(())
+}
+
+/// The bias holds one value per output channel, which the kernel reads at
+/// each output channel's index.
+fn check_bias(bias: &TensorInfo, out_channels: &Dim) -> Result<(), String> {
+    let wrong = || {
+        format!(
+            "conv2d: bias must have shape [{out_channels}] (one value per output channel), got {}",
+            shape_to_string(&bias.shape)
+        )
+    };
+    if bias.rank() != 1 {
+        return Err(wrong());
+    }
+    let unproven = || Unproven {
+        op: "conv2d",
+        what: "output channel counts".to_string(),
+        remedy: Remedy::Cast { arg: 2, name: "bias".to_string(), info: bias, axis: 0 },
+    };
+    require_equal(out_channels, &bias.shape[0], unproven, wrong)
 }
 
 fn eval(args: &[&NDArray], attrs: &Attrs) -> Result<Vec<NDArray>, String> {
@@ -174,7 +196,8 @@ fn legalize(args: &[TensorInfo], attrs: &Attrs, outs: &[TensorInfo]) -> Result<P
         padded_load(0, input, at, zero.clone()) * load(1, vec![oc, ic, th, tw])
     };
     let add_bias = |acc: PExpr, o: &[PExpr]| if conv.has_bias { acc + load(2, vec![o[1].clone()]) } else { acc };
-    Ok(reduce("conv2d", args, &outs[0], &extents, Combine::Sum, conv.dtype, product, add_bias))
+    let fold = Fold { extents: &extents, combine: Combine::Sum, acc_dtype: conv.dtype };
+    Ok(reduce("conv2d", args, &outs[0], fold, product, add_bias))
 }
 
 #[cfg(test)]
@@ -321,7 +344,7 @@ mod tests {
             ("dilation", ints(&[1, -2]), "conv2d: attribute `dilation` must be positive, got [1, -2]"),
             ("padding", ints(&[1, 1, 1]), "conv2d: attribute `padding` must have 2 or 4 elements, got [1, 1, 1]"),
             ("padding", ints(&[0, -1]), "conv2d: attribute `padding` must not be negative, got [0, -1]"),
-            ("stride", ints(&[2, 2]), "conv2d has no attribute `stride` (it takes strides, padding, dilation, groups)"),
+            ("stride", ints(&[2, 2]), "conv2d: unknown attribute `stride` (it takes strides, padding, dilation, groups)"),
         ];
         for (name, value, message) in cases {
             assert_eq!(infer_err(&[x.clone(), w.clone()], &Attrs::new().with(name, value)), message);

@@ -2,15 +2,17 @@
 //! LayerNormalization semantics: each row over the trailing axes
 //! `[axis, rank)` is normalized with its own mean and biased variance, then
 //! scaled by `gamma` and shifted by `beta`, which broadcast to the
-//! normalized (trailing) dims. `beta` is optional as in ONNX.
+//! normalized (trailing) dims. `beta` is optional as in ONNX. The kernel reads
+//! the parameters at each row position, so their dims must be 1 or provably
+//! equal to the normalized dims they face.
 
 use super::rows::{map_rows, Rows};
 use crate::ir::dim::shape_to_string;
-use crate::ir::{Attrs, Dim, Equality, PExpr, PrimFunc, Stmt, StructInfo, TensorInfo, UnOp};
+use crate::ir::{Attrs, Dim, PExpr, PrimFunc, Stmt, StructInfo, TensorInfo, UnOp};
 use crate::ndarray::NDArray;
 use crate::op::compute::{
     accumulator, broadcast_flat, broadcast_index, expect_attrs, expect_dtype_class, infos_of, load, normalize_axis,
-    prim_func, same_dtype, with_accumulators, DTypeClass,
+    prim_func, require_equal, same_dtype, with_accumulators, DTypeClass, InOp, Remedy, Unproven,
 };
 use crate::op::{OpDef, OpKind};
 
@@ -33,43 +35,49 @@ struct LayerNorm {
 
 fn check(args: &[TensorInfo], attrs: &Attrs) -> Result<LayerNorm, String> {
     if !(2..=3).contains(&args.len()) {
-        return Err(format!("layer_norm takes 2 or 3 arguments (x, gamma, beta?), got {}", args.len()));
+        return Err(format!("layer_norm: expected 2 or 3 arguments (x, gamma, beta?), got {}", args.len()));
     }
     expect_attrs("layer_norm", attrs, &["axis", "epsilon"])?;
     expect_dtype_class("layer_norm", same_dtype("layer_norm", args)?, DTypeClass::Float)?;
     let x = &args[0];
     if x.rank() == 0 {
-        return Err("layer_norm needs a tensor of rank 1 or more, got a scalar".to_string());
+        return Err("layer_norm: expected a tensor of rank 1 or more, got a scalar".to_string());
     }
-    let axis = attrs.int_or("axis", -1).map_err(|e| format!("layer_norm: {e}"))?;
-    let axis = normalize_axis(axis, x.rank()).map_err(|e| format!("layer_norm: {e}"))?;
-    let epsilon = attrs.float_or("epsilon", 1e-5).map_err(|e| format!("layer_norm: {e}"))?;
+    let axis = normalize_axis("layer_norm", attrs.int_or("axis", -1).in_op("layer_norm")?, x.rank())?;
+    let epsilon = attrs.float_or("epsilon", 1e-5).in_op("layer_norm")?;
     if !(epsilon >= 0.0 && epsilon.is_finite()) {
         return Err(format!("layer_norm: epsilon must be a finite non-negative number, got {epsilon}"));
     }
-    let normalized = &x.shape[axis..];
-    for (name, param) in ["gamma", "beta"].iter().zip(&args[1..]) {
-        if !broadcasts_to(&param.shape, normalized) {
-            return Err(format!(
-                "layer_norm: {name} of shape {} does not broadcast to the normalized dims {} of x {}",
-                shape_to_string(&param.shape),
-                shape_to_string(normalized),
-                shape_to_string(&x.shape)
-            ));
-        }
+    for (k, param) in args.iter().enumerate().skip(1) {
+        check_param(x, &x.shape[axis..], k, param)?;
     }
     Ok(LayerNorm { axis, epsilon })
 }
 
-/// Whether `shape` broadcasts to `target` without changing it: no more axes,
-/// and each (right-aligned) dim is 1 or not provably different.
-fn broadcasts_to(shape: &[Dim], target: &[Dim]) -> bool {
-    shape.len() <= target.len()
-        && shape
-            .iter()
-            .rev()
-            .zip(target.iter().rev())
-            .all(|(d, t)| d.as_int() == Some(1) || d.equality(t) != Equality::Disproven)
+/// Argument `k` (gamma or beta) must broadcast to the `normalized` dims of
+/// `x` without changing them: no more axes, and each (right-aligned) dim 1 or
+/// provably the normalized dim it faces.
+fn check_param(x: &TensorInfo, normalized: &[Dim], k: usize, param: &TensorInfo) -> Result<(), String> {
+    let name = ["x", "gamma", "beta"][k];
+    let mismatch = || {
+        format!(
+            "layer_norm: {name} of shape {} does not broadcast to the normalized dims {} of x {}",
+            shape_to_string(&param.shape),
+            shape_to_string(normalized),
+            shape_to_string(&x.shape)
+        )
+    };
+    let Some(offset) = normalized.len().checked_sub(param.rank()) else { return Err(mismatch()) };
+    let facing = param.shape.iter().zip(&normalized[offset..]).enumerate();
+    for (axis, (d, t)) in facing.filter(|(_, (d, _))| d.as_int() != Some(1)) {
+        let unproven = || Unproven {
+            op: "layer_norm",
+            what: "normalized dimensions".to_string(),
+            remedy: Remedy::Cast { arg: k, name: name.to_string(), info: param, axis },
+        };
+        require_equal(t, d, unproven, mismatch)?;
+    }
+    Ok(())
 }
 
 fn eval(args: &[&NDArray], attrs: &Attrs) -> Result<Vec<NDArray>, String> {
@@ -200,7 +208,7 @@ mod tests {
         let ints = TensorInfo::new(DType::I32, vec![Dim::Int(4)]);
         assert_eq!(
             infer_err(&[ints.clone(), ints], &Attrs::new()),
-            "layer_norm is defined on float tensors (f32, f64), got i32"
+            "layer_norm: expected float tensors (f32, f64), got i32"
         );
         let negative = Attrs::new().with("epsilon", AttrValue::Float(-1.0));
         assert_eq!(

@@ -17,7 +17,7 @@ use crate::ir::{Attrs, BinOp, Dim, PExpr, PrimFunc, Stmt, StructInfo, TensorInfo
 use crate::ndarray::{unravel, NDArray, Scalar};
 use crate::op::compute::{
     accumulator, expect_args, expect_attrs, expect_dtype_class, index_vars, infos_of, load, prim_func, reduce,
-    with_accumulators, Combine, DTypeClass,
+    with_accumulators, Combine, DTypeClass, Fold, InOp,
 };
 use crate::op::{OpDef, OpKind};
 use relax_rt::DType;
@@ -111,8 +111,8 @@ fn check(kind: Kind, args: &[TensorInfo], attrs: &Attrs) -> Result<Pooling, Stri
     let kernel =
         positive_pair(op, attrs, "kernel")?.ok_or_else(|| format!("{op}: missing attribute `kernel` ([kh, kw])"))?;
     let windows = parse_windows(op, attrs, kernel)?;
-    let ceil_mode = attrs.bool_or("ceil_mode", false).map_err(|e| format!("{op}: {e}"))?;
-    let count_include_pad = attrs.bool_or("count_include_pad", false).map_err(|e| format!("{op}: {e}"))?;
+    let ceil_mode = attrs.bool_or("ceil_mode", false).in_op(op)?;
+    let count_include_pad = attrs.bool_or("count_include_pad", false).in_op(op)?;
     let [height, width] = output_hw(op, &windows, &x.shape, ceil_mode)?;
     let output = vec![x.shape[0].clone(), x.shape[1].clone(), height, width];
     Ok(Pooling { dtype: x.dtype, windows, count_include_pad, output })
@@ -159,7 +159,8 @@ fn legalize_max(args: &[TensorInfo], attrs: &Attrs, outs: &[TensorInfo]) -> Resu
         padded_load(0, input, [o[0].clone(), o[1].clone(), h, w], lowest.clone())
     };
     let taps = [wh.taps(&input[2]), ww.taps(&input[3])];
-    Ok(reduce("max_pool2d", args, &outs[0], &taps, Combine::Max, pool.dtype, tap, |acc, _| acc))
+    let fold = Fold { extents: &taps, combine: Combine::Max, acc_dtype: pool.dtype };
+    Ok(reduce("max_pool2d", args, &outs[0], fold, tap, |acc, _| acc))
 }
 
 fn eval_avg(args: &[&NDArray], attrs: &Attrs) -> Result<Vec<NDArray>, String> {
@@ -238,7 +239,8 @@ fn legalize_global_avg(args: &[TensorInfo], attrs: &Attrs, outs: &[TensorInfo]) 
     let area = PExpr::cast(x.dtype, PExpr::from_dim(&(height.clone() * width.clone()).simplify()));
     let value = |o: &[PExpr], r: &[PExpr]| load(0, vec![o[0].clone(), o[1].clone(), r[0].clone(), r[1].clone()]);
     let extents = [height.clone(), width.clone()];
-    Ok(reduce("global_avg_pool2d", args, &outs[0], &extents, Combine::Sum, x.dtype, value, |acc, _| acc / area.clone()))
+    let fold = Fold { extents: &extents, combine: Combine::Sum, acc_dtype: x.dtype };
+    Ok(reduce("global_avg_pool2d", args, &outs[0], fold, value, |acc, _| acc / area.clone()))
 }
 
 #[cfg(test)]
@@ -353,11 +355,11 @@ mod tests {
         let ints = TensorInfo::new(DType::I32, x.shape.clone());
         assert_eq!(
             infer_err("avg_pool2d", ints.clone(), &window([2, 2], [1, 1], [0, 0])),
-            "avg_pool2d is defined on float tensors (f32, f64), got i32"
+            "avg_pool2d: expected float tensors (f32, f64), got i32"
         );
         assert_eq!(
             infer_err("global_avg_pool2d", ints, &Attrs::new()),
-            "global_avg_pool2d is defined on float tensors (f32, f64), got i32"
+            "global_avg_pool2d: expected float tensors (f32, f64), got i32"
         );
         let flat = TensorInfo::new(DType::F32, vec![Dim::Int(3), Dim::Int(4)]);
         assert_eq!(
@@ -367,7 +369,7 @@ mod tests {
         let include = window([2, 2], [1, 1], [0, 0]).with("count_include_pad", AttrValue::Bool(true));
         assert_eq!(
             infer_err("max_pool2d", x, &include),
-            "max_pool2d has no attribute `count_include_pad` (it takes kernel, strides, padding, dilation, ceil_mode)"
+            "max_pool2d: unknown attribute `count_include_pad` (it takes kernel, strides, padding, dilation, ceil_mode)"
         );
     }
 }

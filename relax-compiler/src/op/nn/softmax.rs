@@ -10,7 +10,7 @@ use crate::ir::{Attrs, PExpr, PrimFunc, Stmt, StructInfo, TensorInfo, UnOp};
 use crate::ndarray::NDArray;
 use crate::op::compute::{
     accumulator, expect_args, expect_attrs, expect_dtype_class, infos_of, load, nan_max, normalize_axis, prim_func,
-    with_accumulators, Combine, DTypeClass,
+    with_accumulators, Combine, DTypeClass, InOp,
 };
 use crate::op::{OpDef, OpKind};
 
@@ -72,10 +72,10 @@ fn softmax_axis(form: Form, args: &[TensorInfo], attrs: &Attrs) -> Result<usize,
     let x = &args[0];
     expect_dtype_class(op, x.dtype, DTypeClass::Float)?;
     if x.rank() == 0 {
-        return Err(format!("{op} needs a tensor of rank 1 or more, got a scalar"));
+        return Err(format!("{op}: expected a tensor of rank 1 or more, got a scalar"));
     }
-    let axis = attrs.int_or("axis", -1).map_err(|e| format!("{op}: {e}"))?;
-    normalize_axis(axis, x.rank()).map_err(|e| format!("{op}: {e}"))
+    let axis = attrs.int_or("axis", -1).in_op(op)?;
+    normalize_axis(op, axis, x.rank())
 }
 
 fn infer(form: Form, args: &[TensorInfo], attrs: &Attrs) -> Result<StructInfo, String> {
@@ -167,7 +167,7 @@ mod tests {
         let int = TensorInfo::new(DType::I32, vec![Dim::Int(4)]);
         assert_eq!(
             infer(&[int], &Attrs::new()).unwrap_err(),
-            "softmax is defined on float tensors (f32, f64), got i32"
+            "softmax: expected float tensors (f32, f64), got i32"
         );
         let scalar = TensorInfo::new(DType::F32, vec![]);
         let err = (lookup("log_softmax").unwrap().infer)(&[scalar], &Attrs::new()).unwrap_err();

@@ -11,7 +11,7 @@
 use crate::ir::dim::shape_to_string;
 use crate::ir::{Attrs, BinOp, Dim, PExpr, TensorInfo};
 use crate::ndarray::{NDArray, Scalar};
-use crate::op::compute::load;
+use crate::op::compute::{load, InOp};
 
 /// One spatial axis of a sliding window, in input elements.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -171,7 +171,7 @@ pub fn parse_windows(op: &str, attrs: &Attrs, kernel: [i64; 2]) -> Result<[Windo
 
 /// A two-element attribute of integers >= 1, or `None` when absent.
 pub fn positive_pair(op: &str, attrs: &Attrs, name: &str) -> Result<Option<[i64; 2]>, String> {
-    let Some(values) = attrs.ints(name).map_err(|e| format!("{op}: {e}"))? else { return Ok(None) };
+    let Some(values) = attrs.ints(name).in_op(op)? else { return Ok(None) };
     match values[..] {
         [a, b] if a >= 1 && b >= 1 => Ok(Some([a, b])),
         [_, _] => Err(format!("{op}: attribute `{name}` must be positive, got {values:?}")),
@@ -181,7 +181,7 @@ pub fn positive_pair(op: &str, attrs: &Attrs, name: &str) -> Result<Option<[i64;
 
 /// `padding` as [top, left, bottom, right]; [ph, pw] pads both sides alike.
 fn padding(op: &str, attrs: &Attrs) -> Result<[i64; 4], String> {
-    let Some(values) = attrs.ints("padding").map_err(|e| format!("{op}: {e}"))? else { return Ok([0; 4]) };
+    let Some(values) = attrs.ints("padding").in_op(op)? else { return Ok([0; 4]) };
     let pad = match values[..] {
         [h, w] => [h, w, h, w],
         [top, left, bottom, right] => [top, left, bottom, right],

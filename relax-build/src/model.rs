@@ -1,0 +1,179 @@
+//! `Model`: one model source, compiled for one target into linkable artifacts.
+
+use crate::cache::artifact_key;
+use crate::cargo::BuildEnv;
+use crate::{header, wrapper};
+use relax_compiler::frontend::relax_text;
+use relax_compiler::pipeline::{self, Options};
+use relax_compiler::{Error, IRModule, Source};
+use relax_targets::{emit_object, write_archive, Target};
+use std::path::{Path, PathBuf};
+
+/// How the generated code is produced and what it refers to.
+#[derive(Clone, Debug)]
+pub struct CompileOptions {
+    /// Print the module after every pass into this directory.
+    pub dump_dir: Option<PathBuf>,
+    /// The path of the runtime crate in generated Rust code.
+    pub runtime_path: String,
+    /// Put `#[link(name = ..., kind = "static")]` on the extern block (the
+    /// macro does; build scripts print `cargo:rustc-link-lib` instead).
+    pub link_attribute: bool,
+}
+
+impl Default for CompileOptions {
+    fn default() -> Self {
+        CompileOptions {
+            dump_dir: std::env::var_os("RELAX_DUMP").map(PathBuf::from),
+            runtime_path: "::relax_rt".into(),
+            link_attribute: false,
+        }
+    }
+}
+
+/// What a compile produced, all written to the output directory.
+#[derive(Clone, Debug)]
+pub struct Artifacts {
+    /// The model's module name (`mod digits` -> `digits`).
+    pub name: String,
+    /// The static library name (`lib<lib_name>.a`), unique per content hash.
+    pub lib_name: String,
+    pub archive: PathBuf,
+    /// The typed Rust wrapper module.
+    pub wrapper: String,
+    pub wrapper_path: PathBuf,
+    /// The C header for the archive.
+    pub header: String,
+    /// Files the build depends on (for `rerun-if-changed`).
+    pub inputs: Vec<PathBuf>,
+}
+
+/// A model source: a `.relax` file or text from the `relax!` macro.
+#[derive(Clone, Debug)]
+pub struct Model {
+    source: Source,
+    base_dir: PathBuf,
+    file: Option<PathBuf>,
+    pub options: CompileOptions,
+}
+
+impl Model {
+    /// A `.relax` file; relative weight paths resolve against its directory.
+    pub fn from_file(path: impl AsRef<Path>) -> Model {
+        let path = path.as_ref().to_path_buf();
+        let text = std::fs::read_to_string(&path).unwrap_or_default();
+        let base_dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        Model { source: Source::new(path.display().to_string(), text), base_dir, file: Some(path), options: CompileOptions::default() }
+    }
+
+    /// Source text named `name` in messages; weights resolve against `base_dir`.
+    pub fn from_source(name: &str, text: &str, base_dir: impl AsRef<Path>) -> Model {
+        Model {
+            source: Source::new(name, text),
+            base_dir: base_dir.as_ref().to_path_buf(),
+            file: None,
+            options: CompileOptions::default(),
+        }
+    }
+
+    pub fn with_options(mut self, options: CompileOptions) -> Model {
+        self.options = options;
+        self
+    }
+
+    pub fn source(&self) -> &Source {
+        &self.source
+    }
+
+    /// Parses the source and binds its weights.
+    pub fn load(&self) -> Result<IRModule, Error> {
+        if let Some(f) = &self.file {
+            std::fs::metadata(f).map_err(|e| Error::msg(format!("cannot read {}: {e}", f.display())))?;
+        }
+        relax_text::load(&self.source.text, &self.base_dir)
+    }
+
+    /// Runs the whole pipeline, stopping short of code generation.
+    pub fn compile_module(&self) -> Result<IRModule, Error> {
+        let options = Options { dump_dir: self.options.dump_dir.clone() };
+        pipeline::compile(self.load()?, &options)
+    }
+
+    /// Compiles for `env.target` and writes the archive, wrapper and header to
+    /// `env.out_dir`, reusing earlier artifacts with the same content hash.
+    pub fn compile(&self, env: &BuildEnv) -> Result<Artifacts, Error> {
+        let module = self.load()?;
+        let mut inputs: Vec<PathBuf> = self.file.iter().cloned().collect();
+        let mut weight_bytes = Vec::new();
+        if let Some(w) = &module.weights_path {
+            let path = self.base_dir.join(w);
+            weight_bytes = std::fs::read(&path).unwrap_or_default();
+            inputs.push(path);
+        }
+        let key = artifact_key(&self.source.text, &weight_bytes, &env.target, &env.features);
+        let lib_name = format!("relax_{}_{}", module.name, &key[..12]);
+        let archive = env.out_dir.join(format!("lib{lib_name}.a"));
+        let wrapper_path = env.out_dir.join(format!("{}.rs", module.name));
+        let header_path = env.out_dir.join(format!("{}.h", module.name));
+        let name = module.name.clone();
+        let (wrapper, header) = match cached(&archive, &env.out_dir, &lib_name, self.options.link_attribute) {
+            Some(texts) => texts,
+            None => self.generate(module, env, &lib_name, &archive)?,
+        };
+        write(&wrapper_path, &wrapper)?;
+        write(&header_path, &header)?;
+        Ok(Artifacts { name, lib_name, archive, wrapper, wrapper_path, header, inputs })
+    }
+
+    fn generate(&self, module: IRModule, env: &BuildEnv, lib_name: &str, archive: &Path) -> Result<(String, String), Error> {
+        let options = Options { dump_dir: self.options.dump_dir.clone() };
+        let module = pipeline::compile(module, &options)?;
+        let target = Target::from_triple(&env.target, &env.features).map_err(|e| Error::msg(e.to_string()))?;
+        let object = emit_object(&module, &target, lib_name).map_err(|e| Error::msg(e.to_string()))?;
+        std::fs::create_dir_all(&env.out_dir).map_err(|e| Error::msg(format!("cannot create {}: {e}", env.out_dir.display())))?;
+        write_archive(archive, &[(format!("{lib_name}.o"), object)], &target).map_err(|e| Error::msg(e.to_string()))?;
+        let link = self.options.link_attribute.then_some(lib_name);
+        let wrapper = wrapper::generate(&module, lib_name, &self.options.runtime_path, link, &env.target);
+        let header = header::generate(&module, lib_name);
+        // Written last: their presence marks the archive as complete for the cache.
+        write(&cache_path(&env.out_dir, lib_name, self.options.link_attribute, "rs"), &wrapper)?;
+        write(&cache_path(&env.out_dir, lib_name, false, "h"), &header)?;
+        Ok((wrapper, header))
+    }
+
+    /// For `build.rs`: compiles for the build script's target, writes the
+    /// artifacts to `OUT_DIR` and tells Cargo to link and track them. Errors are
+    /// rendered as `file:line:col: error: ...`.
+    pub fn build(self) -> Result<Artifacts, String> {
+        let env = BuildEnv::from_build_script()?;
+        let artifacts = self.compile(&env).map_err(|e| e.render(&self.source))?;
+        println!("cargo:rustc-link-search=native={}", env.out_dir.display());
+        println!("cargo:rustc-link-lib=static={}", artifacts.lib_name);
+        for input in &artifacts.inputs {
+            println!("cargo:rerun-if-changed={}", input.display());
+        }
+        println!("cargo:rerun-if-env-changed=RELAX_DUMP");
+        Ok(artifacts)
+    }
+}
+
+fn cache_path(out_dir: &Path, lib_name: &str, link: bool, ext: &str) -> PathBuf {
+    out_dir.join(format!("{lib_name}{}.{ext}", if link { ".link" } else { "" }))
+}
+
+/// The wrapper and header of a complete earlier compile with the same hash.
+fn cached(archive: &Path, out_dir: &Path, lib_name: &str, link: bool) -> Option<(String, String)> {
+    if !archive.exists() {
+        return None;
+    }
+    let wrapper = std::fs::read_to_string(cache_path(out_dir, lib_name, link, "rs")).ok()?;
+    let header = std::fs::read_to_string(cache_path(out_dir, lib_name, false, "h")).ok()?;
+    Some((wrapper, header))
+}
+
+fn write(path: &Path, text: &str) -> Result<(), Error> {
+    if std::fs::read_to_string(path).ok().as_deref() == Some(text) {
+        return Ok(());
+    }
+    std::fs::write(path, text).map_err(|e| Error::msg(format!("cannot write {}: {e}", path.display())))
+}

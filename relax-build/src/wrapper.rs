@@ -1,0 +1,179 @@
+//! Generates the typed Rust wrapper: a module with one safe function per
+//! exported model function, plus `_into` (caller-provided outputs and
+//! workspace, no allocation) and `_dyn` (dtypes checked at run time) variants.
+//! All marshalling goes through `relax_rt::invoke`, so the generated code is
+//! declarations and one call per function.
+
+use relax_compiler::ir::dim::shape_to_string;
+use relax_compiler::ir::entry::{Check, EntryFunc, EntryParam};
+use relax_compiler::IRModule;
+use relax_rt::DType;
+use std::fmt::Write;
+
+fn rust_type(d: DType) -> &'static str {
+    match d {
+        DType::F32 => "f32",
+        DType::F64 => "f64",
+        DType::I32 => "i32",
+        DType::I64 => "i64",
+        DType::Bool => "bool",
+        DType::I8 => "i8",
+        DType::U8 => "u8",
+    }
+}
+
+fn dtype_variant(d: DType) -> &'static str {
+    match d {
+        DType::F32 => "F32",
+        DType::F64 => "F64",
+        DType::I32 => "I32",
+        DType::I64 => "I64",
+        DType::Bool => "Bool",
+        DType::I8 => "I8",
+        DType::U8 => "U8",
+    }
+}
+
+/// The whole wrapper module. `link` names the static library for a
+/// `#[link]` attribute (used by the macro).
+pub fn generate(module: &IRModule, symbol_prefix: &str, rt: &str, link: Option<&str>, target: &str) -> String {
+    let mut out = String::new();
+    let m = &module.name;
+    let _ = writeln!(out, "/// The `{m}` model, compiled ahead of time by relax-rs for `{target}`.");
+    let _ = writeln!(out, "#[allow(dead_code, clippy::all)]\npub mod {m} {{");
+    let _ = writeln!(out, "    use {rt} as rt;");
+    if let Some(lib) = link {
+        let _ = writeln!(out, "    #[link(name = \"{lib}\", kind = \"static\")]");
+    }
+    out.push_str("    extern \"C\" {\n");
+    for e in &module.entries {
+        let sym = format!("{symbol_prefix}_{}", e.name);
+        let _ = writeln!(
+            out,
+            "        fn {sym}_prepare(inputs: *const rt::abi::RelaxTensor, outputs: *mut rt::abi::RelaxTensor, workspace_bytes: *mut u64) -> i32;"
+        );
+        let _ = writeln!(
+            out,
+            "        fn {sym}(inputs: *const rt::abi::RelaxTensor, outputs: *const rt::abi::RelaxTensor, workspace: *mut u8, workspace_bytes: u64) -> i32;"
+        );
+    }
+    out.push_str("    }\n");
+    for e in &module.entries {
+        out += &entry_functions(m, e, &format!("{symbol_prefix}_{}", e.name));
+    }
+    out.push_str("}\n");
+    out
+}
+
+fn params_sig(params: &[EntryParam]) -> String {
+    let items: Vec<String> = params
+        .iter()
+        .map(|p| {
+            format!(
+                "rt::invoke::ParamSig {{ name: {:?}, dtype: rt::DType::{}, shape: {:?}, rank: {} }}",
+                p.name,
+                dtype_variant(p.dtype),
+                shape_to_string(&p.shape),
+                p.shape.len()
+            )
+        })
+        .collect();
+    format!("&[{}]", items.join(", "))
+}
+
+fn checks_sig(e: &EntryFunc) -> String {
+    let items: Vec<String> = e
+        .checks
+        .iter()
+        .map(|c| match c {
+            Check::Rank { input } => format!("rt::invoke::Check::Rank {{ input: {input} }}"),
+            Check::DType { input } => format!("rt::invoke::Check::DType {{ input: {input} }}"),
+            Check::Dim { input, axis, expected } => {
+                format!("rt::invoke::Check::Dim {{ input: {input}, axis: {axis}, expected: {:?} }}", expected.to_string())
+            }
+            Check::NonNegative { output, axis, expr } => {
+                format!("rt::invoke::Check::NonNegative {{ output: {output}, axis: {axis}, expr: {:?} }}", expr.to_string())
+            }
+            Check::Output { output } => format!("rt::invoke::Check::Output {{ output: {output} }}"),
+            Check::Workspace => "rt::invoke::Check::Workspace".to_string(),
+        })
+        .collect();
+    format!("&[{}]", items.join(", "))
+}
+
+fn signature_static(module: &str, e: &EntryFunc) -> String {
+    let bindings: Vec<String> = e
+        .bindings
+        .iter()
+        .map(|b| format!("rt::invoke::DimBinding {{ var: {:?}, input: {}, axis: {} }}", b.var, b.input, b.axis))
+        .collect();
+    format!(
+        "    pub static {}_SIGNATURE: rt::invoke::Signature = rt::invoke::Signature {{\n        name: \"{module}::{}\",\n        inputs: {},\n        outputs: {},\n        bindings: &[{}],\n        checks: {},\n    }};\n",
+        e.name.to_uppercase(),
+        e.name,
+        params_sig(&e.inputs),
+        params_sig(&e.outputs),
+        bindings.join(", "),
+        checks_sig(e)
+    )
+}
+
+fn describe(params: &[EntryParam]) -> String {
+    let items: Vec<String> =
+        params.iter().map(|p| format!("{}: Tensor<{}, {}>", p.name, shape_to_string(&p.shape), p.dtype)).collect();
+    items.join(", ")
+}
+
+fn entry_functions(module: &str, e: &EntryFunc, sym: &str) -> String {
+    let mut out = signature_static(module, e);
+    let sig = format!("{}_SIGNATURE", e.name.to_uppercase());
+    let f = &e.name;
+    let doc = format!("`{f}({}) -> ({})`", describe(&e.inputs), describe(&e.outputs));
+    let args: Vec<String> = e.inputs.iter().map(|p| format!("{}: &rt::Tensor<{}>", p.name, rust_type(p.dtype))).collect();
+    let arg_refs: Vec<String> = e.inputs.iter().map(|p| format!("rt::invoke::ArgRef::from_view({}.view())", p.name)).collect();
+    let out_types: Vec<String> = e.outputs.iter().map(|p| format!("rt::Tensor<{}>", rust_type(p.dtype))).collect();
+    let (ret, ret_expr) = if e.outputs.len() == 1 {
+        (out_types[0].clone(), "outs.remove(0).to_tensor()?".to_string())
+    } else {
+        let items: Vec<&str> = e.outputs.iter().map(|_| "it.next().unwrap().to_tensor()?").collect();
+        (format!("({})", out_types.join(", ")), format!("{{ let mut it = outs.into_iter(); ({}) }}", items.join(", ")))
+    };
+    let _ = write!(
+        out,
+        r#"    /// {doc}
+    ///
+    /// Checks every input's rank, dtype and shape and returns an error naming the
+    /// parameter on a mismatch.
+    pub fn {f}({args}) -> Result<{ret}, rt::Error> {{
+        let mut workspace = rt::Workspace::new();
+        #[allow(unused_mut)]
+        let mut outs = rt::invoke::invoke(&{sig}, &[{arg_refs}], {sym}_prepare, {sym}, &mut workspace)?;
+        Ok({ret_expr})
+    }}
+
+    /// Like [`{f}`], writing into caller-provided outputs and reusing `workspace`
+    /// (no allocation once the workspace is large enough).
+    pub fn {f}_into({into_args}, workspace: &mut rt::Workspace) -> Result<(), rt::Error> {{
+        rt::invoke::invoke_into(&{sig}, &[{view_refs}], &mut [{out_refs}], {sym}_prepare, {sym}, workspace)
+    }}
+
+    /// Like [`{f}`] for tensors whose dtypes are known only at run time.
+    pub fn {f}_dyn(inputs: &[&rt::DynTensor]) -> Result<Vec<rt::DynTensor>, rt::Error> {{
+        let args: Vec<rt::invoke::ArgRef<'_>> = inputs.iter().map(|t| rt::invoke::ArgRef::from_dyn(t)).collect();
+        rt::invoke::invoke(&{sig}, &args, {sym}_prepare, {sym}, &mut rt::Workspace::new())
+    }}
+"#,
+        args = args.join(", "),
+        arg_refs = arg_refs.join(", "),
+        into_args = e
+            .inputs
+            .iter()
+            .map(|p| format!("{}: rt::TensorView<'_, {}>", p.name, rust_type(p.dtype)))
+            .chain(e.outputs.iter().enumerate().map(|(k, p)| format!("out{k}: &mut rt::TensorViewMut<'_, {}>", rust_type(p.dtype))))
+            .collect::<Vec<_>>()
+            .join(", "),
+        view_refs = e.inputs.iter().map(|p| format!("rt::invoke::ArgRef::from_view({})", p.name)).collect::<Vec<_>>().join(", "),
+        out_refs = (0..e.outputs.len()).map(|k| format!("rt::invoke::ArgMut::from_view(out{k})")).collect::<Vec<_>>().join(", "),
+    );
+    out
+}

@@ -1,0 +1,107 @@
+//! Conversions between dtypes and literal constants, exactly as the reference
+//! semantics (`relax_compiler::ndarray::Scalar::cast`) define them:
+//! - to bool: `x != 0` (NaN is true);
+//! - integer to integer: widen by the source's signedness, then truncate;
+//! - float to integer: truncate toward zero saturating to the i64 range (NaN
+//!   to 0), then truncate to the width (so 300.0 as u8 is 44, -1.0 is 255);
+//! - integer to float: through f64, so an i64 is rounded once to f64 and
+//!   then to f32, the same double rounding the reference does;
+//! - bool to anything: 0 or 1.
+
+use crate::error::Result;
+use crate::llvm::codegen::Codegen;
+use inkwell::builder::Builder;
+use inkwell::values::{BasicValueEnum, FloatValue, IntValue};
+use inkwell::{FloatPredicate, IntPredicate};
+use relax_compiler::Scalar;
+use relax_rt::DType;
+
+/// A value in registers with the dtype it represents.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Typed<'ctx> {
+    pub value: BasicValueEnum<'ctx>,
+    pub dtype: DType,
+}
+
+impl<'ctx> Typed<'ctx> {
+    pub fn new(value: impl Into<BasicValueEnum<'ctx>>, dtype: DType) -> Typed<'ctx> {
+        Typed { value: value.into(), dtype }
+    }
+}
+
+/// Whether integers of `dtype` are signed (u8 and bool are not).
+pub(crate) fn is_signed_int(dtype: DType) -> bool {
+    matches!(dtype, DType::I8 | DType::I32 | DType::I64)
+}
+
+pub(crate) fn cast<'ctx>(cg: &Codegen<'ctx>, b: &Builder<'ctx>, v: Typed<'ctx>, to: DType) -> Result<BasicValueEnum<'ctx>> {
+    let from = v.dtype;
+    if from == to {
+        return Ok(v.value);
+    }
+    if to == DType::Bool {
+        return Ok(to_bool(b, v)?.into());
+    }
+    let target_type = cg.value_type(to);
+    Ok(match (from.is_float(), to.is_float()) {
+        (true, true) => {
+            let x = v.value.into_float_value();
+            let t = target_type.into_float_type();
+            if to == DType::F64 { b.build_float_ext(x, t, "")?.into() } else { b.build_float_trunc(x, t, "")?.into() }
+        }
+        (true, false) => float_to_int(cg, b, v.value.into_float_value(), to)?.into(),
+        (false, true) => int_to_float(cg, b, v.value.into_int_value(), from, to)?.into(),
+        (false, false) => {
+            b.build_int_cast_sign_flag(v.value.into_int_value(), target_type.into_int_type(), is_signed_int(from), "")?.into()
+        }
+    })
+}
+
+/// `x != 0` as an `i1`.
+pub(crate) fn to_bool<'ctx>(b: &Builder<'ctx>, v: Typed<'ctx>) -> Result<IntValue<'ctx>> {
+    Ok(match v.dtype {
+        DType::Bool => v.value.into_int_value(),
+        DType::F32 | DType::F64 => {
+            let x = v.value.into_float_value();
+            b.build_float_compare(FloatPredicate::UNE, x, x.get_type().const_zero(), "")?
+        }
+        _ => {
+            let x = v.value.into_int_value();
+            b.build_int_compare(IntPredicate::NE, x, x.get_type().const_zero(), "")?
+        }
+    })
+}
+
+fn float_to_int<'ctx>(cg: &Codegen<'ctx>, b: &Builder<'ctx>, x: FloatValue<'ctx>, to: DType) -> Result<IntValue<'ctx>> {
+    let saturate = cg.intrinsic("llvm.fptosi.sat", &[cg.i64().into(), x.get_type().into()])?;
+    let wide = cg.call(b, saturate, &[x.into()])?.into_int_value();
+    Ok(b.build_int_truncate_or_bit_cast(wide, cg.value_type(to).into_int_type(), "")?)
+}
+
+fn int_to_float<'ctx>(
+    cg: &Codegen<'ctx>,
+    b: &Builder<'ctx>,
+    x: IntValue<'ctx>,
+    from: DType,
+    to: DType,
+) -> Result<FloatValue<'ctx>> {
+    let f64t = cg.context.f64_type();
+    let as_f64 = if is_signed_int(from) {
+        b.build_signed_int_to_float(x, f64t, "")?
+    } else {
+        b.build_unsigned_int_to_float(x, f64t, "")?
+    };
+    Ok(if to == DType::F32 { b.build_float_trunc(as_f64, cg.context.f32_type(), "")? } else { as_f64 })
+}
+
+/// A literal: `value` converted to `dtype` by the reference rules, as a constant.
+pub(crate) fn constant<'ctx>(cg: &Codegen<'ctx>, value: Scalar, dtype: DType) -> Typed<'ctx> {
+    let v = value.cast(dtype);
+    let ty = cg.value_type(dtype);
+    let value: BasicValueEnum<'ctx> = match dtype {
+        DType::F32 | DType::F64 => ty.into_float_type().const_float(v.to_f64()).into(),
+        DType::Bool => ty.into_int_type().const_int(v.to_bool() as u64, false).into(),
+        _ => ty.into_int_type().const_int(v.to_i64() as u64, true).into(),
+    };
+    Typed { value, dtype }
+}

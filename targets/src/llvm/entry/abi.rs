@@ -1,0 +1,75 @@
+//! The C ABI's tensor descriptor as generated code sees it, mirroring
+//! `relax_rt::abi::RelaxTensor`: `{ ptr data; ptr shape (i64*); i32 ndim;
+//! i32 dtype }`, laid out by the target's data layout (pointers are 4 bytes
+//! on wasm32, 8 elsewhere).
+
+use crate::error::Result;
+use crate::llvm::codegen::Codegen;
+use inkwell::builder::Builder;
+use inkwell::types::StructType;
+use inkwell::values::{IntValue, PointerValue};
+
+#[derive(Clone, Copy)]
+enum Field {
+    Data = 0,
+    Shape = 1,
+    Ndim = 2,
+    DType = 3,
+}
+
+/// An array of `RelaxTensor`s passed by pointer (the inputs or the outputs).
+#[derive(Clone, Copy)]
+pub(crate) struct TensorArray<'ctx> {
+    base: PointerValue<'ctx>,
+    ty: StructType<'ctx>,
+}
+
+impl<'ctx> TensorArray<'ctx> {
+    pub fn new(cg: &Codegen<'ctx>, base: PointerValue<'ctx>) -> Self {
+        let ty = match cg.module.get_struct_type("RelaxTensor") {
+            Some(ty) => ty,
+            None => {
+                let ty = cg.context.opaque_struct_type("RelaxTensor");
+                ty.set_body(&[cg.ptr().into(), cg.ptr().into(), cg.i32().into(), cg.i32().into()], false);
+                ty
+            }
+        };
+        TensorArray { base, ty }
+    }
+
+    fn field(&self, cg: &Codegen<'ctx>, b: &Builder<'ctx>, index: usize, field: Field) -> Result<PointerValue<'ctx>> {
+        let i = cg.i64().const_int(index as u64, false);
+        // SAFETY (of the IR): callers pass one descriptor per declared tensor.
+        let tensor = unsafe { b.build_in_bounds_gep(self.ty, self.base, &[i], "")? };
+        Ok(b.build_struct_gep(self.ty, tensor, field as u32, "")?)
+    }
+
+    pub fn data(&self, cg: &Codegen<'ctx>, b: &Builder<'ctx>, index: usize) -> Result<PointerValue<'ctx>> {
+        let p = self.field(cg, b, index, Field::Data)?;
+        Ok(b.build_load(cg.ptr(), p, "data")?.into_pointer_value())
+    }
+
+    pub fn ndim(&self, cg: &Codegen<'ctx>, b: &Builder<'ctx>, index: usize) -> Result<IntValue<'ctx>> {
+        let p = self.field(cg, b, index, Field::Ndim)?;
+        Ok(b.build_load(cg.i32(), p, "ndim")?.into_int_value())
+    }
+
+    pub fn dtype(&self, cg: &Codegen<'ctx>, b: &Builder<'ctx>, index: usize) -> Result<IntValue<'ctx>> {
+        let p = self.field(cg, b, index, Field::DType)?;
+        Ok(b.build_load(cg.i32(), p, "dtype")?.into_int_value())
+    }
+
+    /// Where `shape[axis]` of tensor `index` lives.
+    pub fn dim_ptr(&self, cg: &Codegen<'ctx>, b: &Builder<'ctx>, index: usize, axis: usize) -> Result<PointerValue<'ctx>> {
+        let p = self.field(cg, b, index, Field::Shape)?;
+        let shape = b.build_load(cg.ptr(), p, "shape")?.into_pointer_value();
+        let axis = cg.i64().const_int(axis as u64, false);
+        // SAFETY (of the IR): the rank was checked before any shape entry is read.
+        Ok(unsafe { b.build_in_bounds_gep(cg.i64(), shape, &[axis], "")? })
+    }
+
+    pub fn dim(&self, cg: &Codegen<'ctx>, b: &Builder<'ctx>, index: usize, axis: usize) -> Result<IntValue<'ctx>> {
+        let p = self.dim_ptr(cg, b, index, axis)?;
+        Ok(b.build_load(cg.i64(), p, "dim")?.into_int_value())
+    }
+}

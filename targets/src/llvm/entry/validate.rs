@@ -1,0 +1,98 @@
+//! Structural checks of an `EntryFunc` before code is generated, so malformed
+//! executor IR is a clear error rather than native code that reads out of
+//! bounds: indices in range, shape entries read only for inputs whose rank is
+//! checked, kernel calls matching their kernels.
+
+use crate::error::{CodegenError, Result};
+use relax_compiler::ir::entry::{BufRef, Check, EntryFunc, Step};
+use relax_compiler::ir::PrimFunc;
+use relax_compiler::IRModule;
+use relax_rt::DType;
+
+pub(super) fn validate(ir: &IRModule, e: &EntryFunc) -> Result<()> {
+    for b in &e.bindings {
+        input_axis(e, b.input, b.axis).map_err(|m| err(format!("dim `{}` is bound from {m}", b.var)))?;
+    }
+    for (k, check) in e.checks.iter().enumerate() {
+        check_indices(e, check).map_err(|m| err(format!("check {} reads {m}", k + 1)))?;
+    }
+    for (k, step) in e.steps.iter().enumerate() {
+        step_is_consistent(ir, e, step).map_err(|m| err(format!("step {k}: {m}")))?;
+    }
+    Ok(())
+}
+
+fn err(message: String) -> CodegenError {
+    CodegenError::new(message)
+}
+
+/// `inputs[input].shape[axis]` exists and is read only after a rank check.
+fn input_axis(e: &EntryFunc, input: usize, axis: usize) -> Result<(), String> {
+    let param = e.inputs.get(input).ok_or_else(|| format!("input {input}, but there are {}", e.inputs.len()))?;
+    if axis >= param.shape.len() {
+        return Err(format!("axis {axis} of input `{}`, which has rank {}", param.name, param.shape.len()));
+    }
+    if !e.checks.iter().any(|c| matches!(c, Check::Rank { input: i } if *i == input)) {
+        return Err(format!("the shape of input `{}`, whose rank is never checked", param.name));
+    }
+    Ok(())
+}
+
+fn check_indices(e: &EntryFunc, check: &Check) -> Result<(), String> {
+    let input = |i: usize| e.inputs.get(i).map(|_| ()).ok_or_else(|| format!("input {i} of {}", e.inputs.len()));
+    let output = |i: usize| e.outputs.get(i).ok_or_else(|| format!("output {i} of {}", e.outputs.len()));
+    match check {
+        Check::Rank { input: i } | Check::DType { input: i } => input(*i),
+        Check::Dim { input, axis, .. } => input_axis(e, *input, *axis),
+        Check::NonNegative { output: o, axis, .. } => {
+            let out = output(*o)?;
+            if *axis < out.shape.len() { Ok(()) } else { Err(format!("axis {axis} of output `{}`", out.name)) }
+        }
+        Check::Output { output: o } => output(*o).map(|_| ()),
+        Check::Workspace => Ok(()),
+    }
+}
+
+fn step_is_consistent(ir: &IRModule, e: &EntryFunc, step: &Step) -> Result<(), String> {
+    match step {
+        Step::Call { func, args, dims } => {
+            let f = ir.prim_func(func).ok_or_else(|| format!("calls unknown kernel `{func}`"))?;
+            call_matches(ir, e, f, args, dims.len())
+        }
+        Step::Copy { src, dst, .. } => {
+            buffer_dtype(ir, e, src)?;
+            buffer_dtype(ir, e, dst).map(|_| ())
+        }
+    }
+}
+
+fn call_matches(ir: &IRModule, e: &EntryFunc, f: &PrimFunc, args: &[BufRef], num_dims: usize) -> Result<(), String> {
+    if args.len() != f.params.len() || num_dims != f.dims.len() {
+        return Err(format!(
+            "`{}` takes {} buffers and {} dims, the call passes {} and {}",
+            f.name,
+            f.params.len(),
+            f.dims.len(),
+            args.len(),
+            num_dims
+        ));
+    }
+    for (arg, param) in args.iter().zip(&f.params) {
+        if let Some(dtype) = buffer_dtype(ir, e, arg)? {
+            if dtype != param.dtype {
+                return Err(format!("`{}` parameter `{}` is {}, the call passes {dtype} ({arg:?})", f.name, param.name, param.dtype));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The dtype of a referenced buffer where it is known (workspace is untyped).
+fn buffer_dtype(ir: &IRModule, e: &EntryFunc, r: &BufRef) -> Result<Option<DType>, String> {
+    Ok(match r {
+        BufRef::Input(i) => Some(e.inputs.get(*i).ok_or_else(|| format!("uses input {i} of {}", e.inputs.len()))?.dtype),
+        BufRef::Output(i) => Some(e.outputs.get(*i).ok_or_else(|| format!("uses output {i} of {}", e.outputs.len()))?.dtype),
+        BufRef::Constant(name) => Some(ir.constants.get(name).ok_or_else(|| format!("uses unknown constant `{name}`"))?.dtype()),
+        BufRef::Workspace(_) => None,
+    })
+}

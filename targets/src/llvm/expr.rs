@@ -1,0 +1,110 @@
+//! Scalar expressions. Each compiles to a value in registers together with its
+//! dtype, which follows from its parts as in the interpreter: literals carry
+//! theirs, variables are i64, loads have the buffer's, comparisons and `&&`/`||`
+//! are bool, everything else keeps its operands' (which must agree).
+
+use crate::error::{CodegenError, Result};
+use crate::llvm::cast::{self, Typed};
+use crate::llvm::codegen::Codegen;
+use crate::llvm::scope::Scope;
+use crate::llvm::{float_ops, int_ops, memory};
+use inkwell::builder::Builder;
+use inkwell::values::{BasicValueEnum, IntValue};
+use relax_compiler::ir::{BinOp, PExpr, UnOp};
+use relax_compiler::Scalar;
+use relax_rt::DType;
+
+pub(crate) struct ExprCompiler<'a, 'ctx> {
+    pub cg: &'a Codegen<'ctx>,
+    pub b: &'a Builder<'ctx>,
+    pub scope: &'a Scope<'ctx>,
+}
+
+impl<'a, 'ctx> ExprCompiler<'a, 'ctx> {
+    pub fn new(cg: &'a Codegen<'ctx>, b: &'a Builder<'ctx>, scope: &'a Scope<'ctx>) -> Self {
+        ExprCompiler { cg, b, scope }
+    }
+
+    pub fn compile(&self, e: &PExpr) -> Result<Typed<'ctx>> {
+        match e {
+            PExpr::Int(v, d) => Ok(cast::constant(self.cg, Scalar::I(*v), *d)),
+            PExpr::Float(v, d) => Ok(cast::constant(self.cg, Scalar::F(*v), *d)),
+            PExpr::Bool(v) => Ok(cast::constant(self.cg, Scalar::B(*v), DType::Bool)),
+            PExpr::Var(name) => Ok(Typed::new(self.scope.var(name)?, DType::I64)),
+            PExpr::Load { buf, idx } => {
+                let slot = self.scope.buffer(buf)?;
+                let idx = self.indices(idx)?;
+                Ok(Typed::new(memory::load(self.cg, self.b, slot, &idx)?, slot.dtype))
+            }
+            PExpr::Bin(op, a, b) => self.binary(*op, a, b),
+            PExpr::Un(op, a) => self.unary(*op, a),
+            PExpr::Cast(to, a) => {
+                let v = self.compile(a)?;
+                Ok(Typed::new(cast::cast(self.cg, self.b, v, *to)?, *to))
+            }
+            PExpr::Select(c, t, f) => self.select(c, t, f),
+        }
+    }
+
+    /// `e` converted to `dtype` (as a store or a cast would).
+    pub fn compile_as(&self, e: &PExpr, dtype: DType) -> Result<BasicValueEnum<'ctx>> {
+        let v = self.compile(e)?;
+        cast::cast(self.cg, self.b, v, dtype)
+    }
+
+    /// `e` as an i64 (indices, extents, dims).
+    pub fn compile_i64(&self, e: &PExpr) -> Result<IntValue<'ctx>> {
+        Ok(self.compile_as(e, DType::I64)?.into_int_value())
+    }
+
+    /// `e != 0` as an `i1` (conditions).
+    pub fn compile_bool(&self, e: &PExpr) -> Result<IntValue<'ctx>> {
+        let v = self.compile(e)?;
+        cast::to_bool(self.b, v)
+    }
+
+    pub fn indices(&self, idx: &[PExpr]) -> Result<Vec<IntValue<'ctx>>> {
+        idx.iter().map(|i| self.compile_i64(i)).collect()
+    }
+
+    fn binary(&self, op: BinOp, a: &PExpr, b: &PExpr) -> Result<Typed<'ctx>> {
+        let x = self.compile(a)?;
+        let y = self.compile(b)?;
+        if x.dtype != y.dtype {
+            return Err(CodegenError::new(format!(
+                "operands of `{}` have dtypes {} and {} (insert a cast)",
+                op.name(),
+                x.dtype,
+                y.dtype
+            )));
+        }
+        let result_dtype = if op.is_comparison() || matches!(op, BinOp::And | BinOp::Or) { DType::Bool } else { x.dtype };
+        let value = if x.dtype.is_float() {
+            float_ops::binary(self.cg, self.b, op, x.value.into_float_value(), y.value.into_float_value())?
+        } else {
+            int_ops::binary(self.cg, self.b, op, x.value.into_int_value(), y.value.into_int_value(), x.dtype)?
+        };
+        Ok(Typed::new(value, result_dtype))
+    }
+
+    fn unary(&self, op: UnOp, a: &PExpr) -> Result<Typed<'ctx>> {
+        let x = self.compile(a)?;
+        let value: BasicValueEnum<'ctx> = if x.dtype.is_float() {
+            float_ops::unary(self.cg, self.b, op, x.value.into_float_value())?.into()
+        } else {
+            int_ops::unary(self.cg, self.b, op, x.value.into_int_value(), x.dtype)?
+        };
+        Ok(Typed::new(value, x.dtype))
+    }
+
+    /// Both sides are evaluated (they have no side effects), then selected.
+    fn select(&self, c: &PExpr, t: &PExpr, f: &PExpr) -> Result<Typed<'ctx>> {
+        let cond = self.compile_bool(c)?;
+        let t = self.compile(t)?;
+        let f = self.compile(f)?;
+        if t.dtype != f.dtype {
+            return Err(CodegenError::new(format!("select branches have dtypes {} and {}", t.dtype, f.dtype)));
+        }
+        Ok(Typed::new(self.b.build_select(cond, t.value, f.value, "")?, t.dtype))
+    }
+}

@@ -1,0 +1,76 @@
+//! Element addressing, loads and stores. Buffers are dense and row-major; the
+//! flat index is built with `nsw` arithmetic and an `inbounds` GEP because the
+//! IR guarantees every index is in bounds, which lets LLVM analyse and
+//! vectorize the loops. Bools live in memory as one byte, 0 or 1.
+
+use crate::error::{CodegenError, Result};
+use crate::llvm::codegen::Codegen;
+use crate::llvm::scope::BufferSlot;
+use inkwell::builder::Builder;
+use inkwell::values::{BasicValue, BasicValueEnum, InstructionValue, IntValue, PointerValue};
+use inkwell::IntPredicate;
+use relax_rt::DType;
+
+pub(crate) fn element_ptr<'ctx>(
+    cg: &Codegen<'ctx>,
+    b: &Builder<'ctx>,
+    buf: &BufferSlot<'ctx>,
+    idx: &[IntValue<'ctx>],
+) -> Result<PointerValue<'ctx>> {
+    if idx.len() != buf.dims.len() {
+        return Err(CodegenError::new(format!(
+            "`{}` has rank {}, indexed with {} indices",
+            buf.name,
+            buf.dims.len(),
+            idx.len()
+        )));
+    }
+    let Some((&first, rest)) = idx.split_first() else {
+        return Ok(buf.ptr);
+    };
+    let mut flat = first;
+    for (&i, &dim) in rest.iter().zip(&buf.dims[1..]) {
+        flat = b.build_int_nsw_add(b.build_int_nsw_mul(flat, dim, "")?, i, "")?;
+    }
+    // SAFETY (of the IR, not of Rust): the loop IR guarantees every index is
+    // within its dimension, so the element is inside the buffer.
+    Ok(unsafe { b.build_in_bounds_gep(cg.memory_type(buf.dtype), buf.ptr, &[flat], "")? })
+}
+
+pub(crate) fn load<'ctx>(
+    cg: &Codegen<'ctx>,
+    b: &Builder<'ctx>,
+    buf: &BufferSlot<'ctx>,
+    idx: &[IntValue<'ctx>],
+) -> Result<BasicValueEnum<'ctx>> {
+    let ptr = element_ptr(cg, b, buf, idx)?;
+    let value = b.build_load(cg.memory_type(buf.dtype), ptr, "")?;
+    set_alignment(value.as_instruction_value(), buf.dtype)?;
+    if buf.dtype != DType::Bool {
+        return Ok(value);
+    }
+    let byte = value.into_int_value();
+    Ok(b.build_int_compare(IntPredicate::NE, byte, byte.get_type().const_zero(), "")?.into())
+}
+
+/// Stores `value`, already of the buffer's dtype.
+pub(crate) fn store<'ctx>(
+    cg: &Codegen<'ctx>,
+    b: &Builder<'ctx>,
+    buf: &BufferSlot<'ctx>,
+    idx: &[IntValue<'ctx>],
+    value: BasicValueEnum<'ctx>,
+) -> Result<()> {
+    let ptr = element_ptr(cg, b, buf, idx)?;
+    let value = if buf.dtype == DType::Bool { b.build_int_z_extend(value.into_int_value(), cg.i8(), "")?.into() } else { value };
+    let store = b.build_store(ptr, value)?;
+    set_alignment(Some(store), buf.dtype)
+}
+
+/// Elements are naturally aligned (the ABI requires it of callers).
+fn set_alignment(inst: Option<InstructionValue<'_>>, dtype: DType) -> Result<()> {
+    if let Some(inst) = inst {
+        inst.set_alignment(dtype.size() as u32).map_err(|e| CodegenError::new(format!("alignment: {e}")))?;
+    }
+    Ok(())
+}
