@@ -51,6 +51,7 @@ fn describe(e: &EntryFunc, c: &Check) -> String {
         Check::NonNegative { output, axis, expr } => {
             format!("output {} axis {axis} would be negative ({expr})", e.outputs[*output].name)
         }
+        Check::Equal { lhs, rhs, context } => format!("{context} requires {lhs} == {rhs}"),
         Check::Output { output } => format!("output {} has the wrong rank, dtype or shape", e.outputs[*output].name),
         Check::Workspace => "the workspace is too small".into(),
     }

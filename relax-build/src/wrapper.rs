@@ -94,6 +94,11 @@ fn checks_sig(e: &EntryFunc) -> String {
             Check::NonNegative { output, axis, expr } => {
                 format!("rt::invoke::Check::NonNegative {{ output: {output}, axis: {axis}, expr: {:?} }}", expr.to_string())
             }
+            Check::Equal { lhs, rhs, context } => format!(
+                "rt::invoke::Check::Equal {{ context: {context:?}, lhs: {:?}, rhs: {:?} }}",
+                lhs.to_string(),
+                rhs.to_string()
+            ),
             Check::Output { output } => format!("rt::invoke::Check::Output {{ output: {output} }}"),
             Check::Workspace => "rt::invoke::Check::Workspace".to_string(),
         })

@@ -34,6 +34,8 @@ pub enum Check {
     DType { input: usize },
     Dim { input: usize, axis: usize, expected: &'static str },
     NonNegative { output: usize, axis: usize, expr: &'static str },
+    /// A shape equality stated with `match_cast` that only the inputs decide.
+    Equal { context: &'static str, lhs: &'static str, rhs: &'static str },
     Output { output: usize },
     Workspace,
 }
@@ -286,6 +288,10 @@ fn describe_failure(
                 expr,
                 bindings_str(sig, inputs)
             ),
+        ),
+        Check::Equal { context, lhs, rhs } => Error::new(
+            ErrorKind::Shape,
+            format!("{}: {context} requires {lhs} == {rhs}, which these inputs violate{}", sig.name, bindings_str(sig, inputs)),
         ),
         Check::Output { output } => {
             let got = outputs.and_then(|o| o.get(output));

@@ -75,6 +75,7 @@ fn run_checks(e: &EntryFunc, inputs: &[NDArray]) -> Result<DimEnv> {
         let ok = match c {
             Check::Dim { input, axis, expected } => expected.eval(&env) == Some(inputs[*input].shape()[*axis] as i64),
             Check::NonNegative { expr, .. } => expr.eval(&env).is_some_and(|v| v >= 0),
+            Check::Equal { lhs, rhs, .. } => lhs.eval(&env).is_some() && lhs.eval(&env) == rhs.eval(&env),
             _ => true,
         };
         if !ok {

@@ -29,6 +29,9 @@ pub enum Check {
     DType { input: usize },
     /// `inputs[input].shape[axis] == expected` (after dims are bound).
     Dim { input: usize, axis: usize, expected: Dim },
+    /// Two dim expressions must agree (a `match_cast` the compiler could not
+    /// prove); `context` says which.
+    Equal { lhs: Dim, rhs: Dim, context: String },
     /// An output dim computed from the inputs must not be negative.
     NonNegative { output: usize, axis: usize, expr: Dim },
     /// The caller's output tensor has the right rank, dtype and shape (run only).

@@ -3,6 +3,11 @@
 //! for reductions, and shape helpers (broadcasting, axis normalization) shared
 //! by inference and legalization. Rules say *what* each element is; loop
 //! structure is left for scheduling passes to change.
+//!
+//! It also holds the checks every operator shares, so that they behave and
+//! read alike: [`require_equal`] for the dim equalities a kernel relies on
+//! (proven, or an error saying how to state them), and the argument, dtype and
+//! attribute checks, whose messages all start with the operator's name.
 
 use crate::ir::{BinOp, Buffer, Dim, Equality, PExpr, PrimFunc, Stmt, TensorInfo};
 use crate::ndarray::{unravel, NDArray, Scalar};
@@ -166,7 +171,7 @@ pub fn reduce(
     prim_func(name, inputs, std::slice::from_ref(out), Stmt::loop_nest(&out_vars, &out.shape, per_element))
 }
 
-// ---- shape rules shared by inference and legalization ----
+// ---- equalities kernels rely on ----
 
 /// Requires dims `a` and `b` to be equal, an equality `op`'s kernel relies on:
 /// kernels take loop extents from one buffer's shape and index another with
@@ -223,10 +228,8 @@ impl Remedy<'_> {
                 let mut shape = info.shape.clone();
                 shape[*axis] = first.clone();
                 let target = TensorInfo::new(info.dtype, shape);
-                format!(
-                    "state it with a match_cast of the {} argument: `let {name}_checked = match_cast({name}, {target});`",
-                    ordinal(*arg)
-                )
+                let cast = format!("let {name}_checked = match_cast({name}, {target});");
+                format!("state it with a match_cast of the {} argument: `{cast}`", ordinal(*arg))
             }
             Remedy::Advice(text) => text.clone(),
         }
@@ -239,6 +242,7 @@ fn ordinal(k: usize) -> String {
     WORDS.get(k).map_or_else(|| format!("{}th", k + 1), |w| w.to_string())
 }
 
+// ---- shape rules shared by inference and legalization ----
 
 /// Numpy broadcasting of two shapes: aligned from the right, an axis of size 1
 /// stretches to the other's size, and otherwise the two sizes must be equal.
@@ -251,7 +255,9 @@ pub fn broadcast_shapes(
     mut require: impl FnMut(usize, &Dim, &Dim) -> Result<(), String>,
 ) -> Result<Vec<Dim>, String> {
     let rank = a.len().max(b.len());
-    let pad = |s: &[Dim]| -> Vec<Dim> { std::iter::repeat_n(Dim::Int(1), rank - s.len()).chain(s.iter().cloned()).collect() };
+    let pad = |s: &[Dim]| -> Vec<Dim> {
+        std::iter::repeat_n(Dim::Int(1), rank - s.len()).chain(s.iter().cloned()).collect()
+    };
     let (pa, pb) = (pad(a), pad(b));
     pa.iter()
         .zip(&pb)
@@ -456,7 +462,6 @@ impl<T> InOp<T> for Result<T, String> {
     }
 }
 
-
 /// A family of dtypes an operator is defined on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum DTypeClass {
@@ -580,4 +585,63 @@ pub fn accumulator(name: &str) -> PExpr {
 /// never scale with a symbolic extent.
 pub fn with_accumulators(names: &[&str], dtype: DType, body: Stmt) -> Stmt {
     names.iter().rev().fold(body, |body, name| Stmt::alloc(Buffer::new(*name, dtype, vec![]), body))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn n() -> Dim {
+        Dim::var("n")
+    }
+
+    fn unproven(info: &TensorInfo) -> Unproven<'_> {
+        let remedy = Remedy::Cast { arg: 1, name: "w".to_string(), info, axis: 0 };
+        Unproven { op: "matmul", what: "inner dimensions".to_string(), remedy }
+    }
+
+    #[test]
+    fn require_equal_passes_only_proven_equalities() {
+        let w = TensorInfo::new(DType::F32, vec![Dim::var("j"), Dim::Int(10)]);
+        let differ = || "matmul: they differ".to_string();
+        assert_eq!(require_equal(&(n() * 2), &(n() + n()), || unproven(&w), differ), Ok(()));
+        assert_eq!(require_equal(&(n() + 1), &n(), || unproven(&w), differ), Err("matmul: they differ".to_string()));
+        assert_eq!(
+            require_equal(&Dim::var("k"), &Dim::var("j"), || unproven(&w), differ),
+            Err("matmul: cannot prove at compile time that inner dimensions k and j are equal; state it with a \
+                 match_cast of the second argument: `let w_checked = match_cast(w, Tensor<[k, 10], f32>);`"
+                .to_string())
+        );
+    }
+
+    #[test]
+    fn advice_is_given_as_written() {
+        let remedy = || Remedy::Advice("use -1".to_string());
+        let unproven = || Unproven { op: "reshape", what: "element counts".to_string(), remedy: remedy() };
+        let err = require_equal(&n(), &Dim::var("m"), unproven, String::new).unwrap_err();
+        assert_eq!(err, "reshape: cannot prove at compile time that element counts n and m are equal; use -1");
+    }
+
+    #[test]
+    fn broadcasting_asks_only_about_axes_where_neither_dim_is_one() {
+        let (a, b) = (vec![n(), Dim::Int(1), Dim::Int(3)], vec![Dim::var("m"), Dim::Int(3)]);
+        let mut asked = vec![];
+        let out = broadcast_shapes(&a, &b, |axis, x, y| {
+            asked.push((axis, x.clone(), y.clone()));
+            Ok(())
+        });
+        assert_eq!(out, Ok(vec![n(), Dim::var("m"), Dim::Int(3)]));
+        assert_eq!(asked, [(2, Dim::Int(3), Dim::Int(3))]);
+        let refused = broadcast_shapes(&[n()], &[Dim::var("m")], |_, _, _| Err("no".to_string()));
+        assert_eq!(refused, Err("no".to_string()));
+    }
+
+    #[test]
+    fn in_op_prefixes_a_message_once() {
+        assert_eq!(in_op("sum", "attribute `axes` must be constant".into()), "sum: attribute `axes` must be constant");
+        assert_eq!(in_op("sum", "sum: axis 2 is out of range".into()), "sum: axis 2 is out of range");
+        // Another operator's name that merely starts the same way is not this one's prefix.
+        assert_eq!(in_op("sum", "summary: x".into()), "sum: summary: x");
+        assert_eq!(Err::<(), _>("bad".to_string()).in_op("cast"), Err("cast: bad".to_string()));
+    }
 }

@@ -203,16 +203,16 @@ fn required_ints(op: &str, attrs: &Attrs, name: &str) -> Result<Vec<i64>, String
 /// than reshape's `-1` when `wildcard` allows it) and constant parts whose
 /// product no target could address (it would also overflow the arithmetic).
 fn check_target_entries(op: &str, target: &[Dim], wildcard: bool) -> Result<(), String> {
-    let text = shape_to_string(target);
+    let text = || shape_to_string(target);
     let mut product: i64 = 1;
     for v in target.iter().filter_map(Dim::as_int) {
         if v < 0 && !(wildcard && v == -1) {
-            return Err(format!("{op}: target shape {text} has a negative entry {v}"));
+            return Err(format!("{op}: target shape {} has a negative entry {v}", text()));
         }
         product = product.saturating_mul(v.max(1));
     }
     if product >= OPEN_END {
-        return Err(format!("{op}: target shape {text} has more elements than any target can address"));
+        return Err(format!("{op}: target shape {} has more elements than any target can address", text()));
     }
     Ok(())
 }
@@ -669,7 +669,9 @@ fn ranged_source(idx: &[PExpr], ranges: &[AxisRange]) -> Vec<PExpr> {
 /// Reference semantics of a slice of `x`.
 fn eval_ranges(op: &str, x: &NDArray, ranges: &[AxisRange]) -> Result<NDArray, String> {
     let shape = concrete(op, &ranged_shape(&info_of(x).shape, ranges))?;
-    let start = |r: &AxisRange| r.start.as_int().ok_or_else(|| format!("{op}: slice start {} is not constant", r.start));
+    let start = |r: &AxisRange| {
+        r.start.as_int().ok_or_else(|| format!("{op}: slice start {} is not constant", r.start))
+    };
     let starts: Vec<i64> = ranges.iter().map(start).collect::<Result<_, _>>()?;
     Ok(gather(x, &shape, |idx| {
         let mut source = idx.to_vec();
@@ -1332,8 +1334,12 @@ mod tests {
         let err = |a: Attrs| infer_error("split", &[x.clone()], &a);
         let both = attrs(&[("sections", AttrValue::Int(2)), ("indices", ints(&[3]))]);
         assert_eq!(err(both), "split: takes either `sections` or `indices`, not both");
-        assert_eq!(err(Attrs::new()), "split: expected `sections` (a number of equal parts) or `indices` (split points)");
-        assert_eq!(err(attrs(&[("sections", AttrValue::Int(0))])), "split: expected a positive number of sections, got 0");
+        assert_eq!(
+            err(Attrs::new()),
+            "split: expected `sections` (a number of equal parts) or `indices` (split points)"
+        );
+        let none = attrs(&[("sections", AttrValue::Int(0))]);
+        assert_eq!(err(none), "split: expected a positive number of sections, got 0");
         assert_eq!(
             err(attrs(&[("sections", AttrValue::Int(3))])),
             "split: cannot split axis 0 of size 10 into 3 equal sections"
@@ -1437,7 +1443,8 @@ mod tests {
         assert_eq!(err(base(&[("strides", ints(&[0]))])), "strided_slice: the stride for axis 0 is 0");
         assert_eq!(
             err(base(&[("axes", ints(&[0, 1]))])),
-            "strided_slice: expected one begin, end and stride per sliced axis; got 2 axes, 1 begin, 1 end and 2 strides"
+            "strided_slice: expected one begin, end and stride per sliced axis; \
+             got 2 axes, 1 begin, 1 end and 2 strides"
         );
         let twice = base(&[("axes", ints(&[1, -1])), ("begin", ints(&[0, 0])), ("end", ints(&[1, 1]))]);
         assert_eq!(err(twice), "strided_slice: axis -1 appears more than once in [1, -1]");
@@ -1481,15 +1488,18 @@ mod tests {
     fn take_rejects_bad_indices() {
         let x = static_info(DType::F32, &[5, 3]);
         let float = static_info(DType::F32, &[2]);
-        assert_eq!(infer_error("take", &[x.clone(), float], &Attrs::new()), "take: indices must be i32 or i64, got f32");
+        let err = infer_error("take", &[x.clone(), float], &Attrs::new());
+        assert_eq!(err, "take: indices must be i32 or i64, got f32");
         let ok = static_info(DType::I64, &[2]);
         let axis2 = attrs(&[("axis", AttrValue::Int(2))]);
-        assert_eq!(infer_error("take", &[x.clone(), ok], &axis2), "take: axis 2 is out of range for a tensor of rank 2");
+        let err = infer_error("take", &[x.clone(), ok], &axis2);
+        assert_eq!(err, "take: axis 2 is out of range for a tensor of rank 2");
         assert_eq!(infer_error("take", &[x], &Attrs::new()), "take: expected 2 arguments, got 1");
 
         let data = NDArray::zeros(DType::F32, &[5, 3]);
         let outside = NDArray::from_i64_values(DType::I64, &[2], &[1, 5]);
-        assert_eq!(eval_error("take", &[data, outside], &Attrs::new()), "take: index 5 is out of range for axis 0 of size 5");
+        let err = eval_error("take", &[data, outside], &Attrs::new());
+        assert_eq!(err, "take: index 5 is out of range for axis 0 of size 5");
     }
 
     #[test]
@@ -1527,7 +1537,10 @@ mod tests {
         let err = |from: &[i64], to: &[i64]| {
             infer_error("broadcast_to", &[static_info(DType::F32, from)], &attrs(&[("shape", ints(to))]))
         };
-        assert_eq!(err(&[3], &[4]), "broadcast_to: cannot broadcast [3] to [4]: axis 0 has size 3, which is neither 1 nor 4");
+        assert_eq!(
+            err(&[3], &[4]),
+            "broadcast_to: cannot broadcast [3] to [4]: axis 0 has size 3, which is neither 1 nor 4"
+        );
         assert_eq!(err(&[2, 3], &[3]), "broadcast_to: cannot broadcast [2, 3] to [3], which has fewer dimensions");
         assert_eq!(err(&[1], &[-2]), "broadcast_to: target shape [-2] has a negative entry -2");
         let unbound = attrs(&[("shape", AttrValue::Dims(vec![n(), 3.into()]))]);

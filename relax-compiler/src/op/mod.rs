@@ -69,3 +69,31 @@ pub fn lookup(name: &str) -> Option<&'static OpDef> {
 pub fn all() -> impl Iterator<Item = &'static OpDef> {
     FAMILIES.iter().flat_map(|f| f.iter())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ir::{AttrValue, Dim};
+    use relax_rt::DType;
+
+    /// Whether `message` starts with `op: ` exactly once.
+    fn names_op_once(op: &str, message: &str) -> bool {
+        let prefix = format!("{op}: ");
+        message.strip_prefix(&prefix).is_some_and(|rest| !rest.starts_with(&prefix))
+    }
+
+    #[test]
+    fn every_operator_error_starts_with_its_name_once() {
+        let matrix = TensorInfo::new(DType::F32, vec![Dim::Int(2), Dim::Int(2)]);
+        let unknown_attr = Attrs::new().with("no_such_attribute", AttrValue::Int(1));
+        for op in all() {
+            // No arguments, then one matrix with an attribute no operator takes.
+            for (args, attrs) in [(vec![], Attrs::new()), (vec![matrix.clone()], unknown_attr.clone())] {
+                let err = (op.infer)(&args, &attrs).expect_err("inference should fail");
+                assert!(names_op_once(op.name, &err), "{}: {err}", op.name);
+            }
+            let err = (op.eval)(&[], &Attrs::new()).expect_err("evaluation should fail");
+            assert!(names_op_once(op.name, &err), "{} eval: {err}", op.name);
+        }
+    }
+}

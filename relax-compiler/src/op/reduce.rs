@@ -475,7 +475,7 @@ mod tests {
         assert_eq!(err, "sum: axis 0 is out of range for a tensor of rank 0");
         let symbolic = Attrs::new().with("axes", AttrValue::Dims(vec![Dim::var("n")]));
         let err = infer_error("sum", &shape, DType::F32, &symbolic);
-        assert_eq!(err, "attribute `axes` must be constant integers, got n");
+        assert_eq!(err, "sum: attribute `axes` must be constant integers, got n");
     }
 
     #[test]
@@ -490,7 +490,7 @@ mod tests {
         let err = infer_error("argmax", &shape, DType::F32, &axes(&[1]));
         assert_eq!(err, "argmax: unknown attribute `axes` (it takes axis, keepdims)");
         let err = infer_error("min", &shape, DType::F32, &Attrs::new().with("keepdims", AttrValue::Str("yes".into())));
-        assert_eq!(err, "attribute `keepdims` must be a bool, got \"yes\"");
+        assert_eq!(err, "min: attribute `keepdims` must be a bool, got \"yes\"");
     }
 
     #[test]
@@ -498,7 +498,7 @@ mod tests {
         let err = infer_error("argmax", &dims(&[2, 3]), DType::F32, &axis(2));
         assert_eq!(err, "argmax: axis 2 is out of range for a tensor of rank 2");
         let err = infer_error("argmin", &dims(&[3, 0]), DType::I32, &axis(1));
-        assert_eq!(err, "argmin over axis 1 of Tensor<[3, 0], i32>: the axis is empty, so there is no position");
+        assert_eq!(err, "argmin: axis 1 of Tensor<[3, 0], i32> is empty, so there is no position");
     }
 
     #[test]

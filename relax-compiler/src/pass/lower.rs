@@ -4,6 +4,7 @@
 //! nothing interprets the graph at run time.
 
 use super::storage::{storage_of, Source, StorageMap};
+use super::var_types;
 use crate::error::{Error, Result};
 use crate::ir::entry::{BufRef, Check, DimBinding, EntryFunc, EntryParam, Step};
 use crate::ir::{Callee, Dim, ExprKind, Function, IRModule, MemoryPlan};
@@ -43,6 +44,7 @@ fn lower(f: &Function) -> Result<EntryFunc> {
         .map(|(s, name)| output_param(f, &storage, s, name))
         .collect::<Result<_>>()?;
     let (bindings, mut checks) = input_checks(f, &inputs)?;
+    checks.extend(cast_checks(f));
     checks.extend(output_checks(&outputs));
     let steps = steps(f, &storage, plan)?;
     Ok(EntryFunc {
@@ -116,6 +118,26 @@ fn provably_non_negative(d: &Dim) -> bool {
         Dim::Div(a, b) | Dim::Mod(a, b) => provably_non_negative(a) && matches!(**b, Dim::Int(v) if v > 0),
         Dim::Sub(..) => false,
     }
+}
+
+/// A run-time check for every `match_cast` equality the compiler could not
+/// prove. All shapes are expressions in the input dims, so the entry can check
+/// them before any kernel runs.
+fn cast_checks(f: &Function) -> Vec<Check> {
+    let types = var_types(f);
+    let mut checks = Vec::new();
+    for b in f.body.bindings() {
+        let (Some(target), Some(value)) = (&b.cast, b.value.as_var().and_then(|v| types.get(v))) else { continue };
+        for (t, v) in target.tensors().iter().zip(value.tensors()) {
+            for (axis, (td, vd)) in t.shape.iter().zip(&v.shape).enumerate() {
+                if !td.proven_eq(vd) {
+                    let context = format!("match_cast of `{}` (axis {axis})", b.var.name);
+                    checks.push(Check::Equal { lhs: vd.clone(), rhs: td.clone(), context });
+                }
+            }
+        }
+    }
+    checks
 }
 
 fn output_checks(outputs: &[EntryParam]) -> Vec<Check> {

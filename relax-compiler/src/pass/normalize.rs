@@ -149,7 +149,9 @@ impl<'a> Normalizer<'a> {
     }
 
     fn binding(&mut self, b: &Binding) -> Result<Binding> {
-        let (value, inferred) = self.value(&b.value)?;
+        // A cast value gets its own variable, so later passes still see the
+        // type it had before the cast (lowering checks the two agree).
+        let (value, inferred) = if b.cast.is_some() { self.atom(&b.value)? } else { self.value(&b.value)? };
         let sinfo = match &b.cast {
             Some(target) => self.match_cast(b, &inferred, target)?,
             None => self.check_annotation(b, inferred)?,
@@ -281,12 +283,14 @@ impl<'a> Normalizer<'a> {
     }
 
     fn unknown_name_message(&self, name: &str) -> String {
-        let weights: Vec<&str> = self.module.constants.keys().map(|k| k.as_str()).collect();
-        let source = match &self.module.weights_path {
-            Some(p) => format!("weights file {p} has: {}", weights.join(", ")),
-            None => "the module has no weights file (add `#[weights = \"file.safetensors\"]`)".to_string(),
+        let known = match &self.module.weights_path {
+            Some(p) => {
+                let weights: Vec<&str> = self.module.constants.keys().map(|k| k.as_str()).collect();
+                format!("the weights file {p} has {}", weights.join(", "))
+            }
+            None => "the module has no weights file; add `#[weights = \"file.safetensors\"]`".to_string(),
         };
-        format!("unknown name `{name}`: not a parameter, a variable in scope, or a weight ({source})")
+        format!("unknown name `{name}`: not a parameter, a variable in scope or a weight ({known})")
     }
 
     /// A scalar literal becomes a rank-0 module constant of `dtype`.

@@ -257,7 +257,8 @@ impl Lexer<'_> {
                 return Ok(None);
             }
             'x' => {
-                let code = self.lex_hex(2).filter(|&v| v <= 0x7f).ok_or_else(|| bad(self, "expected `\\x00`..`\\x7f`"))?;
+                let code =
+                    self.lex_hex(2).filter(|&v| v <= 0x7f).ok_or_else(|| bad(self, "expected `\\x00`..`\\x7f`"))?;
                 char::from_u32(code).expect("ASCII")
             }
             'u' => self.lex_unicode_escape().ok_or_else(|| bad(self, "expected `\\u{..}` with a valid code point"))?,

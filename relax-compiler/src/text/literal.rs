@@ -20,7 +20,11 @@ fn format_f32(v: f32) -> String {
         return format_float(f64::from(v));
     }
     let s = format!("{v:?}");
-    if s.contains('.') || s.contains('e') { s } else { format!("{s}.0") }
+    if s.contains('.') || s.contains('e') {
+        s
+    } else {
+        format!("{s}.0")
+    }
 }
 
 /// One element of a constant of `dtype`, as the constant's value list has it.
@@ -93,7 +97,11 @@ pub(super) fn float_value(number: &Number, negative: bool, dtype: Option<DType>)
         Some(DType::F32) => f64::from(number.text.parse::<f32>().expect("the lexer checked the digits")),
         _ => number.text.parse::<f64>().expect("the lexer checked the digits"),
     };
-    if negative { -magnitude } else { magnitude }
+    if negative {
+        -magnitude
+    } else {
+        magnitude
+    }
 }
 
 /// Checks that an integer fits its dtype (`300i8` does not).
@@ -104,7 +112,11 @@ pub(super) fn check_int_range(value: i64, dtype: DType) -> Result<(), String> {
         DType::I32 => (i32::MIN as i64, i32::MAX as i64),
         _ => (i64::MIN, i64::MAX),
     };
-    if (min..=max).contains(&value) { Ok(()) } else { Err(format!("{value} does not fit in {dtype}")) }
+    if (min..=max).contains(&value) {
+        Ok(())
+    } else {
+        Err(format!("{value} does not fit in {dtype}"))
+    }
 }
 
 #[cfg(test)]

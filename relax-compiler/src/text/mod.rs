@@ -87,9 +87,12 @@ pub fn parse_module(text: &str) -> Result<IRModule> {
     parse_module_with_decls(text).map(|(module, _)| module)
 }
 
-/// Parses a module and also returns its data-less constants
-/// (`const w1: Tensor<[64, 32], f32>;`): name, declared type, and the span of
-/// the whole declaration, for reporting a mismatch with the weights file.
-pub fn parse_module_with_decls(text: &str) -> Result<(IRModule, Vec<(String, StructInfo, Span)>)> {
+/// A constant declared without data, `const w1: Tensor<[64, 32], f32>;`: its
+/// name, declared type, and the span of the whole declaration (what a
+/// mismatch with the weights file points at).
+pub type Declaration = (String, StructInfo, Span);
+
+/// Parses a module and also returns the constants it declares without data.
+pub fn parse_module_with_decls(text: &str) -> Result<(IRModule, Vec<Declaration>)> {
     Parser::new(text)?.parse_source()
 }

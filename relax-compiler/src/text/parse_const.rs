@@ -50,16 +50,25 @@ impl Parser<'_> {
     /// `[v, v, ..]`: exactly as many values as the (static) shape holds.
     fn parse_const_data(&mut self, name: &str, info: &TensorInfo, type_span: Span) -> Result<NDArray> {
         let shape_text = shape_to_string(&info.shape);
-        let shape = info.static_shape().ok_or_else(|| {
-            Error::new(type_span, format!("a constant with data needs a constant shape, not {shape_text}"))
-        })?;
+        let bad_shape = || {
+            Error::new(
+                type_span,
+                format!("a constant with data needs a constant, non-negative shape, not {shape_text}"),
+            )
+        };
+        let dims: Vec<i64> =
+            info.shape.iter().map(|d| d.as_int().filter(|&v| v >= 0)).collect::<Option<_>>().ok_or_else(bad_shape)?;
+        let shape: Vec<usize> = dims.iter().map(|&d| d as usize).collect();
+        let expected = shape.iter().try_fold(1usize, |acc, &d| acc.checked_mul(d)).ok_or_else(bad_shape)?;
         let open = self.expect_punct("[", "to open the constant's values")?;
         let values = self.comma_list("]", "the constant's values", |p| p.parse_scalar(name, info.dtype))?;
-        let expected: usize = shape.iter().product();
         if values.len() != expected {
             return Err(Error::new(
                 self.span_from(open.start),
-                format!("`{name}` has shape {shape_text}, which holds {expected} values, but {} are given", values.len()),
+                format!(
+                    "`{name}` has shape {shape_text}, which holds {expected} values, but {} are given",
+                    values.len()
+                ),
             ));
         }
         Ok(NDArray::from_fn(info.dtype, &shape, |i| values[i]))
@@ -71,10 +80,14 @@ impl Parser<'_> {
         let start = self.start();
         let negative = self.eat_punct("-").is_some();
         let token = self.peek().clone();
-        let mismatch = |what: &str| Error::new(token.span, format!("{what} cannot be a value of `{name}`, which is {dtype}"));
+        let mismatch =
+            |what: &str| Error::new(token.span, format!("{what} cannot be a value of `{name}`, which is {dtype}"));
         let value = match &token.kind {
             TokenKind::Number(n) if n.suffix.is_some() => {
-                return Err(Error::new(token.span, "constant values take no suffix; the constant's type gives the dtype"))
+                return Err(Error::new(
+                    token.span,
+                    "constant values take no suffix; the constant's type gives the dtype",
+                ))
             }
             TokenKind::Number(n) if dtype.is_float() => Scalar::F(float_value(n, negative, Some(dtype))),
             TokenKind::Number(n) if dtype != DType::Bool && !n.is_float => {

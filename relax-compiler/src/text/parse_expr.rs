@@ -17,7 +17,7 @@ use relax_rt::DType;
 
 impl Parser<'_> {
     pub(super) fn parse_expr(&mut self) -> Result<Expr> {
-        self.parse_binary(GRAPH_COMPARE)
+        self.nested(|p| p.parse_binary(GRAPH_COMPARE))
     }
 
     /// Left-associative levels by precedence climbing; comparisons may not chain.
@@ -70,7 +70,7 @@ impl Parser<'_> {
         if let Some(literal) = self.try_parse_number(true, minus.start)? {
             return Ok(literal);
         }
-        let operand = self.parse_unary()?;
+        let operand = self.nested(|p| p.parse_unary())?;
         let span = minus.to(operand.span);
         Ok(op_call(GRAPH_NEG, vec![operand], Attrs::new(), span))
     }
@@ -102,7 +102,8 @@ impl Parser<'_> {
         let mut indices = Vec::new();
         for (i, part) in parts.iter().enumerate() {
             end += part.len() as u32 + u32::from(i > 0);
-            let index = part.parse().map_err(|_| Error::new(token.span, format!("tuple index `{part}` is too large")))?;
+            let index =
+                part.parse().map_err(|_| Error::new(token.span, format!("tuple index `{part}` is too large")))?;
             indices.push((index, end));
         }
         self.bump();
@@ -227,19 +228,17 @@ impl Parser<'_> {
 
     /// A number, `true`/`false`, a string, a dtype name, or a list of dims `[..]`.
     pub(super) fn parse_attr_value(&mut self) -> Result<AttrValue> {
-        let token = self.peek().clone();
-        let value = match &token.kind {
+        if let Some(dtype) = self.peek_ident().and_then(DType::from_name) {
+            self.bump();
+            return Ok(AttrValue::DType(dtype));
+        }
+        let value = match &self.peek().kind {
             TokenKind::Punct("[") => return Ok(AttrValue::Dims(self.parse_shape()?)),
             TokenKind::Punct("-") | TokenKind::Number(_) => return self.parse_attr_number(),
             TokenKind::Ident(w) if w == "inf" || w == "nan" => return self.parse_attr_number(),
-            TokenKind::Str(s) => AttrValue::Str(s.clone()),
             TokenKind::Ident(w) if w == "true" || w == "false" => AttrValue::Bool(w == "true"),
-            TokenKind::Ident(w) if DType::from_name(w).is_some() => AttrValue::DType(DType::from_name(w).unwrap()),
-            _ => {
-                return Err(self.unexpected(
-                    "an attribute value (a number, `true`/`false`, a string, a dtype or a list `[..]`)",
-                ))
-            }
+            TokenKind::Str(s) => AttrValue::Str(s.clone()),
+            _ => return Err(self.unexpected(ATTR_VALUE)),
         };
         self.bump();
         Ok(value)
@@ -270,13 +269,16 @@ impl Parser<'_> {
             return Err(self.unexpected("`else` (an `if` expression needs both branches)"));
         }
         let else_branch = if self.at_keyword("if") {
-            SeqExpr { blocks: vec![], result: Box::new(self.parse_if()?) }
+            SeqExpr { blocks: vec![], result: Box::new(self.nested(|p| p.parse_if())?) }
         } else {
             self.expect_punct("{", "after `else`")?;
             self.parse_seq_body("the `else` branch")?
         };
-        let kind =
-            ExprKind::If { cond: Box::new(cond), then_branch: Box::new(then_branch), else_branch: Box::new(else_branch) };
+        let kind = ExprKind::If {
+            cond: Box::new(cond),
+            then_branch: Box::new(then_branch),
+            else_branch: Box::new(else_branch),
+        };
         Ok(Expr::new(kind, self.span_from(start)))
     }
 
@@ -329,6 +331,9 @@ impl Parser<'_> {
         Ok((args, out_sinfo, attrs))
     }
 }
+
+/// What an attribute value can be, for errors.
+const ATTR_VALUE: &str = "an attribute value (a number, `true`/`false`, a string, a dtype or a list `[..]`)";
 
 /// A call of a built-in operator.
 fn op_call(name: &str, args: Vec<Expr>, attrs: Attrs, span: Span) -> Expr {

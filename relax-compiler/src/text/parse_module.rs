@@ -6,12 +6,10 @@ use super::parse_const::ConstItem;
 use super::parse_function::FunctionAttrs;
 use super::parser::Parser;
 use super::scope_check::check_function;
+use super::Declaration;
 use crate::error::{Error, Result, Span};
-use crate::ir::{Dim, IRModule, MemoryPlan, StructInfo};
+use crate::ir::{Dim, IRModule, MemoryPlan};
 use std::collections::HashMap;
-
-/// A weight declared without data: `const w1: Tensor<[64, 32], f32>;`.
-pub(super) type Declaration = (String, StructInfo, Span);
 
 /// One `#[..]` before an item.
 enum Attr {
@@ -119,7 +117,10 @@ impl Parser<'_> {
     fn parse_attr(&mut self) -> Result<SpannedAttr> {
         let start = self.bump().span.start;
         if self.at_punct("!") {
-            return Err(Error::new(self.peek().span, "inner attributes `#![..]` are not used; write `#[..]` before the item"));
+            return Err(Error::new(
+                self.peek().span,
+                "inner attributes `#![..]` are not used; write `#[..]` before the item",
+            ));
         }
         self.expect_punct("[", "after `#`")?;
         let (name, name_span) = self.expect_name("an attribute name")?;
@@ -131,12 +132,7 @@ impl Parser<'_> {
             }
             "private" => Attr::Private,
             "workspace" => Attr::Workspace(self.parse_workspace()?),
-            _ => {
-                return Err(Error::new(
-                    name_span,
-                    format!("unknown attribute `{name}`; the attributes are `weights`, `private`, `workspace` and `doc`"),
-                ))
-            }
+            _ => return Err(unknown_attribute(&name, name_span)),
         };
         self.expect_punct("]", &format!("to close `#[{name}..`"))?;
         Ok(SpannedAttr { attr, name, span: self.span_from(start) })
@@ -213,6 +209,11 @@ fn only_docs(attrs: Vec<SpannedAttr>, item: &str) -> Result<()> {
         Some(a) => Err(misplaced(a, item)),
         None => Ok(()),
     }
+}
+
+fn unknown_attribute(name: &str, span: Span) -> Error {
+    let message = format!("unknown attribute `{name}`; the attributes are `weights`, `private`, `workspace` and `doc`");
+    Error::new(span, message)
 }
 
 fn misplaced(attr: &SpannedAttr, item: &str) -> Error {

@@ -20,7 +20,7 @@ use relax_rt::DType;
 
 impl Parser<'_> {
     pub(super) fn parse_pexpr(&mut self, scope: &TirScope) -> Result<PExpr> {
-        self.parse_pbinary(TIR_OR, scope)
+        self.nested(|p| p.parse_pbinary(TIR_OR, scope))
     }
 
     /// Left-associative levels by precedence climbing; comparisons may not chain.
@@ -90,10 +90,10 @@ impl Parser<'_> {
             if let Some(number) = self.peek_number().cloned() {
                 return self.parse_typed_number(&number, true);
             }
-            return Ok(PExpr::un(UnOp::Neg, self.parse_punary(scope)?));
+            return Ok(PExpr::un(UnOp::Neg, self.nested(|p| p.parse_punary(scope))?));
         }
         if self.eat_punct("!").is_some() {
-            return Ok(PExpr::un(UnOp::Not, self.parse_punary(scope)?));
+            return Ok(PExpr::un(UnOp::Not, self.nested(|p| p.parse_punary(scope))?));
         }
         self.parse_patom(scope)
     }
@@ -170,7 +170,10 @@ impl Parser<'_> {
             _ if tir_unary_intrinsic(&name).is_some() => 1,
             _ => {
                 let known = tir_intrinsic_names().join(", ");
-                return Err(Error::new(span, format!("unknown function `{name}` in a `prim fn`; the functions are {known}")));
+                return Err(Error::new(
+                    span,
+                    format!("unknown function `{name}` in a `prim fn`; the functions are {known}"),
+                ));
             }
         };
         self.bump();
@@ -191,5 +194,9 @@ impl Parser<'_> {
 }
 
 fn plural(n: usize) -> &'static str {
-    if n == 1 { "" } else { "s" }
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
 }

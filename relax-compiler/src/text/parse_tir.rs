@@ -94,7 +94,7 @@ impl Parser<'_> {
     fn parse_stmt_block(&mut self, scope: &mut TirScope) -> Result<Stmt> {
         let mut stmts = Vec::new();
         while self.eat_punct("}").is_none() {
-            stmts.push(self.parse_stmt(scope)?);
+            stmts.push(self.nested(|p| p.parse_stmt(scope))?);
         }
         Ok(if stmts.len() == 1 { stmts.pop().expect("one statement") } else { Stmt::Seq(stmts) })
     }
@@ -164,7 +164,7 @@ impl Parser<'_> {
         let else_branch = if self.eat_keyword("else").is_none() {
             None
         } else if self.at_keyword("if") {
-            Some(Box::new(self.parse_tir_if(scope)?))
+            Some(Box::new(self.nested(|p| p.parse_tir_if(scope))?))
         } else {
             self.expect_punct("{", "or `if` after `else`")?;
             Some(Box::new(self.parse_stmt_block(scope)?))

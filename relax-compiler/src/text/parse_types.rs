@@ -14,6 +14,10 @@ use relax_rt::DType;
 impl Parser<'_> {
     /// `Tensor<[..], dtype>`, `(T, T)`, `(T,)`, `()`, or `_` (not known yet).
     pub(super) fn parse_struct_info(&mut self) -> Result<StructInfo> {
+        self.nested(|p| p.parse_struct_info_here())
+    }
+
+    fn parse_struct_info_here(&mut self) -> Result<StructInfo> {
         if self.eat_keyword("_").is_some() {
             return Ok(StructInfo::Unknown);
         }
@@ -79,6 +83,10 @@ impl Parser<'_> {
     /// A symbolic integer: `+ - * / %` (floor division and modulo), `min`,
     /// `max`, parentheses, names and integer literals.
     pub(super) fn parse_dim(&mut self) -> Result<Dim> {
+        self.nested(|p| p.parse_dim_sum())
+    }
+
+    fn parse_dim_sum(&mut self) -> Result<Dim> {
         let mut lhs = self.parse_dim_term()?;
         loop {
             if self.eat_punct("+").is_some() {

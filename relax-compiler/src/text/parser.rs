@@ -16,9 +16,30 @@ use std::collections::HashSet;
 /// usable as names (`mod` is also an operator) because their position decides
 /// what they mean.
 const KEYWORDS: &[&str] = &[
-    "_", "as", "call_extern", "call_tir", "const", "else", "false", "fn", "for", "if", "in", "inf", "let", "match_cast",
-    "nan", "self", "true",
+    "_",
+    "as",
+    "call_extern",
+    "call_tir",
+    "const",
+    "else",
+    "false",
+    "fn",
+    "for",
+    "if",
+    "in",
+    "inf",
+    "let",
+    "match_cast",
+    "nan",
+    "self",
+    "true",
 ];
+
+/// How deeply expressions, types and statements may nest: far beyond any real
+/// model (nesting over 10 is rare; `normalize` flattens everything), and
+/// within a 2 MiB thread stack even in debug builds (about 20 KiB a level), so
+/// hostile input gets an error, not a stack overflow.
+const MAX_NESTING: u32 = 64;
 
 pub(super) fn is_keyword(word: &str) -> bool {
     KEYWORDS.contains(&word)
@@ -33,13 +54,15 @@ pub(super) struct Parser<'s> {
     pub(super) functions: HashSet<String>,
     /// Names of the module's `prim fn`s, for checking `call_tir`.
     pub(super) prim_funcs: HashSet<String>,
+    /// How many [`Parser::nested`] calls are active.
+    depth: u32,
 }
 
 impl<'s> Parser<'s> {
     pub(super) fn new(src: &'s str) -> Result<Parser<'s>> {
         let tokens = lex(src)?;
         let (functions, prim_funcs) = item_names(&tokens);
-        Ok(Parser { src, tokens, pos: 0, functions, prim_funcs })
+        Ok(Parser { src, tokens, pos: 0, functions, prim_funcs, depth: 0 })
     }
 
     pub(super) fn peek(&self) -> &Token {
@@ -175,6 +198,18 @@ impl<'s> Parser<'s> {
             TokenKind::Ident(word) if is_keyword(word) => format!("keyword `{word}`"),
             _ => format!("`{text}`"),
         }
+    }
+
+    /// Runs `parse` one nesting level deeper; every recursive rule goes
+    /// through here so the depth stays bounded.
+    pub(super) fn nested<T>(&mut self, parse: impl FnOnce(&mut Self) -> Result<T>) -> Result<T> {
+        if self.depth == MAX_NESTING {
+            return Err(Error::new(self.peek().span, format!("nested more than {MAX_NESTING} levels deep")));
+        }
+        self.depth += 1;
+        let result = parse(self);
+        self.depth -= 1;
+        result
     }
 
     /// Items separated by commas up to `close` (consumed), a trailing comma allowed.

@@ -100,7 +100,11 @@ pub(super) fn pexpr_text(e: &PExpr) -> String {
 /// `e`, parenthesized if it binds looser than `min`.
 fn operand(e: &PExpr, min: Prec) -> String {
     let (text, prec) = pexpr_with_prec(e);
-    if prec < min { format!("({text})") } else { text }
+    if prec < min {
+        format!("({text})")
+    } else {
+        text
+    }
 }
 
 /// The text of `e` and the level it parses at.
@@ -133,7 +137,9 @@ fn pexpr_with_prec(e: &PExpr) -> (String, Prec) {
             None => (format!("{}({})", op.name(), pexpr_text(a)), TIR_ATOM),
         },
         PExpr::Cast(dtype, a) => (format!("{} as {dtype}", operand(a, TIR_CAST)), TIR_CAST),
-        PExpr::Select(c, a, b) => (format!("select({}, {}, {})", pexpr_text(c), pexpr_text(a), pexpr_text(b)), TIR_ATOM),
+        PExpr::Select(c, a, b) => {
+            (format!("select({}, {}, {})", pexpr_text(c), pexpr_text(a), pexpr_text(b)), TIR_ATOM)
+        }
     }
 }
 

@@ -15,8 +15,8 @@ use super::print_tir::prim_func_text;
 use super::writer::{indent, Writer};
 use crate::ir::dim::shape_to_string;
 use crate::ir::{
-    format_float, AttrValue, Attrs, Binding, Block, Call, Callee, Expr, ExprKind, Function, IRModule, Literal,
-    SeqExpr, StructInfo,
+    format_float, AttrValue, Attrs, Binding, Block, Call, Callee, Expr, ExprKind, Function, IRModule, Literal, SeqExpr,
+    StructInfo,
 };
 use crate::ndarray::NDArray;
 
@@ -153,7 +153,11 @@ fn expr_text(e: &Expr, depth: usize) -> String {
 /// `e`, parenthesized if it binds looser than `min`.
 fn operand(e: &Expr, min: Prec, depth: usize) -> String {
     let (text, prec) = expr_with_prec(e, depth);
-    if prec < min { format!("({text})") } else { text }
+    if prec < min {
+        format!("({text})")
+    } else {
+        text
+    }
 }
 
 /// The text of `e` and the level it parses at.
@@ -164,7 +168,11 @@ fn expr_with_prec(e: &Expr, depth: usize) -> (String, Prec) {
         ExprKind::Literal(l) => with_sign_prec(literal::untyped(*l)),
         ExprKind::TypedLiteral(l, d) => {
             let text = literal::typed(*l, *d);
-            if text.contains(" as ") { (text, GRAPH_CAST) } else { with_sign_prec(text) }
+            if text.contains(" as ") {
+                (text, GRAPH_CAST)
+            } else {
+                with_sign_prec(text)
+            }
         }
         ExprKind::Tuple(items) => {
             let parts: Vec<String> = items.iter().map(|i| expr_text(i, depth)).collect();

@@ -37,7 +37,11 @@ pub(super) fn check_function(f: &Function) -> Result<()> {
     let mut scope = Scope::default();
     scope.visible.extend(f.params.iter().map(|p| p.name.clone()));
     checker.check_seq(&f.body, &mut scope);
-    if checker.errors.is_empty() { Ok(()) } else { Err(Error::many(checker.errors)) }
+    if checker.errors.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::many(checker.errors))
+    }
 }
 
 struct Checker<'f> {
@@ -50,7 +54,8 @@ struct Checker<'f> {
 impl Checker<'_> {
     fn bind(&mut self, name: &str, span: Span) {
         if !self.bound.insert(name.to_string()) {
-            let message = format!("`{name}` is already bound in `{}`; each name is bound once per function", self.function);
+            let message =
+                format!("`{name}` is already bound in `{}`; each name is bound once per function", self.function);
             self.errors.push(Error::new(span, message));
         }
     }

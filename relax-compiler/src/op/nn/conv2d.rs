@@ -299,6 +299,25 @@ mod tests {
     }
 
     #[test]
+    fn rejects_channel_counts_it_cannot_prove_equal() {
+        let x = TensorInfo::new(DType::F32, vec![Dim::var("n"), Dim::var("c"), Dim::Int(8), Dim::Int(8)]);
+        let grouped = Attrs::new().with("groups", AttrValue::Int(2));
+        assert_eq!(
+            infer_err(&[x.clone(), f32_info(&[8, 3, 3, 3])], &grouped),
+            "conv2d: cannot prove at compile time that input channel counts 6 and c are equal; state it with a \
+             match_cast of the first argument: `let x_checked = match_cast(x, Tensor<[n, 6, 8, 8], f32>);`"
+        );
+        let x = TensorInfo::new(DType::F32, vec![Dim::var("n"), Dim::Int(3), Dim::Int(8), Dim::Int(8)]);
+        let w = TensorInfo::new(DType::F32, vec![Dim::var("o"), Dim::Int(3), Dim::Int(3), Dim::Int(3)]);
+        let bias = TensorInfo::new(DType::F32, vec![Dim::var("p")]);
+        assert_eq!(
+            infer_err(&[x, w, bias], &Attrs::new()),
+            "conv2d: cannot prove at compile time that output channel counts o and p are equal; state it with a \
+             match_cast of the third argument: `let bias_checked = match_cast(bias, Tensor<[o], f32>);`"
+        );
+    }
+
+    #[test]
     fn rejects_channel_mismatches() {
         let attrs = Attrs::new();
         assert_eq!(
@@ -344,7 +363,11 @@ mod tests {
             ("dilation", ints(&[1, -2]), "conv2d: attribute `dilation` must be positive, got [1, -2]"),
             ("padding", ints(&[1, 1, 1]), "conv2d: attribute `padding` must have 2 or 4 elements, got [1, 1, 1]"),
             ("padding", ints(&[0, -1]), "conv2d: attribute `padding` must not be negative, got [0, -1]"),
-            ("stride", ints(&[2, 2]), "conv2d: unknown attribute `stride` (it takes strides, padding, dilation, groups)"),
+            (
+                "stride",
+                ints(&[2, 2]),
+                "conv2d: unknown attribute `stride` (it takes strides, padding, dilation, groups)",
+            ),
         ];
         for (name, value, message) in cases {
             assert_eq!(infer_err(&[x.clone(), w.clone()], &Attrs::new().with(name, value)), message);

@@ -183,6 +183,26 @@ mod tests {
     }
 
     #[test]
+    fn rejects_parameter_dims_it_cannot_prove_equal_to_the_normalized_dims() {
+        let x = f32_info(vec![Dim::var("n"), Dim::var("d")]);
+        let g = f32_info(vec![Dim::var("e")]);
+        assert_eq!(
+            infer_err(&[x.clone(), g], &Attrs::new()),
+            "layer_norm: cannot prove at compile time that normalized dimensions d and e are equal; state it with a \
+             match_cast of the second argument: `let gamma_checked = match_cast(gamma, Tensor<[d], f32>);`"
+        );
+        // Over two trailing axes, the parameter's own axis is the one cast.
+        let x3 = f32_info(vec![Dim::var("n"), Dim::var("h"), Dim::var("d")]);
+        let (g, b) = (f32_info(vec![Dim::var("h"), Dim::var("d")]), f32_info(vec![Dim::Int(1), Dim::var("e")]));
+        let axis1 = Attrs::new().with("axis", AttrValue::Int(1));
+        let err = infer_err(&[x3.clone(), g.clone(), b], &axis1);
+        assert!(err.ends_with("`let beta_checked = match_cast(beta, Tensor<[1, d], f32>);`"), "{err}");
+        // A parameter dim of 1 broadcasts whatever the normalized dim is.
+        let ones = f32_info(vec![Dim::Int(1), Dim::Int(1)]);
+        assert!((lookup("layer_norm").unwrap().infer)(&[x3, g, ones], &axis1).is_ok());
+    }
+
+    #[test]
     fn rejects_parameters_that_do_not_fit_the_normalized_dims() {
         let x = f32_info(vec![Dim::var("n"), Dim::Int(4)]);
         let g = f32_info(vec![Dim::Int(5)]);
@@ -203,7 +223,7 @@ mod tests {
         let g = f32_info(vec![Dim::Int(4)]);
         assert_eq!(
             infer_err(std::slice::from_ref(&x), &Attrs::new()),
-            "layer_norm takes 2 or 3 arguments (x, gamma, beta?), got 1"
+            "layer_norm: expected 2 or 3 arguments (x, gamma, beta?), got 1"
         );
         let ints = TensorInfo::new(DType::I32, vec![Dim::Int(4)]);
         assert_eq!(

@@ -171,7 +171,7 @@ mod tests {
         );
         let scalar = TensorInfo::new(DType::F32, vec![]);
         let err = (lookup("log_softmax").unwrap().infer)(&[scalar], &Attrs::new()).unwrap_err();
-        assert_eq!(err, "log_softmax needs a tensor of rank 1 or more, got a scalar");
+        assert_eq!(err, "log_softmax: expected a tensor of rank 1 or more, got a scalar");
         let x = TensorInfo::new(DType::F32, vec![Dim::var("n"), Dim::Int(4)]);
         assert_eq!(
             infer(std::slice::from_ref(&x), &axis(2)).unwrap_err(),

@@ -24,10 +24,22 @@ fn missing_punctuation_names_what_was_expected_and_found() {
         "3:23: expected `)` or `,` in the argument list, found `;`"
     );
     assert_eq!(error_in_body("        let = x;\n        x"), "3:13: expected a variable name after `let`, found `=`");
-    assert_eq!(error_in_body("        let if = x;\n        x"), "3:13: expected a variable name after `let`, found keyword `if`");
-    assert_eq!(error_in_body("        let y = x;"), "4:5: expected the result expression at the end of the function body, found `}`");
-    assert_eq!(error_in_body("        x y"), "3:11: expected `}` after the result expression of the function body, found `y`");
-    assert_eq!(first_error("mod m {\n"), "2:1: expected an item (`fn`, `prim fn` or `const`) or `}` to close the module, found end of input");
+    assert_eq!(
+        error_in_body("        let if = x;\n        x"),
+        "3:13: expected a variable name after `let`, found keyword `if`"
+    );
+    assert_eq!(
+        error_in_body("        let y = x;"),
+        "4:5: expected the result expression at the end of the function body, found `}`"
+    );
+    assert_eq!(
+        error_in_body("        x y"),
+        "3:11: expected `}` after the result expression of the function body, found `y`"
+    );
+    assert_eq!(
+        first_error("mod m {\n"),
+        "2:1: expected an item (`fn`, `prim fn` or `const`) or `}` to close the module, found end of input"
+    );
     assert_eq!(first_error(""), "1:1: expected `mod` to start the module (`mod NAME { .. }`), found end of input");
     assert_eq!(first_error("mod m {\n}\nx"), "3:1: expected the end of input after the module, found `x`");
 }
@@ -54,7 +66,10 @@ fn bad_types_and_dtypes() {
         first_error("mod m {\n    fn f(x: Tensr<[n], f32>) {\n        x\n    }\n}"),
         "2:13: expected a type (`Tensor<[..], dtype>`, a tuple `(..)` or `_`), found `Tensr`"
     );
-    assert_eq!(first_error("mod m {\n    fn f(x) {\n        x\n    }\n}"), "2:11: expected `:` and a type after parameter `x`, found `)`");
+    assert_eq!(
+        first_error("mod m {\n    fn f(x) {\n        x\n    }\n}"),
+        "2:11: expected `:` and a type after parameter `x`, found `)`"
+    );
 }
 
 #[test]
@@ -67,10 +82,7 @@ fn expression_mistakes() {
         error_in_body("        let y = softmax(x, mode = fast);\n        y"),
         "3:35: expected an attribute value (a number, `true`/`false`, a string, a dtype or a list `[..]`), found `fast`"
     );
-    assert_eq!(
-        error_in_body("        let y = f(x, a = 1, a = 2);\n        y"),
-        "3:29: attribute `a` is given twice"
-    );
+    assert_eq!(error_in_body("        let y = f(x, a = 1, a = 2);\n        y"), "3:29: attribute `a` is given twice");
     assert_eq!(
         error_in_body("        let y = x < x < x;\n        y"),
         "3:23: comparisons cannot be chained; add parentheses to say which comes first"
@@ -83,12 +95,24 @@ fn expression_mistakes() {
         error_in_body("        let y = x as f32;\n        y"),
         "3:19: `as` gives an untyped literal its dtype (`2 as f32`); tensors convert with an operator"
     );
-    assert_eq!(error_in_body("        let y = 2.5i32;\n        y"), "3:17: `2.5i32` puts an integer suffix on a float literal; write `2.5 as i32` to give it that dtype");
+    assert_eq!(
+        error_in_body("        let y = 2.5i32;\n        y"),
+        "3:17: `2.5i32` puts an integer suffix on a float literal; write `2.5 as i32` to give it that dtype"
+    );
     assert_eq!(error_in_body("        let y = 300u8;\n        y"), "3:17: 300 does not fit in u8");
-    assert_eq!(error_in_body("        let y = 1bool;\n        y"), "3:17: `bool` is not a literal suffix; write `true` or `false`");
+    assert_eq!(
+        error_in_body("        let y = 1bool;\n        y"),
+        "3:17: `bool` is not a literal suffix; write `true` or `false`"
+    );
     assert_eq!(error_in_body("        let y = x.a;\n        y"), "3:19: expected a tuple index after `.`, found `a`");
-    assert_eq!(error_in_body("        let y = if x { x };\n        y"), "3:27: expected `else` (an `if` expression needs both branches), found `;`");
-    assert_eq!(error_in_body("        let y = self.w;\n        y"), "3:21: expected `::` after `self` (a constant is written `self::NAME`), found `.`");
+    assert_eq!(
+        error_in_body("        let y = if x { x };\n        y"),
+        "3:27: expected `else` (an `if` expression needs both branches), found `;`"
+    );
+    assert_eq!(
+        error_in_body("        let y = self.w;\n        y"),
+        "3:21: expected `::` after `self` (a constant is written `self::NAME`), found `.`"
+    );
     assert_eq!(error_in_body("        let y = ;\n        y"), "3:17: expected an expression, found `;`");
     assert_eq!(error_in_body("        let y = x @ x;\n        y"), "3:19: unexpected character `@`");
 }
@@ -124,10 +148,15 @@ fn variable_rules() {
         "5:20: `y` is not bound in this dataflow block"
     );
     assert_eq!(
-        error_in_body("        dataflow {\n            let h = relu(x);\n            output h, h;\n        }\n        h"),
+        error_in_body(
+            "        dataflow {\n            let h = relu(x);\n            output h, h;\n        }\n        h"
+        ),
         "5:23: `h` is listed twice in `output`"
     );
-    assert_eq!(error_in_body("        let a = b;\n        let b = x;\n        a"), "3:17: `b` is used before it is bound");
+    assert_eq!(
+        error_in_body("        let a = b;\n        let b = x;\n        a"),
+        "3:17: `b` is used before it is bound"
+    );
     assert_eq!(
         error_in_body("        let a = if x { let t = x; t } else { x };\n        t"),
         "4:9: `t` is bound inside an `if` branch and is not visible here"
@@ -136,7 +165,10 @@ fn variable_rules() {
         error_in_body("        let a = if x { let t = x; t } else { let t = x; t };\n        a"),
         "3:50: `t` is already bound in `f`; each name is bound once per function"
     );
-    assert_eq!(error_in_body("        output x;\n        x"), "3:9: `output` ends a `dataflow` block, not the function body");
+    assert_eq!(
+        error_in_body("        output x;\n        x"),
+        "3:9: `output` ends a `dataflow` block, not the function body"
+    );
 }
 
 #[test]
@@ -155,9 +187,13 @@ fn every_scope_violation_is_reported_at_once() {
 fn item_mistakes() {
     let twice = "mod m {\n    fn f(x: Tensor<[n], f32>) {\n        x\n    }\n\n    fn f(y: Tensor<[n], f32>) {\n        y\n    }\n}";
     assert_eq!(first_error(twice), "6:8: `f` is defined twice in module `m`");
-    let clash = "mod m {\n    const f: Tensor<[1], f32> = [1.0];\n\n    fn f(x: Tensor<[n], f32>) {\n        x\n    }\n}";
+    let clash =
+        "mod m {\n    const f: Tensor<[1], f32> = [1.0];\n\n    fn f(x: Tensor<[n], f32>) {\n        x\n    }\n}";
     assert_eq!(first_error(clash), "4:8: `f` is defined twice in module `m`");
-    assert_eq!(first_error("mod m {\n    entry forward() {\n    }\n}"), "2:5: entries are compiler output and cannot be parsed");
+    assert_eq!(
+        first_error("mod m {\n    entry forward() {\n    }\n}"),
+        "2:5: entries are compiler output and cannot be parsed"
+    );
     assert_eq!(
         first_error("mod m {\n    pub fn f(x: Tensor<[n], f32>) {\n        x\n    }\n}"),
         "2:5: items need no `pub`: every `fn` is exported unless marked `#[private]`"
@@ -170,7 +206,10 @@ fn item_mistakes() {
         first_error("mod m {\n    #[weights = \"w\"]\n    fn f(x: Tensor<[n], f32>) {\n        x\n    }\n}"),
         "2:5: `#[weights]` cannot be put on a `fn`; it belongs on the `mod`"
     );
-    assert_eq!(first_error("#[private]\nmod m {\n}"), "1:1: `#[private]` cannot be put on the module; it belongs on a `fn`");
+    assert_eq!(
+        first_error("#[private]\nmod m {\n}"),
+        "1:1: `#[private]` cannot be put on the module; it belongs on a `fn`"
+    );
     assert_eq!(first_error("#[private]\n#[private]\nmod m {\n}"), "2:1: `#[private]` is given twice");
     assert_eq!(
         first_error("mod m {\n    #[workspace(lv0 = 0)]\n    fn f(x: Tensor<[n], f32>) {\n        x\n    }\n}"),
@@ -181,19 +220,87 @@ fn item_mistakes() {
 #[test]
 fn constant_mistakes() {
     let constant = |decl: &str| first_error(&format!("mod m {{\n    {decl}\n}}"));
-    assert_eq!(constant("const c: Tensor<[3], f32> = [1.0, 2.0];"), "2:33: `c` has shape [3], which holds 3 values, but 2 are given");
-    assert_eq!(constant("const c: Tensor<[n], f32> = [1.0];"), "2:14: a constant with data needs a constant shape, not [n]");
+    assert_eq!(
+        constant("const c: Tensor<[3], f32> = [1.0, 2.0];"),
+        "2:33: `c` has shape [3], which holds 3 values, but 2 are given"
+    );
+    assert_eq!(
+        constant("const c: Tensor<[n], f32> = [1.0];"),
+        "2:14: a constant with data needs a constant, non-negative shape, not [n]"
+    );
+    assert_eq!(
+        constant("const c: Tensor<[-1], f32> = [];"),
+        "2:14: a constant with data needs a constant, non-negative shape, not [-1]"
+    );
+    let huge = "const c: Tensor<[4294967296, 4294967296, 4294967296], f32> = [];";
+    assert!(constant(huge).starts_with("2:14: a constant with data needs a constant, non-negative shape"));
     assert_eq!(constant("const c: Tensor<[2], i32> = [1, 2.5];"), "2:37: `2.5` cannot be a value of `c`, which is i32");
     assert_eq!(constant("const c: Tensor<[1], u8> = [-1];"), "2:33: -1 does not fit in u8");
     assert_eq!(constant("const c: Tensor<[1], bool> = [1];"), "2:35: `1` cannot be a value of `c`, which is bool");
-    assert_eq!(constant("const c: Tensor<[1], f32> = [1.0f32];"), "2:34: constant values take no suffix; the constant's type gives the dtype");
+    assert_eq!(
+        constant("const c: Tensor<[1], f32> = [1.0f32];"),
+        "2:34: constant values take no suffix; the constant's type gives the dtype"
+    );
     assert_eq!(constant("const c: (Tensor<[1], f32>,);"), "2:14: a constant is a tensor: `Tensor<[..], dtype>`");
-    assert_eq!(constant("const c: Tensor<[1], f32>"), "3:1: expected `;` or `= [values]` after the constant's type, found `}`");
+    assert_eq!(
+        constant("const c: Tensor<[1], f32>"),
+        "3:1: expected `;` or `= [values]` after the constant's type, found `}`"
+    );
 }
 
 #[test]
 fn lexer_errors_point_into_the_source() {
     assert_eq!(first_error("mod m {\n    /* open\n}"), "2:5: unterminated `/*` comment");
     assert_eq!(first_error("#[weights = \"w]\nmod m {\n}"), "1:13: unterminated string literal");
-    assert_eq!(first_error("mod m {\n    fn f(x: Tensor<[n], f32>) {\n        2.0f16\n    }\n}"), "3:12: unknown literal suffix `f16`; a suffix is a dtype such as `f32` or `i64`");
+    assert_eq!(
+        first_error("mod m {\n    fn f(x: Tensor<[n], f32>) {\n        2.0f16\n    }\n}"),
+        "3:12: unknown literal suffix `f16`; a suffix is a dtype such as `f32` or `i64`"
+    );
+}
+
+/// Each recursive construct, nested `n` deep around `x`.
+fn nested_values(n: usize) -> [String; 4] {
+    let deep = |open: &str, close: &str| format!("{}x{}", open.repeat(n), close.repeat(n));
+    [deep("(", ")"), deep("-", ""), deep("f(", ")"), deep("if x { ", " } else { x }")]
+}
+
+#[test]
+fn deep_nesting_is_an_error_not_a_stack_overflow() {
+    for value in nested_values(100_000) {
+        let err = error_in_body(&format!("        let y = {value};\n        y"));
+        assert!(err.ends_with("nested more than 64 levels deep"), "{err}");
+    }
+    let tuple_type =
+        format!("        let y: {}Tensor<[n], f32>{} = x;\n        y", "(".repeat(100_000), ",)".repeat(100_000));
+    assert!(error_in_body(&tuple_type).ends_with("nested more than 64 levels deep"));
+    let dim = format!("        let y: Tensor<[{}n{}], f32> = x;\n        y", "(".repeat(100_000), ")".repeat(100_000));
+    assert!(error_in_body(&dim).ends_with("nested more than 64 levels deep"));
+    let stmts = format!("        {}{}", "{ ".repeat(100_000), "}".repeat(100_000));
+    assert!(first_error(&format!("mod m {{\n    prim fn k() -> () {{\n{stmts}\n    }}\n}}"))
+        .ends_with("nested more than 64 levels deep"));
+}
+
+/// The deepest nesting allowed parses on a test thread's default stack, even
+/// in a debug build, where parser frames are largest.
+#[test]
+fn the_deepest_allowed_nesting_fits_the_stack() {
+    for value in nested_values(62) {
+        assert!(parse_module(&in_function(&format!("        let y = {value};\n        y"))).is_ok(), "{value}");
+    }
+}
+
+/// Any prefix of a valid source, and the source with any one token removed,
+/// gives a result (usually an error), never a panic.
+#[test]
+fn truncated_or_damaged_sources_never_panic() {
+    let src = include_str!("../../../../models/digits/digits.relax").to_string()
+        + "const c: Tensor<[2], f32> = [1.0, -2.0];\nprim fn k(a: Buffer<[n], f32>) -> (b: Buffer<[n], f32>) dims(n) {\n for i in 0..n { b[i] = max(a[i], 0.0f32) as f32; }\n}\n";
+    for end in (0..src.len()).filter(|&i| src.is_char_boundary(i)) {
+        let _ = parse_module(&src[..end]);
+    }
+    let tokens = crate::text::lexer::lex(&src).unwrap();
+    for t in &tokens {
+        let damaged = format!("{}{}", &src[..t.span.start as usize], &src[t.span.end as usize..]);
+        let _ = parse_module(&damaged);
+    }
 }

@@ -92,7 +92,15 @@ fn operators_follow_rust_precedence() {
     assert_eq!(stored("-i as f32"), PExpr::cast(DType::F32, PExpr::un(UnOp::Neg, i())));
     assert_eq!(stored("-1 as f32"), PExpr::cast(DType::F32, PExpr::int(-1)));
     assert_eq!(stored("i - i - i"), (i() - i()) - i());
-    for text in ["i - (i - i)", "(i + 1) * n", "-(1)", "-(1.5f32)", "a[i, 0] / (a[0, i] * 2.0f32)", "(i < n) == true", "i as f32 as f64"] {
+    for text in [
+        "i - (i - i)",
+        "(i + 1) * n",
+        "-(1)",
+        "-(1.5f32)",
+        "a[i, 0] / (a[0, i] * 2.0f32)",
+        "(i < n) == true",
+        "i as f32 as f64",
+    ] {
         assert_eq!(reprinted(text), text);
     }
 }
@@ -145,9 +153,15 @@ fn names_are_checked_where_they_are_used() {
     assert_eq!(error_in_body("        out[0, 1] = 0.0f32;"), "3:9: `out` has rank 1, but 2 indices are given");
     assert_eq!(error_in_body("        out[j] = 0.0f32;"), "3:13: `j` is not a loop variable or dim here");
     assert_eq!(error_in_body("        out[0] = a;"), "3:18: `a` is a buffer; read an element with `a[..]`");
-    assert_eq!(error_in_body("        for i in 0..n { }\n        out[i] = 0.0f32;"), "4:13: `i` is not a loop variable or dim here");
+    assert_eq!(
+        error_in_body("        for i in 0..n { }\n        out[i] = 0.0f32;"),
+        "4:13: `i` is not a loop variable or dim here"
+    );
     assert_eq!(error_in_body("        for n in 0..2 { }"), "3:13: `n` is already defined here");
-    assert_eq!(error_in_body("        alloc t: Buffer<[n], f32> { }"), "3:15: `t` lives on the stack, so its shape must be constant");
+    assert_eq!(
+        error_in_body("        alloc t: Buffer<[n], f32> { }"),
+        "3:15: `t` lives on the stack, so its shape must be constant"
+    );
     assert_eq!(
         first_error("mod m {\n    prim fn k(a: Buffer<[n], f32>) -> (b: Buffer<[m], f32>) dims(n) {\n    }\n}"),
         "2:40: `m` appears in the shape of `b` but is not listed in `dims(..)`"
@@ -161,14 +175,29 @@ fn names_are_checked_where_they_are_used() {
 #[test]
 fn statement_and_expression_mistakes() {
     assert_eq!(error_in_body("        for i in 1..n { }"), "3:18: loops start at 0: `for i in 0..n`");
-    assert_eq!(error_in_body("        out[0] = 1.5;"), "3:21: expected `as DTYPE` after the float literal (or write a suffix: `1.0f32`), found `;`");
-    assert_eq!(error_in_body("        out[0] = !1.5;"), "3:19: a float literal needs a dtype: `1.5f32` or `1.5 as f32`");
-    assert_eq!(error_in_body("        out[0] = inf;"), "3:21: expected `as DTYPE` after the float literal (or write a suffix: `1.0f32`), found `;`");
+    assert_eq!(
+        error_in_body("        out[0] = 1.5;"),
+        "3:21: expected `as DTYPE` after the float literal (or write a suffix: `1.0f32`), found `;`"
+    );
+    assert_eq!(
+        error_in_body("        out[0] = !1.5;"),
+        "3:19: a float literal needs a dtype: `1.5f32` or `1.5 as f32`"
+    );
+    assert_eq!(
+        error_in_body("        out[0] = inf;"),
+        "3:21: expected `as DTYPE` after the float literal (or write a suffix: `1.0f32`), found `;`"
+    );
     assert_eq!(error_in_body("        out[0] = sigmoid(1.0f32);"), "3:18: unknown function `sigmoid` in a `prim fn`; the functions are floordiv, floormod, min, max, pow, abs, exp, log, sqrt, tanh, erf, floor, ceil, round, sin, cos, select");
     assert_eq!(error_in_body("        out[0] = max(1.0f32);"), "3:18: `max` takes 2 arguments, got 1");
-    assert_eq!(error_in_body("        out[0] = 1 < 2 < 3;"), "3:24: comparisons cannot be chained; add parentheses to say which comes first");
+    assert_eq!(
+        error_in_body("        out[0] = 1 < 2 < 3;"),
+        "3:24: comparisons cannot be chained; add parentheses to say which comes first"
+    );
     assert_eq!(error_in_body("        out[0] = 300u8;"), "3:18: 300 does not fit in u8");
-    assert_eq!(error_in_body("        let x = 1;"), "3:9: expected a statement (`for`, `if`, `alloc`, a store `buf[i] = ..;`, `{` or `}`), found keyword `let`");
+    assert_eq!(
+        error_in_body("        let x = 1;"),
+        "3:9: expected a statement (`for`, `if`, `alloc`, a store `buf[i] = ..;`, `{` or `}`), found keyword `let`"
+    );
     assert_eq!(
         first_error("mod m {\n    #[private]\n    prim fn k() -> () {\n    }\n}"),
         "2:5: `#[private]` cannot be put on a `prim fn`; it belongs on a `fn`"

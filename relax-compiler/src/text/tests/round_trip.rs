@@ -4,8 +4,8 @@
 
 use super::*;
 use crate::ir::{
-    AttrValue, Attrs, Binding, Block, BinOp, Buffer, Call, Callee, Dim, LoopKind, Literal, MemoryPlan, PExpr,
-    PrimFunc, Stmt, StructInfo, UnOp, Var,
+    AttrValue, Attrs, BinOp, Binding, Block, Buffer, Call, Callee, Dim, Literal, LoopKind, MemoryPlan, PExpr, PrimFunc,
+    Stmt, StructInfo, UnOp, Var,
 };
 use crate::ndarray::{NDArray, Scalar};
 use relax_rt::DType;
@@ -270,7 +270,10 @@ fn unusual_prim_func() -> PrimFunc {
         PExpr::bin(
             BinOp::Pow,
             PExpr::Float(f64::INFINITY, DType::F64),
-            PExpr::cast(DType::F64, PExpr::Int(3, DType::I32) - (PExpr::Int(1, DType::I32) - PExpr::Int(1, DType::I32))),
+            PExpr::cast(
+                DType::F64,
+                PExpr::Int(3, DType::I32) - (PExpr::Int(1, DType::I32) - PExpr::Int(1, DType::I32)),
+            ),
         ),
     );
     let body = Stmt::Seq(vec![
@@ -325,4 +328,41 @@ fn long_constants_wrap_within_the_line_width() {
     assert!(text.lines().all(|l| l.len() <= 100), "{text}");
     assert!(text.lines().count() > 5);
     assert_reparses(&m);
+}
+
+/// The bundled model through the real pipeline: after every pass the printed
+/// module parses back to an equal one (entries, being compiler output, are
+/// printed but not parsed, so they are compared by their text only).
+#[test]
+fn every_pipeline_stage_of_the_digits_model_reparses() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../models/digits");
+    let text = std::fs::read_to_string(dir.join("digits.relax")).unwrap();
+    let mut module = crate::frontend::relax_text::load(&text, &dir).unwrap();
+    assert_reparses(&module);
+    for (name, pass) in crate::pipeline::PASSES {
+        module = pass(module).unwrap_or_else(|e| panic!("pass {name}: {e}"));
+        let mut without_entries = module.clone();
+        let entries = std::mem::take(&mut without_entries.entries);
+        assert_reparses(&without_entries);
+        if !entries.is_empty() {
+            let printed = print_module(&module);
+            assert!(printed.contains("    entry forward(x: Tensor<[n, 64], f32>) -> (y: Tensor<[n, 10], f32>) {"), "{printed}");
+            let err = parse_module(&printed).unwrap_err();
+            assert_eq!(err.diagnostics[0].message, "entries are compiler output and cannot be parsed");
+        }
+    }
+}
+
+#[test]
+fn zz_show() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../models/digits");
+    let text = std::fs::read_to_string(dir.join("digits.relax")).unwrap();
+    let mut module = crate::frontend::relax_text::load(&text, &dir).unwrap();
+
+    for (name, pass) in crate::pipeline::PASSES {
+        module = pass(module).unwrap();
+        let mut shown = module.clone();
+        shown.constants.retain(|_, v| v.numel() < 20);
+        eprintln!("===== {name}\n{}", print_module(&shown));
+    }
 }

@@ -44,7 +44,8 @@ fn infix_operators_call_operators_by_precedence() {
     assert_eq!(callee_and_args(&args[0]).0, "op add");
     assert_eq!(callee_and_args(&callee_and_args(&args[0]).1[1]).0, "op mul");
     assert_eq!(callee_and_args(&args[1]).0, "op sub");
-    for (symbol, op) in [("!=", "not_equal"), ("<", "less"), ("<=", "less_equal"), (">", "greater"), (">=", "greater_equal")]
+    for (symbol, op) in
+        [("!=", "not_equal"), ("<", "less"), ("<=", "less_equal"), (">", "greater"), (">=", "greater_equal")]
     {
         assert_eq!(callee_and_args(&first_value(&format!("let v = x {symbol} x;\nv"))).0, format!("op {op}"));
     }
@@ -226,7 +227,8 @@ fn module_attributes_items_and_declarations() {
     assert_eq!(sinfo, &StructInfo::tensor(DType::F32, vec![Dim::Int(64), Dim::var("n")]));
     assert_eq!(&src[span.start as usize..span.end as usize], "const w: Tensor<[64, n], f32>;");
     let n = || Dim::var("n");
-    let plan = MemoryPlan { workspace_bytes: n() * 8, offsets: vec![("lv0".into(), Dim::Int(0)), ("bytes".into(), n() * 4)] };
+    let plan =
+        MemoryPlan { workspace_bytes: n() * 8, offsets: vec![("lv0".into(), Dim::Int(0)), ("bytes".into(), n() * 4)] };
     assert_eq!((m.functions[0].public, m.functions[0].memory.clone()), (false, Some(plan)));
     assert_eq!((m.functions[1].public, m.functions[1].memory.clone()), (true, None));
 }
@@ -238,7 +240,10 @@ fn comments_and_layout_do_not_matter() {
     assert_eq!(without_spans(parse(messy)), without_spans(parse(&tidy)));
     // `f32>=` is `>` then `=`, as in Rust.
     let tight = module_with_body("let v: Tensor<[n], f32>= x;\nv");
-    assert_eq!(parse(&tight).functions[0].body.bindings().next().unwrap().var.sinfo.as_tensor().unwrap().dtype, DType::F32);
+    assert_eq!(
+        parse(&tight).functions[0].body.bindings().next().unwrap().var.sinfo.as_tensor().unwrap().dtype,
+        DType::F32
+    );
 }
 
 #[test]

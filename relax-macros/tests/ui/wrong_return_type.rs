@@ -1,0 +1,10 @@
+relax_macros::relax! {
+    mod m {
+        fn f(x: Tensor<[n, 4], f32>) -> Tensor<[n, 5], f32> {
+            let y = relu(x);
+            y
+        }
+    }
+}
+
+fn main() {}
