@@ -121,19 +121,19 @@ impl<'m> Frame<'m> {
     }
 
     fn eval_call(&mut self, call: &Call) -> Result<Value> {
-        let args: Vec<Value> = call.args.iter().map(|a| self.eval(a)).collect::<Result<_>>()?;
+        let args = self.eval_args(&call.args)?;
         match &call.callee {
             Callee::Op(name) => {
                 let def = op::lookup(name).ok_or_else(|| Error::msg(format!("unknown operator `{name}`")))?;
                 let tensors: Vec<&NDArray> =
                     args.iter().map(|a| a.tensor()).collect::<std::result::Result<_, _>>()?;
                 let mut outs = (def.eval)(&tensors, &concrete_attrs(&call.attrs, &self.dims))
-                    .map_err(|e| Error::msg(format!("{name}: {e}")))?;
+                    .map_err(|e| Error::msg(with_op_name(name, e)))?;
                 let inferred = (def.infer)(
                     &tensors.iter().map(|t| concrete_info(t)).collect::<Vec<_>>(),
                     &concrete_attrs(&call.attrs, &self.dims),
                 )
-                .map_err(|e| Error::msg(format!("{name}: {e}")))?;
+                .map_err(|e| Error::msg(with_op_name(name, e)))?;
                 Ok(match inferred {
                     StructInfo::Tuple(_) => Value::Tuple(outs.into_iter().map(Value::Tensor).collect()),
                     _ => Value::Tensor(outs.remove(0)),
@@ -145,6 +145,29 @@ impl<'m> Frame<'m> {
                 Err(Error::msg(format!("the interpreter cannot run external function `{sym}`")))
             }
         }
+    }
+
+    /// Evaluates call arguments; untyped literals take the dtype of the first
+    /// other tensor argument (the rule `normalize` applies), so `x * 2.0` is an
+    /// f64 product when `x` is f64.
+    fn eval_args(&mut self, args: &[Expr]) -> Result<Vec<Value>> {
+        let mut values: Vec<Option<Value>> = Vec::new();
+        for a in args {
+            values.push(if matches!(a.kind, ExprKind::Literal(_)) { None } else { Some(self.eval(a)?) });
+        }
+        let dtype = values.iter().flatten().find_map(|v| match v {
+            Value::Tensor(t) => Some(t.dtype()),
+            Value::Tuple(_) => None,
+        });
+        Ok(values
+            .into_iter()
+            .zip(args)
+            .map(|(v, a)| match (v, &a.kind) {
+                (Some(v), _) => v,
+                (None, ExprKind::Literal(l)) => Value::Tensor(literal_value(*l, dtype.unwrap_or(default_literal_dtype(*l)))),
+                (None, _) => unreachable!("only literals are deferred"),
+            })
+            .collect())
     }
 
     fn call_tir(&mut self, name: &str, call: &Call, args: Vec<Value>) -> Result<Value> {
@@ -190,4 +213,9 @@ pub fn literal_value(l: Literal, dtype: DType) -> NDArray {
         Literal::Bool(v) => Scalar::B(v),
     };
     NDArray::scalar(dtype, s)
+}
+
+/// Prefixes an operator's message with its name unless it already starts with it.
+pub fn with_op_name(name: &str, message: String) -> String {
+    if message.starts_with(&format!("{name}:")) { message } else { format!("{name}: {message}") }
 }

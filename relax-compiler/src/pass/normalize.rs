@@ -7,7 +7,7 @@
 //! reports all three at once, each at its own token.
 
 use crate::error::{Error, Result, Span};
-use crate::interp::graph::{default_literal_dtype, literal_value};
+use crate::interp::graph::{default_literal_dtype, literal_value, with_op_name};
 use crate::ir::dim::shape_to_string;
 use crate::ir::{
     AttrValue, Attrs, Binding, Block, Call, Callee, Dim, Equality, Expr, ExprKind, Function, IRModule, Literal,
@@ -356,7 +356,7 @@ impl<'a> Normalizer<'a> {
                     .iter()
                     .map(|s| s.as_tensor().cloned().ok_or_else(|| format!("{name} takes tensors, got {s}")))
                     .collect::<std::result::Result<Vec<_>, _>>()?;
-                (def.infer)(&tensors, attrs).map_err(|e| name_op(name, e))
+                (def.infer)(&tensors, attrs).map_err(|e| with_op_name(name, e))
             }
             Callee::Func(name) => self.infer_func_call(name, infos),
             Callee::Tir(name) | Callee::Extern(name) => call
@@ -466,7 +466,3 @@ fn check_result(f: &Function, actual: &StructInfo) -> Result<()> {
     }
 }
 
-/// Prefixes an operator's message with its name unless it already starts with it.
-fn name_op(name: &str, message: String) -> String {
-    if message.starts_with(&format!("{name}:")) { message } else { format!("{name}: {message}") }
-}
