@@ -4,7 +4,8 @@
 
 use super::weights::load_safetensors;
 use crate::error::{Error, Result, Span};
-use crate::ir::{IRModule, StructInfo};
+use crate::ir::{Equality, IRModule, StructInfo};
+use crate::pass::normalize::compare;
 use crate::text::parse_module_with_decls;
 use std::path::Path;
 
@@ -38,7 +39,7 @@ fn check_declarations(module: &IRModule, decls: &[(String, StructInfo, Span)]) -
             continue;
         };
         let actual = StructInfo::tensor(value.dtype(), value.shape().iter().map(|&d| d.into()).collect());
-        if &actual != sinfo {
+        if compare(&actual, sinfo) != Equality::Proven {
             errors.push(Error::new(*span, format!("constant `{name}` is declared {sinfo} but the weights file has {actual}")));
         }
     }

@@ -1,6 +1,8 @@
 //! Printing `prim fn`s: the signature, then statements as nested blocks, and
 //! scalar expressions with Rust's operators and only the parentheses their
-//! precedence needs (see `operators`).
+//! precedence needs (see `operators`). A block reads back as its one statement
+//! or a `Seq` of the others, so a `Seq` holding a single statement (which the
+//! parser never builds) prints as that statement.
 
 use super::literal::typed_float;
 use super::operators::{tir_prec, tir_prefix_symbol, Prec, TIR_ATOM, TIR_CAST, TIR_COMPARE, TIR_UNARY};

@@ -4,7 +4,8 @@
 //! Expressions print as written: operator calls that have an infix spelling
 //! print infix with only the parentheses precedence needs, so a canonically
 //! formatted source prints back unchanged, and printed text parses back to an
-//! equal module.
+//! equal module. One shape has no spelling of its own: two adjacent plain
+//! (non-dataflow) blocks print as one block, which is what they read back as.
 
 use super::literal;
 use super::operators::{

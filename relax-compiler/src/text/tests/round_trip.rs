@@ -346,23 +346,12 @@ fn every_pipeline_stage_of_the_digits_model_reparses() {
         assert_reparses(&without_entries);
         if !entries.is_empty() {
             let printed = print_module(&module);
-            assert!(printed.contains("    entry forward(x: Tensor<[n, 64], f32>) -> (y: Tensor<[n, 10], f32>) {"), "{printed}");
+            assert!(
+                printed.contains("    entry forward(x: Tensor<[n, 64], f32>) -> (y: Tensor<[n, 10], f32>) {"),
+                "{printed}"
+            );
             let err = parse_module(&printed).unwrap_err();
             assert_eq!(err.diagnostics[0].message, "entries are compiler output and cannot be parsed");
         }
-    }
-}
-
-#[test]
-fn zz_show() {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../models/digits");
-    let text = std::fs::read_to_string(dir.join("digits.relax")).unwrap();
-    let mut module = crate::frontend::relax_text::load(&text, &dir).unwrap();
-
-    for (name, pass) in crate::pipeline::PASSES {
-        module = pass(module).unwrap();
-        let mut shown = module.clone();
-        shown.constants.retain(|_, v| v.numel() < 20);
-        eprintln!("===== {name}\n{}", print_module(&shown));
     }
 }

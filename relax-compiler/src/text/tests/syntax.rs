@@ -118,7 +118,16 @@ fn tuples_and_tuple_access() {
 
 #[test]
 fn calls_resolve_to_functions_of_the_module_or_operators() {
-    let src = "mod m {\n    fn f(x: Tensor<[2], f32>) {\n        g(relu(x))\n    }\n\n    fn g(y: Tensor<[2], f32>) {\n        y\n    }\n}\n";
+    let src = r#"mod m {
+    fn f(x: Tensor<[2], f32>) {
+        g(relu(x))
+    }
+
+    fn g(y: Tensor<[2], f32>) {
+        y
+    }
+}
+"#;
     let m = parse(src);
     let (name, args) = callee_and_args(&m.functions[0].body.result);
     assert_eq!(name, "fn g");
@@ -130,7 +139,8 @@ fn calls_resolve_to_functions_of_the_module_or_operators() {
 #[test]
 fn attributes_take_every_value_kind() {
     let e = first_value(
-        "let v = op(x, x, i = -1, f = 0.5, b = true, s = \"a\\\"b\", d = f64, l = [n, 2 * n - 1, -1], e = [], g = -inf);\nv",
+        r#"let v = op(x, x, i = -1, f = 0.5, b = true, s = "a\"b", d = f64, l = [n, 2 * n - 1, -1], e = [], g = -inf);
+v"#,
     );
     let call = e.as_call().unwrap();
     assert_eq!(call.args.len(), 2);
@@ -151,7 +161,13 @@ fn attributes_take_every_value_kind() {
 
 #[test]
 fn struct_info_and_dims() {
-    let src = "mod m {\n    fn f(a: Tensor<[], bool>, b: (Tensor<[n], i8>, (Tensor<[1], u8>,)), c: _) -> () {\n        let d: Tensor<[(h - 3) / 2 + 1, w % 4, min(h, 8), max(w * 2, h)], i64> = c;\n        ()\n    }\n}\n";
+    let src = r#"mod m {
+    fn f(a: Tensor<[], bool>, b: (Tensor<[n], i8>, (Tensor<[1], u8>,)), c: _) -> () {
+        let d: Tensor<[(h - 3) / 2 + 1, w % 4, min(h, 8), max(w * 2, h)], i64> = c;
+        ()
+    }
+}
+"#;
     let m = parse(src);
     let f = &m.functions[0];
     assert_eq!(f.params[0].sinfo, StructInfo::tensor(DType::Bool, vec![]));
@@ -176,7 +192,18 @@ fn shapes_are_kept_as_written() {
 
 #[test]
 fn blocks_bindings_and_match_cast() {
-    let body = "        let a = x;\n        let b = a;\n        dataflow {\n            let c = b;\n            let d = match_cast(c, Tensor<[m], f32>);\n            output d;\n        }\n        dataflow {\n            let e = d;\n        }\n        let f: Tensor<[m], f32> = d;\n        f";
+    let body = r#"        let a = x;
+        let b = a;
+        dataflow {
+            let c = b;
+            let d = match_cast(c, Tensor<[m], f32>);
+            output d;
+        }
+        dataflow {
+            let e = d;
+        }
+        let f: Tensor<[m], f32> = d;
+        f"#;
     let m = parse(&module_with_body(body));
     let blocks = &m.functions[0].body.blocks;
     let shape: Vec<(bool, usize, Vec<String>)> =
@@ -201,7 +228,17 @@ fn if_expressions_take_blocks_and_else_if() {
 
 #[test]
 fn special_forms_and_constants() {
-    let src = "mod m {\n    fn f(x: Tensor<[n], f32>) {\n        let a = call_tir(k, [x, self::w], (Tensor<[n], f32>, Tensor<[n], f32>), dims = [n, n * 2], mode = \"fast\");\n        let b = call_extern(\"sym\", [], _);\n        b\n    }\n\n    prim fn k(a: Buffer<[n], f32>, b: Buffer<[n], f32>) -> (c: Buffer<[n], f32>, d: Buffer<[n], f32>) dims(n) {\n    }\n}\n";
+    let src = r#"mod m {
+    fn f(x: Tensor<[n], f32>) {
+        let a = call_tir(k, [x, self::w], (Tensor<[n], f32>, Tensor<[n], f32>), dims = [n, n * 2], mode = "fast");
+        let b = call_extern("sym", [], _);
+        b
+    }
+
+    prim fn k(a: Buffer<[n], f32>, b: Buffer<[n], f32>) -> (c: Buffer<[n], f32>, d: Buffer<[n], f32>) dims(n) {
+    }
+}
+"#;
     let m = parse(src);
     let bindings: Vec<_> = m.functions[0].body.bindings().collect();
     let tir = bindings[0].value.as_call().unwrap();
@@ -217,7 +254,25 @@ fn special_forms_and_constants() {
 
 #[test]
 fn module_attributes_items_and_declarations() {
-    let src = "/// The model.\n#[doc = \"more\"]\n#[weights = \"w.safetensors\"]\nmod m {\n    const c: Tensor<[2, 2], bool> = [true, false, false, true];\n    /// A weight.\n    const w: Tensor<[64, n], f32>;\n\n    #[private]\n    #[workspace(bytes = n * 8, lv0 = 0, bytes = n * 4)]\n    fn f(x: Tensor<[n], f32>) {\n        x\n    }\n\n    fn g(x: Tensor<[n], f32>) {\n        x\n    }\n}\n";
+    let src = r#"/// The model.
+#[doc = "more"]
+#[weights = "w.safetensors"]
+mod m {
+    const c: Tensor<[2, 2], bool> = [true, false, false, true];
+    /// A weight.
+    const w: Tensor<[64, n], f32>;
+
+    #[private]
+    #[workspace(bytes = n * 8, lv0 = 0, bytes = n * 4)]
+    fn f(x: Tensor<[n], f32>) {
+        x
+    }
+
+    fn g(x: Tensor<[n], f32>) {
+        x
+    }
+}
+"#;
     let (m, decls) = parse_module_with_decls(src).unwrap();
     assert_eq!(m.weights_path.as_deref(), Some("w.safetensors"));
     assert_eq!(m.constants["c"].at(&[1, 0]), crate::ndarray::Scalar::B(false));
