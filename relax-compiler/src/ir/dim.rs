@@ -4,7 +4,8 @@
 //! Simplification rewrites an expression into a canonical polynomial (a sum of
 //! integer-coefficient monomials over variables and opaque atoms such as
 //! `a / 3` or `min(a, b)`), so `n * 4 - n * 3` and `n` compare equal. What the
-//! simplifier cannot prove equal is checked at run time by generated code.
+//! simplifier cannot prove equal is an error, unless the user states it with
+//! `match_cast`, which generated code then checks at run time.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt;

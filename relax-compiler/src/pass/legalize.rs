@@ -5,6 +5,8 @@
 use super::{atom_tensor, var_types};
 use crate::error::{Error, Result};
 use crate::ir::{Call, Callee, Dim, ExprKind, IRModule, PrimFunc, StructInfo, TensorInfo};
+use crate::interp::graph::with_op_name;
+use crate::interp::graph::with_op_name;
 use crate::op;
 
 pub fn run(mut module: IRModule) -> Result<IRModule> {
@@ -41,7 +43,7 @@ fn legalize_call(
         .iter()
         .map(|a| atom_tensor(module, types, a).ok_or_else(|| format!("{name}: argument is not a typed tensor")))
         .collect::<std::result::Result<_, _>>()?;
-    let kernel = (def.legalize)(&args, &call.attrs, &outs).map_err(|e| format!("legalizing {name}: {e}"))?;
+    let kernel = (def.legalize)(&args, &call.attrs, &outs).map_err(|e| with_op_name(name, e))?;
     let dims = kernel.dims.iter().map(|d| Dim::var(d)).collect();
     let func = add_prim_func(module, kernel);
     Ok(Call {
