@@ -6,7 +6,6 @@ use super::{atom_tensor, var_types};
 use crate::error::{Error, Result};
 use crate::ir::{Call, Callee, Dim, ExprKind, IRModule, PrimFunc, StructInfo, TensorInfo};
 use crate::interp::graph::with_op_name;
-use crate::interp::graph::with_op_name;
 use crate::op;
 
 pub fn run(mut module: IRModule) -> Result<IRModule> {
