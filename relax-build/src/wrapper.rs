@@ -163,8 +163,8 @@ fn entry_functions(module: &str, e: &EntryFunc, sym: &str) -> String {
     }}
 
     /// Like [`{f}`] for tensors whose dtypes are known only at run time.
-    pub fn {f}_dyn(inputs: &[&rt::DynTensor]) -> Result<Vec<rt::DynTensor>, rt::Error> {{
-        let args: Vec<rt::invoke::ArgRef<'_>> = inputs.iter().map(|t| rt::invoke::ArgRef::from_dyn(t)).collect();
+    pub fn {f}_dyn(inputs: &[&rt::DynTensor]) -> Result<rt::invoke::Vec<rt::DynTensor>, rt::Error> {{
+        let args: rt::invoke::Vec<rt::invoke::ArgRef<'_>> = inputs.iter().map(|t| rt::invoke::ArgRef::from_dyn(t)).collect();
         rt::invoke::invoke(&{sig}, &args, {sym}_prepare, {sym}, &mut rt::Workspace::new())
     }}
 "#,

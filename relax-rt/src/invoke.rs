@@ -5,7 +5,8 @@
 use crate::abi::{PrepareFn, RelaxTensor, RunFn};
 use crate::{DType, DynTensor, Error, ErrorKind, Workspace};
 use alloc::string::String;
-use alloc::vec::Vec;
+/// Re-exported so generated wrappers name `Vec` without assuming `std`.
+pub use alloc::vec::Vec;
 use alloc::{format, vec};
 
 /// A parameter or result of a compiled function, as the compiler declared it.

@@ -90,7 +90,7 @@ impl<'ctx> JitModule<'ctx> {
 
     /// The `_prepare` and run functions of entry `name`.
     pub fn entry(&self, name: &str) -> Result<EntryPoints> {
-        let run_symbol = llvm_symbol(&self.symbol_prefix, name);
+        let run_symbol = llvm::entry_symbol(&self.symbol_prefix, name);
         let prepare = self.address(&format!("{run_symbol}_prepare"))?;
         let run = self.address(&run_symbol)?;
         // SAFETY: entries are generated with exactly the `relax_rt::abi` signatures.
@@ -106,14 +106,6 @@ impl<'ctx> JitModule<'ctx> {
         self.engine
             .get_function_address(symbol)
             .map_err(|e| CodegenError::new(format!("JIT has no function `{symbol}`: {e}")))
-    }
-}
-
-fn llvm_symbol(prefix: &str, name: &str) -> String {
-    if prefix.is_empty() {
-        name.to_string()
-    } else {
-        format!("{prefix}_{name}")
     }
 }
 

@@ -178,6 +178,9 @@ def main():
     print("//! coefficients are rounded to the target precision. f32 tables hold")
     print("//! values exactly representable in f32.")
     print()
+    print("// A fitted leading coefficient can coincide with a named constant (2/sqrt(pi)).")
+    print("#![allow(clippy::approx_constant)]")
+    print()
     print("use super::poly::Polynomial;")
     for name, coeffs, err, (a, b), center, scale in FITS:
         print()

@@ -5,43 +5,17 @@ use std::process::{Command, ExitCode};
 use std::time::{Duration, Instant};
 
 use crate::cmd::{self, Result, Tee};
-use crate::{cargo, setup, workspace_root};
+use crate::{cargo, setup};
 
-/// One `cargo` invocation of the test suite.
-struct Step {
-    /// Arguments to `cargo`, run from the workspace root.
-    cargo_args: &'static [&'static str],
-    /// Run only if this file (relative to the workspace root) exists.
-    needs: Option<&'static str>,
-    /// Skip if this manifest (relative to the workspace root) belongs to a
-    /// workspace member, whose tests `cargo test --workspace` already ran.
-    skip_if_member: Option<&'static str>,
-}
-
-/// The test suite, in order. Add a line to add a step.
-/// `--no-fail-fast` so one failing test binary does not hide the others' results.
-const STEPS: &[Step] = &[
-    Step {
-        cargo_args: &["test", "--workspace", "--no-fail-fast"],
-        needs: None,
-        skip_if_member: None,
-    },
-    Step {
-        cargo_args: &[
-            "test",
-            "--no-fail-fast",
-            "--manifest-path",
-            "tests/Cargo.toml",
-        ],
-        needs: Some("tests/Cargo.toml"),
-        skip_if_member: Some("tests/Cargo.toml"),
-    },
-];
+/// The test suite: `cargo` invocations run from the workspace root, in order.
+/// Add a line to add a step. `--no-fail-fast` so one failing test binary does
+/// not hide the others' results. The cross-target end-to-end tests (`tests/`,
+/// package `relax-e2e`) are a workspace member, so the first step runs them.
+const STEPS: &[&[&str]] = &[&["test", "--workspace", "--no-fail-fast"]];
 
 enum Outcome {
     Ok,
     Failed(String),
-    Skipped(String),
 }
 
 struct Row {
@@ -85,28 +59,10 @@ pub fn test(run_setup: bool) -> Result<ExitCode> {
         });
     }
 
-    let root = workspace_root();
     for step in STEPS {
         let mut c = cargo();
-        c.args(step.cargo_args);
+        c.args(*step);
         let name = display_cargo(&c);
-
-        if let Some(path) = step.needs {
-            if !root.join(path).is_file() {
-                rows.push(skipped(name, format!("no {path}")));
-                continue;
-            }
-        }
-        if let Some(manifest) = step.skip_if_member {
-            if is_workspace_member(manifest) {
-                rows.push(skipped(
-                    name,
-                    format!("{manifest} is a workspace member, tested above"),
-                ));
-                continue;
-            }
-        }
-
         println!("\n== test: {name} ==");
         let start = Instant::now();
         let (outcome, counts) = match cmd::run_tee(&mut c, Tee::Stdout) {
@@ -131,15 +87,6 @@ pub fn test(run_setup: bool) -> Result<ExitCode> {
     Ok(print_summary(&rows))
 }
 
-fn skipped(name: String, why: String) -> Row {
-    Row {
-        name,
-        outcome: Outcome::Skipped(why),
-        time: Duration::ZERO,
-        counts: Counts::default(),
-    }
-}
-
 /// `cargo test ...` without the environment and the full path of cargo.
 fn display_cargo(c: &Command) -> String {
     let args: Vec<String> = c
@@ -147,22 +94,6 @@ fn display_cargo(c: &Command) -> String {
         .map(|a| a.to_string_lossy().into_owned())
         .collect();
     format!("cargo {}", args.join(" "))
-}
-
-/// Whether `manifest` is the manifest of a member of the root workspace,
-/// according to `cargo metadata` (if that fails, assume it is not).
-fn is_workspace_member(manifest: &str) -> bool {
-    let abs = workspace_root().join(manifest);
-    let Ok(json) = cmd::output(cargo().args([
-        "metadata",
-        "--no-deps",
-        "--format-version",
-        "1",
-        "--offline",
-    ])) else {
-        return false;
-    };
-    json.contains(&format!("\"manifest_path\":\"{}\"", abs.display()))
 }
 
 /// Sum libtest's `test result: ok. 5 passed; 0 failed; 1 ignored; ...` lines.
@@ -213,7 +144,6 @@ fn print_summary(rows: &[Row]) -> ExitCode {
                 any_failed = true;
                 ("FAILED", format!("\n      {why}"))
             }
-            Outcome::Skipped(why) => ("skipped", format!("  ({why})")),
         };
         println!(
             "  {word:<8} {:<width$}  {:>8}{tests}{note}",
@@ -259,8 +189,4 @@ mod tests {
         assert_eq!((c.passed, c.failed, c.ignored, c.binaries), (6, 2, 1, 2));
     }
 
-    #[test]
-    fn steps_are_cargo_tests() {
-        assert!(STEPS.iter().all(|s| s.cargo_args.first() == Some(&"test")));
-    }
 }

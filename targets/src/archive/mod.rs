@@ -2,11 +2,24 @@
 //! symbol table linkers need to pull members in: GNU ld and lld for ELF,
 //! ld64 for Mach-O, link.exe for COFF, and wasm-ld for wasm objects.
 
+mod wasm_symbols;
+
 use crate::error::{CodegenError, Result};
 use crate::target::{ObjectFormat, Target};
-use ar_archive_writer::{write_archive_to_stream, ArchiveKind, NewArchiveMember, DEFAULT_OBJECT_READER};
-use std::io::Cursor;
+use ar_archive_writer::{write_archive_to_stream, ArchiveKind, NewArchiveMember, ObjectReader, DEFAULT_OBJECT_READER};
+use std::io::{self, Cursor};
 use std::path::Path;
+
+/// `ar_archive_writer`'s reader, taught to read wasm objects' symbols.
+static OBJECT_READER: ObjectReader = ObjectReader { get_symbols: object_symbols, ..DEFAULT_OBJECT_READER };
+
+fn object_symbols(buf: &[u8], f: &mut dyn FnMut(&[u8]) -> io::Result<()>) -> io::Result<bool> {
+    if wasm_symbols::is_wasm_object(buf) {
+        wasm_symbols::defined_symbols(buf, f)?;
+        return Ok(true);
+    }
+    (DEFAULT_OBJECT_READER.get_symbols)(buf, f)
+}
 
 /// Writes `members` (file name, object bytes) as a static archive at `path`.
 /// The file is written next to `path` and renamed into place, so an
@@ -19,7 +32,7 @@ pub fn write_archive(path: &Path, members: &[(String, Vec<u8>)], target: &Target
     }
     let new_members: Vec<NewArchiveMember<'_>> = members
         .iter()
-        .map(|(name, bytes)| NewArchiveMember::new(bytes.as_slice(), &DEFAULT_OBJECT_READER, name.clone()))
+        .map(|(name, bytes)| NewArchiveMember::new(bytes.as_slice(), &OBJECT_READER, name.clone()))
         .collect();
     let mut out = Cursor::new(Vec::new());
     write_archive_to_stream(&mut out, &new_members, archive_kind(target), false, None)

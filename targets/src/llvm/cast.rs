@@ -2,8 +2,8 @@
 //! semantics (`relax_compiler::ndarray::Scalar::cast`) define them:
 //! - to bool: `x != 0` (NaN is true);
 //! - integer to integer: widen by the source's signedness, then truncate;
-//! - float to integer: truncate toward zero saturating to the i64 range (NaN
-//!   to 0), then truncate to the width (so 300.0 as u8 is 44, -1.0 is 255);
+//! - float to integer: truncate toward zero, saturating at the target's range
+//!   (NaN to 0): 300.0 as u8 is 255, -1.0 as u8 is 0 (`llvm.fpto[su]i.sat`);
 //! - integer to float: through f64, so an i64 is rounded once to f64 and
 //!   then to f32, the same double rounding the reference does;
 //! - bool to anything: 0 or 1.
@@ -34,7 +34,12 @@ pub(crate) fn is_signed_int(dtype: DType) -> bool {
     matches!(dtype, DType::I8 | DType::I32 | DType::I64)
 }
 
-pub(crate) fn cast<'ctx>(cg: &Codegen<'ctx>, b: &Builder<'ctx>, v: Typed<'ctx>, to: DType) -> Result<BasicValueEnum<'ctx>> {
+pub(crate) fn cast<'ctx>(
+    cg: &Codegen<'ctx>,
+    b: &Builder<'ctx>,
+    v: Typed<'ctx>,
+    to: DType,
+) -> Result<BasicValueEnum<'ctx>> {
     let from = v.dtype;
     if from == to {
         return Ok(v.value);
@@ -47,13 +52,17 @@ pub(crate) fn cast<'ctx>(cg: &Codegen<'ctx>, b: &Builder<'ctx>, v: Typed<'ctx>, 
         (true, true) => {
             let x = v.value.into_float_value();
             let t = target_type.into_float_type();
-            if to == DType::F64 { b.build_float_ext(x, t, "")?.into() } else { b.build_float_trunc(x, t, "")?.into() }
+            if to == DType::F64 {
+                b.build_float_ext(x, t, "")?.into()
+            } else {
+                b.build_float_trunc(x, t, "")?.into()
+            }
         }
         (true, false) => float_to_int(cg, b, v.value.into_float_value(), to)?.into(),
         (false, true) => int_to_float(cg, b, v.value.into_int_value(), from, to)?.into(),
-        (false, false) => {
-            b.build_int_cast_sign_flag(v.value.into_int_value(), target_type.into_int_type(), is_signed_int(from), "")?.into()
-        }
+        (false, false) => b
+            .build_int_cast_sign_flag(v.value.into_int_value(), target_type.into_int_type(), is_signed_int(from), "")?
+            .into(),
     })
 }
 
@@ -73,9 +82,9 @@ pub(crate) fn to_bool<'ctx>(b: &Builder<'ctx>, v: Typed<'ctx>) -> Result<IntValu
 }
 
 fn float_to_int<'ctx>(cg: &Codegen<'ctx>, b: &Builder<'ctx>, x: FloatValue<'ctx>, to: DType) -> Result<IntValue<'ctx>> {
-    let saturate = cg.intrinsic("llvm.fptosi.sat", &[cg.i64().into(), x.get_type().into()])?;
-    let wide = cg.call(b, saturate, &[x.into()])?.into_int_value();
-    Ok(b.build_int_truncate_or_bit_cast(wide, cg.value_type(to).into_int_type(), "")?)
+    let name = if is_signed_int(to) { "llvm.fptosi.sat" } else { "llvm.fptoui.sat" };
+    let saturate = cg.intrinsic(name, &[cg.value_type(to), x.get_type().into()])?;
+    Ok(cg.call(b, saturate, &[x.into()])?.into_int_value())
 }
 
 fn int_to_float<'ctx>(

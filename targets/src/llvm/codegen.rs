@@ -93,9 +93,9 @@ impl<'ctx> Codegen<'ctx> {
     ) -> Result<BasicValueEnum<'ctx>> {
         let args: Vec<BasicMetadataValueEnum<'ctx>> = args.iter().map(|&a| a.into()).collect();
         let call = builder.build_call(f, &args, "")?;
-        call.try_as_basic_value().basic().ok_or_else(|| {
-            CodegenError::new(format!("call to `{}` returns no value", f.get_name().to_string_lossy()))
-        })
+        call.try_as_basic_value()
+            .basic()
+            .ok_or_else(|| CodegenError::new(format!("call to `{}` returns no value", f.get_name().to_string_lossy())))
     }
 
     pub fn fn_type(&self, ret: Option<BasicTypeEnum<'ctx>>, params: &[BasicTypeEnum<'ctx>]) -> FunctionType<'ctx> {
@@ -114,7 +114,8 @@ impl<'ctx> Codegen<'ctx> {
     /// unwinding (generated code reports errors by return value).
     pub fn set_target_attributes(&self, f: FunctionValue<'ctx>) {
         let cpu = self.context.create_string_attribute("target-cpu", self.target.cpu());
-        let features = self.context.create_string_attribute("target-features", &self.target.features().to_llvm_string());
+        let features =
+            self.context.create_string_attribute("target-features", &self.target.features().to_llvm_string());
         f.add_attribute(AttributeLoc::Function, cpu);
         f.add_attribute(AttributeLoc::Function, features);
         f.add_attribute(AttributeLoc::Function, self.enum_attribute("nounwind"));

@@ -78,7 +78,8 @@ impl<'a, 'ctx> ExprCompiler<'a, 'ctx> {
                 y.dtype
             )));
         }
-        let result_dtype = if op.is_comparison() || matches!(op, BinOp::And | BinOp::Or) { DType::Bool } else { x.dtype };
+        let result_dtype =
+            if op.is_comparison() || matches!(op, BinOp::And | BinOp::Or) { DType::Bool } else { x.dtype };
         let value = if x.dtype.is_float() {
             float_ops::binary(self.cg, self.b, op, x.value.into_float_value(), y.value.into_float_value())?
         } else {

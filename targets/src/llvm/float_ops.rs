@@ -41,12 +41,21 @@ pub(crate) fn binary<'ctx>(
             let zero = x.get_type().const_zero();
             let xt = b.build_float_compare(FloatPredicate::UNE, x, zero, "")?;
             let yt = b.build_float_compare(FloatPredicate::UNE, y, zero, "")?;
-            if op == BinOp::And { b.build_and(xt, yt, "")?.into() } else { b.build_or(xt, yt, "")?.into() }
+            if op == BinOp::And {
+                b.build_and(xt, yt, "")?.into()
+            } else {
+                b.build_or(xt, yt, "")?.into()
+            }
         }
     })
 }
 
-pub(crate) fn unary<'ctx>(cg: &Codegen<'ctx>, b: &Builder<'ctx>, op: UnOp, x: FloatValue<'ctx>) -> Result<FloatValue<'ctx>> {
+pub(crate) fn unary<'ctx>(
+    cg: &Codegen<'ctx>,
+    b: &Builder<'ctx>,
+    op: UnOp,
+    x: FloatValue<'ctx>,
+) -> Result<FloatValue<'ctx>> {
     let fp = Fp::new(cg, b, math::kind_of(cg, x)?);
     match op {
         UnOp::Neg => fp.neg(x),

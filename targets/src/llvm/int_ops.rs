@@ -107,7 +107,13 @@ pub(crate) fn unary<'ctx>(
 
 /// Wrapping power: both operands widened to i64 by their signedness, so a u8
 /// exponent of 200 stays positive.
-fn power<'ctx>(cg: &Codegen<'ctx>, b: &Builder<'ctx>, x: IntValue<'ctx>, y: IntValue<'ctx>, dtype: DType) -> Result<IntValue<'ctx>> {
+fn power<'ctx>(
+    cg: &Codegen<'ctx>,
+    b: &Builder<'ctx>,
+    x: IntValue<'ctx>,
+    y: IntValue<'ctx>,
+    dtype: DType,
+) -> Result<IntValue<'ctx>> {
     let widen = |v| cast(cg, b, Typed::new(v, dtype), DType::I64).map(|w| w.into_int_value());
     let result = math::int_pow(cg, b, widen(x)?, widen(y)?)?;
     Ok(b.build_int_truncate_or_bit_cast(result, x.get_type(), "")?)

@@ -19,7 +19,8 @@ pub(crate) fn emit_packed<'ctx>(cg: &Codegen<'ctx>, f: &PrimFunc, kernel: Functi
     cg.set_target_attributes(func);
     let b = cg.context.create_builder();
     b.position_at_end(cg.context.append_basic_block(func, "entry"));
-    let param = |i| func.get_nth_param(i).map(|p| p.into_pointer_value()).ok_or_else(|| CodegenError::new("packed wrapper"));
+    let param =
+        |i| func.get_nth_param(i).map(|p| p.into_pointer_value()).ok_or_else(|| CodegenError::new("packed wrapper"));
     let (buffers, dims) = (param(0)?, param(1)?);
     let mut args: Vec<BasicMetadataValueEnum> = Vec::new();
     for i in 0..f.params.len() {

@@ -62,7 +62,11 @@ pub(crate) fn store<'ctx>(
     value: BasicValueEnum<'ctx>,
 ) -> Result<()> {
     let ptr = element_ptr(cg, b, buf, idx)?;
-    let value = if buf.dtype == DType::Bool { b.build_int_z_extend(value.into_int_value(), cg.i8(), "")?.into() } else { value };
+    let value = if buf.dtype == DType::Bool {
+        b.build_int_z_extend(value.into_int_value(), cg.i8(), "")?.into()
+    } else {
+        value
+    };
     let store = b.build_store(ptr, value)?;
     set_alignment(Some(store), buf.dtype)
 }

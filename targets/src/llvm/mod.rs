@@ -19,6 +19,7 @@ mod prim_func;
 mod scope;
 mod stmt;
 
+pub(crate) use entry::symbol as entry_symbol;
 pub(crate) use kernel_export::packed_name;
 pub(crate) use passes::object_code;
 
@@ -68,9 +69,7 @@ pub(crate) fn compile<'ctx>(
         check_symbol_part("entry name", &e.name, false)?;
         entry::emit(&cg, ir, e, symbol_prefix)?;
     }
-    cg.module
-        .verify()
-        .map_err(|e| CodegenError::new(format!("generated LLVM IR is invalid (a codegen bug): {e}")))?;
+    cg.module.verify().map_err(|e| CodegenError::new(format!("generated LLVM IR is invalid (a codegen bug): {e}")))?;
     passes::optimize(&cg.module, &machine)?;
     Ok(Compiled { module: cg.module, machine })
 }

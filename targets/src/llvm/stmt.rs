@@ -12,6 +12,7 @@ use crate::llvm::codegen::Codegen;
 use crate::llvm::expr::ExprCompiler;
 use crate::llvm::memory;
 use crate::llvm::scope::{BufferSlot, Scope};
+use inkwell::basic_block::BasicBlock;
 use inkwell::builder::Builder;
 use inkwell::values::FunctionValue;
 use inkwell::IntPredicate;
@@ -27,6 +28,8 @@ pub(crate) struct StmtCompiler<'a, 'ctx> {
     /// Appends to the entry block, which holds only allocas and a branch to
     /// the body, so stack slots never sit inside loops.
     allocas: Builder<'ctx>,
+    /// The first block of the body, where the entry block branches.
+    body_block: BasicBlock<'ctx>,
     scope: Scope<'ctx>,
 }
 
@@ -38,7 +41,7 @@ impl<'a, 'ctx> StmtCompiler<'a, 'ctx> {
         allocas.position_at_end(entry);
         let b = cg.context.create_builder();
         b.position_at_end(body);
-        StmtCompiler { cg, func, b, allocas, scope: Scope::default() }
+        StmtCompiler { cg, func, b, allocas, body_block: body, scope: Scope::default() }
     }
 
     /// The builder of the body, for code that runs before the first statement.
@@ -51,9 +54,7 @@ impl<'a, 'ctx> StmtCompiler<'a, 'ctx> {
         self.scope = scope;
         self.stmt(body)?;
         self.b.build_return(None)?;
-        let first_body_block = self.func.get_basic_blocks().get(1).copied();
-        let body_block = first_body_block.ok_or_else(|| CodegenError::new("kernel lost its body block"))?;
-        self.allocas.build_unconditional_branch(body_block)?;
+        self.allocas.build_unconditional_branch(self.body_block)?;
         Ok(())
     }
 
@@ -144,7 +145,7 @@ impl<'a, 'ctx> StmtCompiler<'a, 'ctx> {
         Ok(())
     }
 
-    fn current_block(&self) -> Result<inkwell::basic_block::BasicBlock<'ctx>> {
+    fn current_block(&self) -> Result<BasicBlock<'ctx>> {
         self.b.get_insert_block().ok_or_else(|| CodegenError::new("builder is not positioned"))
     }
 }

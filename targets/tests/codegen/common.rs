@@ -1,12 +1,14 @@
 //! Shared helpers: building kernels, running them in the JIT and in the
 //! reference interpreter, and comparing.
 
+use inkwell::context::Context;
 use relax_compiler::interp::tir::run_prim_func;
-use relax_compiler::ir::{Buffer, Dim, PrimFunc, Stmt};
-use relax_compiler::{IRModule, NDArray};
+use relax_compiler::ir::entry::{BufRef, Check, DimBinding, EntryFunc, EntryParam, Step};
+use relax_compiler::ir::{BinOp, Buffer, Dim, PExpr, PrimFunc, Stmt, UnOp};
+use relax_compiler::{IRModule, NDArray, Scalar};
+use relax_rt::DType;
 use relax_targets::jit::JitModule;
 use relax_targets::Target;
-use inkwell::context::Context;
 
 /// A module holding only `kernels`.
 pub fn module_of(kernels: Vec<PrimFunc>) -> IRModule {
@@ -46,4 +48,200 @@ pub fn with_jit<R>(module: &IRModule, target: &Target, f: impl FnOnce(&JitModule
     let context = Context::create();
     let jit = JitModule::compile_for(&context, module, target, "test").unwrap_or_else(|e| panic!("compile: {e}"));
     f(&jit)
+}
+
+/// Test values for `dtype`: the special cases first (zeros, extremes, NaN and
+/// infinities, halfway points for rounding), then pseudo-random values over a
+/// small and a wide range. `i64::MIN` is left out: the interpreter's
+/// `floor_div` overflows on `MIN / -1` (tested separately).
+pub fn test_values(dtype: DType, count: usize, seed: u64) -> NDArray {
+    let specials = special_values(dtype);
+    let mut rng = Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1);
+    NDArray::from_fn(dtype, &[count], |i| {
+        if i < specials.len() {
+            return specials[i];
+        }
+        match dtype {
+            DType::F32 | DType::F64 if i % 2 == 0 => Scalar::F(rng.unit() * 8.0),
+            DType::F32 | DType::F64 => Scalar::F(rng.unit() * 10f64.powi((rng.next() % 12) as i32 - 4)),
+            DType::Bool => Scalar::B(rng.next() & 1 == 1),
+            DType::I64 if i % 2 == 0 => Scalar::I((rng.next() >> 1) as i64 * if rng.next() & 1 == 1 { -1 } else { 1 }),
+            _ if i % 2 == 0 => Scalar::I(rng.next() as i64),
+            _ => Scalar::I((rng.next() % 19) as i64 - 9),
+        }
+    })
+}
+
+fn special_values(dtype: DType) -> Vec<Scalar> {
+    match dtype {
+        DType::F32 | DType::F64 => [
+            0.0,
+            -0.0,
+            1.0,
+            -1.0,
+            0.5,
+            -0.5,
+            1.5,
+            -2.5,
+            2.0,
+            3.0,
+            -3.0,
+            0.1,
+            1e-3,
+            7.0,
+            -100.0,
+            1e30,
+            -1e30,
+            1e-40,
+            1e-310,
+            300.0,
+            -129.0,
+            2.5e9,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::NAN,
+        ]
+        .into_iter()
+        .map(Scalar::F)
+        .collect(),
+        DType::Bool => vec![Scalar::B(false), Scalar::B(true)],
+        _ => [0, 1, -1, 2, -2, 3, 7, -7, 100, -128, 127, 255, i32::MIN as i64, i32::MAX as i64, i64::MAX, i64::MIN + 1]
+            .into_iter()
+            .map(Scalar::I)
+            .collect(),
+    }
+}
+
+/// xorshift64: deterministic data without a dependency.
+pub struct Rng(pub u64);
+
+impl Rng {
+    pub fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+
+    /// Uniform in [-1, 1).
+    pub fn unit(&mut self) -> f64 {
+        (self.next() >> 11) as f64 / (1u64 << 53) as f64 * 2.0 - 1.0
+    }
+}
+
+/// Element-wise equality where NaN equals NaN and, for floats, values within
+/// `rtol` (relative) or `atol` (absolute) count as equal. On failure, says
+/// where, with the inputs that produced it.
+pub fn compare(
+    what: &str,
+    got: &NDArray,
+    want: &NDArray,
+    inputs: &[&NDArray],
+    rtol: f64,
+    atol: f64,
+) -> Result<(), String> {
+    for i in 0..want.numel() {
+        let (g, w) = (got.get(i), want.get(i));
+        let (gf, wf) = (g.to_f64(), w.to_f64());
+        let same = g == w || (gf.is_nan() && wf.is_nan()) || gf == wf || (gf - wf).abs() <= atol.max(rtol * wf.abs());
+        if !same {
+            let args: Vec<String> = inputs.iter().map(|a| format!("{:?}", a.get(i))).collect();
+            return Err(format!("{what}: element {i} of ({}) is {g:?}, expected {w:?}", args.join(", ")));
+        }
+    }
+    Ok(())
+}
+
+/// `out[i] = f(in0[i], in1[i], ...)` over a symbolic length `n`.
+pub fn map_kernel(name: &str, inputs: &[DType], out: DType, f: impl Fn(Vec<PExpr>) -> PExpr) -> PrimFunc {
+    let i = || PExpr::var("i");
+    let mut params: Vec<Buffer> =
+        inputs.iter().enumerate().map(|(k, &d)| Buffer::new(format!("in{k}"), d, dims(&["n"]))).collect();
+    params.push(Buffer::new("out", out, dims(&["n"])));
+    let loads = (0..inputs.len()).map(|k| PExpr::load(&format!("in{k}"), vec![i()])).collect();
+    let body = Stmt::for_("i", PExpr::var("n"), Stmt::store("out", vec![i()], f(loads)));
+    kernel(name, params, 1, &["n"], body)
+}
+
+/// Operands covering every pair of special values, then random pairs.
+pub fn binary_operands(dtype: DType, count: usize) -> (NDArray, NDArray) {
+    let specials = special_values(dtype);
+    let s = specials.len();
+    let (ra, rb) = (test_values(dtype, count, 11), test_values(dtype, count, 12));
+    let a = NDArray::from_fn(dtype, &[count], |i| if i < s * s { specials[i / s] } else { ra.get(i) });
+    let b = NDArray::from_fn(dtype, &[count], |i| if i < s * s { specials[i % s] } else { rb.get(i) });
+    (a, b)
+}
+
+/// An entry `name` running kernel `kernel` on one input `x: [n]` and one
+/// output `y: [n]`, with the usual checks.
+pub fn map_entry(name: &str, kernel: &str, input: DType, output: DType) -> EntryFunc {
+    let n = || Dim::var("n");
+    EntryFunc {
+        name: name.into(),
+        inputs: vec![EntryParam { name: "x".into(), dtype: input, shape: vec![n()] }],
+        outputs: vec![EntryParam { name: "y".into(), dtype: output, shape: vec![n()] }],
+        bindings: vec![DimBinding { var: "n".into(), input: 0, axis: 0 }],
+        checks: vec![
+            Check::Rank { input: 0 },
+            Check::DType { input: 0 },
+            Check::Output { output: 0 },
+            Check::Workspace,
+        ],
+        workspace_bytes: Dim::Int(0),
+        steps: vec![Step::Call {
+            func: kernel.into(),
+            args: vec![BufRef::Input(0), BufRef::Output(0)],
+            dims: vec![n()],
+        }],
+    }
+}
+
+/// A module using every math routine in f32 and f64 (and integer pow), each
+/// behind an entry so it survives into the object file.
+pub fn math_module() -> IRModule {
+    let mut module = module_of(Vec::new());
+    for d in [DType::F32, DType::F64, DType::I32] {
+        let f = |x: Vec<PExpr>| {
+            let x = x[0].clone();
+            let sum = |a: PExpr, b: PExpr| PExpr::bin(BinOp::Add, a, b);
+            let mut acc = PExpr::bin(BinOp::Pow, x.clone(), x.clone());
+            if d.is_float() {
+                for op in [
+                    UnOp::Exp,
+                    UnOp::Log,
+                    UnOp::Tanh,
+                    UnOp::Erf,
+                    UnOp::Sin,
+                    UnOp::Cos,
+                    UnOp::Floor,
+                    UnOp::Ceil,
+                    UnOp::Round,
+                    UnOp::Sqrt,
+                ] {
+                    acc = sum(acc, PExpr::un(op, x.clone()));
+                }
+                acc = sum(acc, PExpr::bin(BinOp::Rem, x.clone(), x.clone()));
+                acc = sum(acc, PExpr::bin(BinOp::FloorMod, x.clone(), x.clone()));
+            }
+            acc
+        };
+        let kernel_name = format!("math_{d}");
+        module.prim_funcs.push(map_kernel(&kernel_name, &[d], d, f));
+        module.entries.push(map_entry(&kernel_name, &kernel_name, d, d));
+    }
+    module
+}
+
+/// The path of an LLVM 19 tool (`llvm-nm`, ...), from the prefix the build uses.
+pub fn llvm_tool(name: &str) -> std::path::PathBuf {
+    let prefix = std::env::var("LLVM_SYS_191_PREFIX").unwrap_or_else(|_| "/usr/lib/llvm-19".into());
+    std::path::Path::new(&prefix).join("bin").join(name)
+}
+
+/// Runs a kernel of the JIT whose accesses are known to be in bounds: the
+/// element-wise test kernels index `0..n` of buffers of length `n`.
+pub fn run_jit(jit: &JitModule<'_>, name: &str, args: &mut [NDArray], dim_values: &[i64]) {
+    // SAFETY: see above; `run_prim_func` checks the buffers have the declared shapes.
+    unsafe { jit.run_prim_func(name, args, dim_values) }.unwrap_or_else(|e| panic!("{name}: {e}"));
 }

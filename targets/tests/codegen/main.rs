@@ -4,4 +4,11 @@
 //! One test binary, so LLVM is linked once.
 
 mod common;
-mod smoke;
+mod entries;
+mod errors;
+mod legalized;
+mod link;
+mod math_accuracy;
+mod objects;
+mod scalar_ops;
+mod statements;

@@ -60,7 +60,13 @@ impl<'ctx> TensorArray<'ctx> {
     }
 
     /// Where `shape[axis]` of tensor `index` lives.
-    pub fn dim_ptr(&self, cg: &Codegen<'ctx>, b: &Builder<'ctx>, index: usize, axis: usize) -> Result<PointerValue<'ctx>> {
+    pub fn dim_ptr(
+        &self,
+        cg: &Codegen<'ctx>,
+        b: &Builder<'ctx>,
+        index: usize,
+        axis: usize,
+    ) -> Result<PointerValue<'ctx>> {
         let p = self.field(cg, b, index, Field::Shape)?;
         let shape = b.build_load(cg.ptr(), p, "shape")?.into_pointer_value();
         let axis = cg.i64().const_int(axis as u64, false);

@@ -45,7 +45,8 @@ pub(crate) fn symbol(prefix: &str, name: &str) -> String {
 pub(crate) fn emit(cg: &Codegen<'_>, ir: &IRModule, e: &EntryFunc, prefix: &str) -> Result<()> {
     let context = |phase: &str| format!("entry `{}` ({phase})", e.name);
     validate::validate(ir, e).map_err(|err| err.context(context("validation")))?;
-    emit_prepare(cg, e, &symbol(prefix, &format!("{}_prepare", e.name))).map_err(|err| err.context(context("prepare")))?;
+    emit_prepare(cg, e, &symbol(prefix, &format!("{}_prepare", e.name)))
+        .map_err(|err| err.context(context("prepare")))?;
     emit_run(cg, ir, e, &symbol(prefix, &e.name)).map_err(|err| err.context(context("run")))
 }
 
@@ -159,6 +160,7 @@ impl<'a, 'ctx> EntryBuilder<'a, 'ctx> {
                 let ok = eq(self.inputs.dim(cg, b, *input, *axis)?, self.dim(expected)?)?;
                 self.checker.require(b, ok, id)
             }
+            Check::Equal { lhs, rhs, .. } => self.checker.require(b, eq(self.dim(lhs)?, self.dim(rhs)?)?, id),
             Check::NonNegative { expr, .. } => {
                 let ok = b.build_int_compare(IntPredicate::SGE, self.dim(expr)?, cg.i64().const_zero(), "")?;
                 self.checker.require(b, ok, id)

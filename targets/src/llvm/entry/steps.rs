@@ -22,7 +22,13 @@ pub(super) fn emit_steps(entry: &EntryBuilder<'_, '_>, ir: &IRModule) -> Result<
     Ok(())
 }
 
-fn call(entry: &EntryBuilder<'_, '_>, ir: &IRModule, func: &str, args: &[BufRef], dims: &[relax_compiler::ir::Dim]) -> Result<()> {
+fn call(
+    entry: &EntryBuilder<'_, '_>,
+    ir: &IRModule,
+    func: &str,
+    args: &[BufRef],
+    dims: &[relax_compiler::ir::Dim],
+) -> Result<()> {
     let f = ir.prim_func(func).ok_or_else(|| CodegenError::new(format!("unknown kernel `{func}`")))?;
     let kernel = entry
         .cg

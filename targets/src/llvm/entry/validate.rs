@@ -46,10 +46,14 @@ fn check_indices(e: &EntryFunc, check: &Check) -> Result<(), String> {
         Check::Dim { input, axis, .. } => input_axis(e, *input, *axis),
         Check::NonNegative { output: o, axis, .. } => {
             let out = output(*o)?;
-            if *axis < out.shape.len() { Ok(()) } else { Err(format!("axis {axis} of output `{}`", out.name)) }
+            if *axis < out.shape.len() {
+                Ok(())
+            } else {
+                Err(format!("axis {axis} of output `{}`", out.name))
+            }
         }
         Check::Output { output: o } => output(*o).map(|_| ()),
-        Check::Workspace => Ok(()),
+        Check::Equal { .. } | Check::Workspace => Ok(()),
     }
 }
 
@@ -80,7 +84,10 @@ fn call_matches(ir: &IRModule, e: &EntryFunc, f: &PrimFunc, args: &[BufRef], num
     for (arg, param) in args.iter().zip(&f.params) {
         if let Some(dtype) = buffer_dtype(ir, e, arg)? {
             if dtype != param.dtype {
-                return Err(format!("`{}` parameter `{}` is {}, the call passes {dtype} ({arg:?})", f.name, param.name, param.dtype));
+                return Err(format!(
+                    "`{}` parameter `{}` is {}, the call passes {dtype} ({arg:?})",
+                    f.name, param.name, param.dtype
+                ));
             }
         }
     }
@@ -90,9 +97,15 @@ fn call_matches(ir: &IRModule, e: &EntryFunc, f: &PrimFunc, args: &[BufRef], num
 /// The dtype of a referenced buffer where it is known (workspace is untyped).
 fn buffer_dtype(ir: &IRModule, e: &EntryFunc, r: &BufRef) -> Result<Option<DType>, String> {
     Ok(match r {
-        BufRef::Input(i) => Some(e.inputs.get(*i).ok_or_else(|| format!("uses input {i} of {}", e.inputs.len()))?.dtype),
-        BufRef::Output(i) => Some(e.outputs.get(*i).ok_or_else(|| format!("uses output {i} of {}", e.outputs.len()))?.dtype),
-        BufRef::Constant(name) => Some(ir.constants.get(name).ok_or_else(|| format!("uses unknown constant `{name}`"))?.dtype()),
+        BufRef::Input(i) => {
+            Some(e.inputs.get(*i).ok_or_else(|| format!("uses input {i} of {}", e.inputs.len()))?.dtype)
+        }
+        BufRef::Output(i) => {
+            Some(e.outputs.get(*i).ok_or_else(|| format!("uses output {i} of {}", e.outputs.len()))?.dtype)
+        }
+        BufRef::Constant(name) => {
+            Some(ir.constants.get(name).ok_or_else(|| format!("uses unknown constant `{name}`"))?.dtype())
+        }
         BufRef::Workspace(_) => None,
     })
 }

@@ -8,8 +8,8 @@
 
 use super::fp::{Fp, F, I};
 use crate::error::Result;
-use inkwell::values::FunctionValue;
 use inkwell::basic_block::BasicBlock;
+use inkwell::values::FunctionValue;
 use inkwell::IntPredicate::{EQ, SGE, SGT, UGE, UGT, ULT};
 
 /// Emits the body of the fmod helper `f(x, y)`.
@@ -17,22 +17,22 @@ pub(super) fn emit_fmod<'ctx>(fp: &Fp<'_, 'ctx>, f: FunctionValue<'ctx>, x: F<'c
     let ctx = fp.cg.context;
     let b = fp.b;
     let block = |name: &str| ctx.append_basic_block(f, name);
-    let (nan_block, small_block, zero_block, divide_block) = (block("nan"), block("small"), block("zero"), block("divide"));
+    let (nan_block, small_block, zero_block, divide_block) =
+        (block("nan"), block("small"), block("zero"), block("divide"));
     let (loop_block, step_block, next_block, finish_block, done_block) =
         (block("loop"), block("step"), block("next"), block("finish"), block("done"));
 
-    let sign_mask = fp.ci(i64::MIN >> (64 - fp.kind.bits()));
-    let exponent_mask = fp.ci(((1i64 << (fp.kind.bits() - 1)) - 1) & !((1i64 << fp.kind.mantissa_bits()) - 1));
+    let sign_bit = 1u64 << (fp.kind.bits() - 1);
+    let sign_mask = fp.ci(sign_bit as i64);
+    let exponent_mask = fp.ci(((sign_bit - 1) & !((1u64 << fp.kind.mantissa_bits()) - 1)) as i64);
     let bits_x = fp.bits(x)?;
     let sign = fp.and(bits_x, sign_mask)?;
     let ax = fp.and(bits_x, fp.not(sign_mask)?)?;
     let ay = fp.and(fp.bits(y)?, fp.not(sign_mask)?)?;
 
     // Invalid: y = 0, x not finite, y NaN.
-    let invalid = fp.or(
-        fp.icmp(EQ, ay, fp.ci(0))?,
-        fp.or(fp.icmp(UGE, ax, exponent_mask)?, fp.icmp(UGT, ay, exponent_mask)?)?,
-    )?;
+    let invalid =
+        fp.or(fp.icmp(EQ, ay, fp.ci(0))?, fp.or(fp.icmp(UGE, ax, exponent_mask)?, fp.icmp(UGT, ay, exponent_mask)?)?)?;
     b.build_conditional_branch(invalid, nan_block, small_block)?;
     b.position_at_end(nan_block);
     b.build_return(Some(&fp.c(f64::NAN)))?;
@@ -48,7 +48,7 @@ pub(super) fn emit_fmod<'ctx>(fp: &Fp<'_, 'ctx>, f: FunctionValue<'ctx>, x: F<'c
     b.build_conditional_branch(fp.icmp(EQ, ax, ay)?, zero_block, divide_block)?;
 
     b.position_at_end(zero_block);
-    b.build_return(Some(&fp.from_bits(sign)?))?;
+    b.build_return(Some(&fp.bits_to_float(sign)?))?;
 
     b.position_at_end(divide_block);
     let (mx0, ex0) = unpack(fp, ax)?;
@@ -75,7 +75,7 @@ pub(super) fn emit_fmod<'ctx>(fp: &Fp<'_, 'ctx>, f: FunctionValue<'ctx>, x: F<'c
     let remainder = subtract_if_possible(fp, mx, my, zero_block, done_block)?;
     b.position_at_end(done_block);
     let result = pack(fp, remainder, ex)?;
-    b.build_return(Some(&fp.from_bits(fp.or(result, sign)?)?))?;
+    b.build_return(Some(&fp.bits_to_float(fp.or(result, sign)?)?))?;
     Ok(())
 }
 

@@ -188,7 +188,7 @@ impl<'a, 'ctx> Fp<'a, 'ctx> {
     pub fn bits(&self, a: F<'ctx>) -> Result<I<'ctx>> {
         Ok(self.b.build_bit_cast(a, self.int_ty(), "")?.into_int_value())
     }
-    pub fn from_bits(&self, i: I<'ctx>) -> Result<F<'ctx>> {
+    pub fn bits_to_float(&self, i: I<'ctx>) -> Result<F<'ctx>> {
         Ok(self.b.build_bit_cast(i, self.ty(), "")?.into_float_value())
     }
 
@@ -219,7 +219,7 @@ impl<'a, 'ctx> Fp<'a, 'ctx> {
     }
 
     /// Signed integer to float.
-    pub fn from_int(&self, i: I<'ctx>) -> Result<F<'ctx>> {
+    pub fn int_to_float(&self, i: I<'ctx>) -> Result<F<'ctx>> {
         Ok(self.b.build_signed_int_to_float(i, self.ty(), "")?)
     }
 
@@ -227,7 +227,7 @@ impl<'a, 'ctx> Fp<'a, 'ctx> {
     /// range, built directly from its encoding.
     pub fn pow2(&self, n: I<'ctx>) -> Result<F<'ctx>> {
         let biased = self.iadd(n, self.ci(self.kind.exponent_bias()))?;
-        self.from_bits(self.shl(biased, self.kind.mantissa_bits())?)
+        self.bits_to_float(self.shl(biased, self.kind.mantissa_bits())?)
     }
 
     /// `p(v)` by Horner's rule.

@@ -27,7 +27,7 @@ pub(super) fn log<'ctx>(fp: &Fp<'_, 'ctx>, x: F<'ctx>) -> Result<F<'ctx>> {
     let bits = fp.bits(scaled)?;
     let k = fp.isub(fp.ashr(bits, mantissa_bits)?, fp.ci(fp.kind.exponent_bias()))?;
     let mantissa_mask = fp.ci((1i64 << mantissa_bits) - 1);
-    let m = fp.from_bits(fp.or(fp.and(bits, mantissa_mask)?, fp.bits(fp.c(1.0))?)?)?;
+    let m = fp.bits_to_float(fp.or(fp.and(bits, mantissa_mask)?, fp.bits(fp.c(1.0))?)?)?;
 
     // Re-centre m on 1: [sqrt(2), 2) becomes [sqrt(1/2), 1) with k + 1.
     let high = fp.gt(m, fp.c(SQRT_2))?;
@@ -36,7 +36,7 @@ pub(super) fn log<'ctx>(fp: &Fp<'_, 'ctx>, x: F<'ctx>) -> Result<F<'ctx>> {
 
     let log_m = log_near_one(fp, fp.sub(m, fp.c(1.0))?)?;
     let (hi, lo) = ln2_parts(ln2_hi_bits(fp.kind));
-    let kf = fp.from_int(k)?;
+    let kf = fp.int_to_float(k)?;
     let result = fp.mul_add(kf, fp.c(hi), fp.mul_add(kf, fp.c(lo), log_m)?)?;
     special_values(fp, x, result)
 }
@@ -68,4 +68,3 @@ fn special_values<'ctx>(fp: &Fp<'_, 'ctx>, x: F<'ctx>, result: F<'ctx>) -> Resul
     let result = fp.select(fp.eq(x, fp.c(0.0))?, fp.c(f64::NEG_INFINITY), result)?;
     fp.select(fp.lt(x, fp.c(0.0))?, fp.c(f64::NAN), result)
 }
-

@@ -72,26 +72,32 @@ pub(crate) fn kind_of(cg: &Codegen<'_>, v: FloatValue<'_>) -> Result<FloatKind> 
 }
 
 /// `f(x)`.
-pub(crate) fn call<'ctx>(cg: &Codegen<'ctx>, b: &Builder<'ctx>, f: MathFn, x: FloatValue<'ctx>) -> Result<FloatValue<'ctx>> {
+pub(crate) fn call<'ctx>(
+    cg: &Codegen<'ctx>,
+    b: &Builder<'ctx>,
+    f: MathFn,
+    x: FloatValue<'ctx>,
+) -> Result<FloatValue<'ctx>> {
     let kind = kind_of(cg, x)?;
     if kind == FloatKind::F32 && f.computed_in_f64() {
         return in_f64(cg, b, &[x], |args| call(cg, b, f, args[0]));
     }
     let ty: BasicTypeEnum<'ctx> = x.get_type().into();
-    let helper = cg.helper(&format!("relax.{}.{}", f.name(), kind.suffix()), cg.fn_type(Some(ty), &[ty]), |hb, func| {
-        let fp = Fp::new(cg, hb, kind);
-        let x = func.get_nth_param(0).map(|p| p.into_float_value()).ok_or_else(missing_param)?;
-        let result = match f {
-            MathFn::Exp => exp::exp(&fp, x)?,
-            MathFn::Log => log::log(&fp, x)?,
-            MathFn::Tanh => tanh::tanh(&fp, x)?,
-            MathFn::Erf => erf::erf(&fp, x)?,
-            MathFn::Sin => trig::sin_cos(&fp, x, trig::Trig::Sin)?,
-            MathFn::Cos => trig::sin_cos(&fp, x, trig::Trig::Cos)?,
-        };
-        hb.build_return(Some(&result))?;
-        Ok(())
-    })?;
+    let helper =
+        cg.helper(&format!("relax.{}.{}", f.name(), kind.suffix()), cg.fn_type(Some(ty), &[ty]), |hb, func| {
+            let fp = Fp::new(cg, hb, kind);
+            let x = func.get_nth_param(0).map(|p| p.into_float_value()).ok_or_else(missing_param)?;
+            let result = match f {
+                MathFn::Exp => exp::exp(&fp, x)?,
+                MathFn::Log => log::log(&fp, x)?,
+                MathFn::Tanh => tanh::tanh(&fp, x)?,
+                MathFn::Erf => erf::erf(&fp, x)?,
+                MathFn::Sin => trig::sin_cos(&fp, x, trig::Trig::Sin)?,
+                MathFn::Cos => trig::sin_cos(&fp, x, trig::Trig::Cos)?,
+            };
+            hb.build_return(Some(&result))?;
+            Ok(())
+        })?;
     Ok(cg.call(b, helper, &[x.into()])?.into_float_value())
 }
 

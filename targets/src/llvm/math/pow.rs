@@ -10,6 +10,7 @@
 //! - pow(x, 0) = 1 and pow(1, y) = 1 even for NaN; pow(-1, +-inf) = 1;
 //! - zeros and infinities fall out of exp/log (log 0 = -inf, exp(-inf) = 0...),
 //!   with the sign of an odd power of -0 or -inf kept.
+//!
 //! The exp/log path's relative error is about |y ln x| * 2^-52.
 
 use super::exp::exp;
@@ -32,7 +33,8 @@ pub(super) fn pow<'ctx>(fp: &Fp<'_, 'ctx>, x: F<'ctx>, y: F<'ctx>) -> Result<F<'
 
     let general = exp(fp, fp.mul(y, log(fp, ax)?)?)?;
     let by_squaring = integer_power(fp, ax, ay, fp.lt(y, fp.c(0.0))?)?;
-    let use_squaring = fp.and(fp.and(y_integer, fp.le(ay, fp.c(SQUARING_LIMIT))?)?, is_normal_result(fp, by_squaring)?)?;
+    let use_squaring =
+        fp.and(fp.and(y_integer, fp.le(ay, fp.c(SQUARING_LIMIT))?)?, is_normal_result(fp, by_squaring)?)?;
     let magnitude = fp.select(use_squaring, by_squaring, general)?;
     let magnitude = fp.select(fp.eq(y, fp.c(0.5))?, fp.sqrt(ax)?, magnitude)?;
 
