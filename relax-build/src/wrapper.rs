@@ -10,28 +10,14 @@ use relax_compiler::IRModule;
 use relax_rt::DType;
 use std::fmt::Write;
 
+/// The Rust element type of a dtype: the text-format names are Rust's.
 fn rust_type(d: DType) -> &'static str {
-    match d {
-        DType::F32 => "f32",
-        DType::F64 => "f64",
-        DType::I32 => "i32",
-        DType::I64 => "i64",
-        DType::Bool => "bool",
-        DType::I8 => "i8",
-        DType::U8 => "u8",
-    }
+    d.name()
 }
 
-fn dtype_variant(d: DType) -> &'static str {
-    match d {
-        DType::F32 => "F32",
-        DType::F64 => "F64",
-        DType::I32 => "I32",
-        DType::I64 => "I64",
-        DType::Bool => "Bool",
-        DType::I8 => "I8",
-        DType::U8 => "U8",
-    }
+/// The `relax_rt::DType` variant, as written in generated code.
+fn dtype_variant(d: DType) -> String {
+    format!("{d:?}")
 }
 
 /// The whole wrapper module. `link` names the static library for a

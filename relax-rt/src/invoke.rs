@@ -99,15 +99,20 @@ fn raw(data: *mut u8, shape: &mut [i64], dtype: DType) -> RelaxTensor {
     RelaxTensor { data, shape: shape.as_mut_ptr(), ndim: shape.len() as i32, dtype: dtype.code() }
 }
 
+fn shapes_of(inputs: &[ArgRef<'_>]) -> Vec<Vec<i64>> {
+    inputs.iter().map(|a| dims_i64(a.shape)).collect()
+}
+
+/// The C view of the inputs; `shapes` must outlive the returned tensors.
+fn raw_inputs(inputs: &[ArgRef<'_>], shapes: &mut [Vec<i64>]) -> Vec<RelaxTensor> {
+    inputs.iter().zip(shapes.iter_mut()).map(|(a, s)| raw(a.bytes.as_ptr() as *mut u8, s, a.dtype)).collect()
+}
+
 /// Runs `prepare`: checks the inputs and returns the output shapes and the workspace size.
 fn prepare_call(sig: &Signature, inputs: &[ArgRef<'_>], prepare: PrepareFn) -> Result<(Vec<Vec<i64>>, u64), Error> {
     check_arity(sig, inputs.len())?;
-    let mut in_shapes: Vec<Vec<i64>> = inputs.iter().map(|a| dims_i64(a.shape)).collect();
-    let raw_in: Vec<RelaxTensor> = inputs
-        .iter()
-        .zip(in_shapes.iter_mut())
-        .map(|(a, s)| raw(a.bytes.as_ptr() as *mut u8, s, a.dtype))
-        .collect();
+    let mut in_shapes = shapes_of(inputs);
+    let raw_in = raw_inputs(inputs, &mut in_shapes);
     let mut out_shapes: Vec<Vec<i64>> = sig.outputs.iter().map(|o| vec![0i64; o.rank]).collect();
     let mut raw_out: Vec<RelaxTensor> =
         sig.outputs.iter().zip(out_shapes.iter_mut()).map(|(o, s)| raw(core::ptr::null_mut(), s, o.dtype)).collect();
@@ -187,12 +192,8 @@ fn run_call(
     ws: &mut Workspace,
     ws_bytes: u64,
 ) -> Result<(), Error> {
-    let mut in_shapes: Vec<Vec<i64>> = inputs.iter().map(|a| dims_i64(a.shape)).collect();
-    let raw_in: Vec<RelaxTensor> = inputs
-        .iter()
-        .zip(in_shapes.iter_mut())
-        .map(|(a, s)| raw(a.bytes.as_ptr() as *mut u8, s, a.dtype))
-        .collect();
+    let mut in_shapes = shapes_of(inputs);
+    let raw_in = raw_inputs(inputs, &mut in_shapes);
     let mut out_shapes: Vec<Vec<i64>> = outputs.iter().map(|a| dims_i64(a.shape)).collect();
     let raw_out: Vec<RelaxTensor> = outputs
         .iter_mut()

@@ -42,8 +42,12 @@ pub fn match_tensor(what: &str, info: &TensorInfo, value: &NDArray, env: &mut Di
 
 /// The concrete shape of `info` under `env`.
 pub fn concrete_shape(info: &TensorInfo, env: &DimEnv) -> Result<Vec<usize>, String> {
-    info.shape
-        .iter()
+    concrete_dims(&info.shape, env)
+}
+
+/// Evaluates dims under `env`; negative or unbound dims are errors.
+pub fn concrete_dims(dims: &[Dim], env: &DimEnv) -> Result<Vec<usize>, String> {
+    dims.iter()
         .map(|d| match d.eval(env) {
             Some(v) if v >= 0 => Ok(v as usize),
             Some(v) => Err(format!("dimension {d} is negative ({v})")),

@@ -2,6 +2,7 @@
 //! bounds-checked, so a wrong legalization shows up as an error, not garbage.
 //! Its scalar semantics are the contract codegen implements.
 
+use super::shape::concrete_dims;
 use crate::ir::dim::{floor_div, floor_mod};
 use crate::ir::{BinOp, Buffer, Dim, PExpr, PrimFunc, Stmt, UnOp};
 use crate::ndarray::{NDArray, Scalar};
@@ -54,15 +55,7 @@ pub fn run_prim_func(f: &PrimFunc, args: &mut [NDArray], dims: &[i64]) -> Result
 
 impl<'a> Machine<'a> {
     fn concrete_shape(&self, shape: &[Dim]) -> Result<Vec<usize>, String> {
-        let env = &self.scalars;
-        shape
-            .iter()
-            .map(|d| match d.eval(env) {
-                Some(v) if v >= 0 => Ok(v as usize),
-                Some(v) => Err(format!("dimension {d} is negative ({v})")),
-                None => Err(format!("dimension {d} has an unbound variable")),
-            })
-            .collect()
+        concrete_dims(shape, &self.scalars)
     }
 
     fn exec(&mut self, s: &'a Stmt) -> Result<(), String> {
