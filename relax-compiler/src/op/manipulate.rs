@@ -469,10 +469,16 @@ fn legalize_squeeze(args: &[TensorInfo], attrs: &Attrs, outs: &[TensorInfo]) -> 
 
 /// The axes `squeeze` removes: the listed ones, each of which must be provably
 /// of size 1, or by default every axis whose size is the constant 1 (a
-/// symbolic dim that happens to be 1 at run time stays, so the rank is static).
+/// tensor with symbolic dims must list them, so the rank is static).
 fn squeezed_axes(x: &TensorInfo, attrs: &Attrs) -> Result<Vec<usize>, String> {
     expect_attrs("squeeze", attrs, &["axes"])?;
     let Some(axes) = attrs.ints("axes").in_op("squeeze")? else {
+        // Without axes the rank would depend on whether a symbolic dim is 1.
+        if let Some(d) = x.shape.iter().find(|d| !d.is_const()) {
+            return Err(format!(
+                "squeeze: without `axes` the result's rank depends on whether {d} is 1 at run time; list the axes"
+            ));
+        }
         return Ok((0..x.rank()).filter(|&a| x.shape[a].as_int() == Some(1)).collect());
     };
     let axes = normalize_axes("squeeze", &axes, x.rank())?;
@@ -767,16 +773,22 @@ fn split_sections(x: &TensorInfo, attrs: &Attrs) -> Result<Vec<AxisRange>, Strin
     }
 }
 
-/// `count` equal parts of `dim / count` (rounded down) each; a provably uneven
-/// split is an error. A symbolic `dim` that turns out uneven at run time is
-/// not checked: each section still reads inside the axis, and the last
-/// `dim % count` elements belong to no section.
+/// `count` equal parts of `dim / count` each. The split must be provably even:
+/// an uneven one is an error, and so is one the simplifier cannot decide
+/// (`n` into 2), since elements would silently belong to no section.
 fn equal_sections(axis: usize, dim: &Dim, count: i64) -> Result<Vec<AxisRange>, String> {
     if count <= 0 {
         return Err(format!("split: expected a positive number of sections, got {count}"));
     }
-    if dim.clone().floor_mod(count).as_int().is_some_and(|r| r != 0) {
-        return Err(format!("split: cannot split axis {axis} of size {dim} into {count} equal sections"));
+    match dim.clone().floor_mod(count).as_int() {
+        Some(0) => {}
+        Some(_) => return Err(format!("split: cannot split axis {axis} of size {dim} into {count} equal sections")),
+        None => {
+            return Err(format!(
+                "split: cannot prove that axis {axis} of size {dim} divides into {count} equal sections; \
+                 use `indices` or match_cast the input to a shape such as `{dim} * {count}`"
+            ))
+        }
     }
     let len = dim.clone().floor_div(count).simplify();
     let section = |k: i64| AxisRange { axis, start: (len.clone() * k).simplify(), len: len.clone(), stride: 1 };
@@ -1192,10 +1204,13 @@ mod tests {
         assert_eq!(both[0].shape(), &[3, 2]);
         assert_eq!(values(&both[0]), values(&x));
 
-        // A symbolic dim is never squeezed by default: it may not be 1 at run time.
+        // With a symbolic dim the axes must be listed: n may be 1 at run time.
         let symbolic = f32_info(vec![1.into(), n(), 1.into()]);
-        assert_eq!(inferred("squeeze", &[symbolic], &Attrs::new()), "Tensor<[n], f32>");
-        check_op_symbolic("squeeze", &[NDArray::random(DType::F32, &[1, 4, 1], 2)], &Attrs::new(), &[(0, 1, "n")]);
+        let err = infer_error("squeeze", &[symbolic.clone()], &Attrs::new());
+        assert_eq!(err, "squeeze: without `axes` the result's rank depends on whether n is 1 at run time; list the axes");
+        let listed = attrs(&[("axes", ints(&[0, 2]))]);
+        assert_eq!(inferred("squeeze", &[symbolic], &listed), "Tensor<[n], f32>");
+        check_op_symbolic("squeeze", &[NDArray::random(DType::F32, &[1, 4, 1], 2)], &listed, &[(0, 1, "n")]);
     }
 
     #[test]
@@ -1315,14 +1330,15 @@ mod tests {
     fn split_with_symbolic_dims() {
         let x = f32_info(vec![n(), 3.into()]);
         let halves = attrs(&[("sections", AttrValue::Int(2))]);
-        assert_eq!(inferred("split", &[x.clone()], &halves), "(Tensor<[n / 2, 3], f32>, Tensor<[n / 2, 3], f32>)");
+        // n may be odd: the last element would belong to no section.
+        let err = infer_error("split", &[x.clone()], &halves);
+        assert!(err.starts_with("split: cannot prove that axis 0 of size n divides into 2 equal sections"), "{err}");
         let even = f32_info(vec![n() * 4, 3.into()]);
         assert_eq!(inferred("split", &[even], &halves), "(Tensor<[n * 2, 3], f32>, Tensor<[n * 2, 3], f32>)");
         let at2 = attrs(&[("indices", ints(&[2]))]);
         assert_eq!(inferred("split", &[x], &at2), "(Tensor<[min(2, n), 3], f32>, Tensor<[max(0, n - 2), 3], f32>)");
 
         let data = NDArray::random(DType::F32, &[8, 3], 4);
-        check_op_symbolic("split", &[data.clone()], &halves, &[(0, 0, "n")]);
         check_op_symbolic("split", &[data.clone()], &at2, &[(0, 0, "n")]);
         // n = 1: the first section is cut short and the second is empty.
         check_op_symbolic("split", &[NDArray::random(DType::F32, &[1, 3], 5)], &at2, &[(0, 0, "n")]);
