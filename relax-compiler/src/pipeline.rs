@@ -59,9 +59,12 @@ fn run_passes(mut module: IRModule, passes: &[(&str, Pass)], options: &Options) 
     Ok(module)
 }
 
+/// Constants larger than this are shown as declarations in dumps.
+const DUMP_MAX_VALUES: usize = 16;
+
 /// Best effort: a failed dump must not fail the compile.
 fn dump(dir: &Path, index: usize, name: &str, module: &IRModule) {
     let _ = std::fs::create_dir_all(dir);
     let path = dir.join(format!("{}.{index:02}.{name}.relax", module.name));
-    let _ = std::fs::write(path, crate::text::print_module(module));
+    let _ = std::fs::write(path, crate::text::print_module_elided(module, DUMP_MAX_VALUES));
 }

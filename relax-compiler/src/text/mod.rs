@@ -75,7 +75,7 @@ mod writer;
 mod tests;
 
 pub use print_tir::print_prim_func;
-pub use printer::{print_function, print_module};
+pub use printer::{print_function, print_module, print_module_elided};
 
 use crate::error::{Result, Span};
 use crate::ir::{IRModule, StructInfo};

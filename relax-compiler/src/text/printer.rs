@@ -24,7 +24,19 @@ use crate::ndarray::NDArray;
 /// Constants whose values fit this many columns print on one line.
 const LINE_WIDTH: usize = 100;
 
+/// The canonical text of a module, every constant value included (so it
+/// parses back to an equal module).
 pub fn print_module(m: &IRModule) -> String {
+    print_module_with(m, None)
+}
+
+/// For dumps: constants with more than `max_values` values print as
+/// declarations (`const w1: Tensor<[64, 32], f32>;`), so the IR stays readable.
+pub fn print_module_elided(m: &IRModule, max_values: usize) -> String {
+    print_module_with(m, Some(max_values))
+}
+
+fn print_module_with(m: &IRModule, max_values: Option<usize>) -> String {
     let mut out = String::new();
     if let Some(path) = &m.weights_path {
         out += &format!("#[weights = {}]\n", quote(path));
@@ -32,7 +44,11 @@ pub fn print_module(m: &IRModule) -> String {
     out += &format!("mod {} {{\n", m.name);
     let mut sections = Vec::new();
     if !m.constants.is_empty() {
-        sections.push(m.constants.iter().map(|(name, data)| constant_text(name, data, 1)).collect::<String>());
+        let text = |(name, data): (&String, &NDArray)| match max_values {
+            Some(max) if data.numel() > max => elided_constant_text(name, data, 1),
+            _ => constant_text(name, data, 1),
+        };
+        sections.push(m.constants.iter().map(text).collect::<String>());
     }
     sections.extend(m.functions.iter().map(|f| function_text(f, 1)));
     sections.extend(m.prim_funcs.iter().map(|f| prim_func_text(f, 1)));
@@ -63,6 +79,12 @@ pub(super) fn struct_info_text(sinfo: &StructInfo) -> String {
 
 fn join(parts: impl Iterator<Item = String>) -> String {
     parts.collect::<Vec<_>>().join(", ")
+}
+
+/// `const name: Tensor<..>;` with a note of how many values are not shown.
+fn elided_constant_text(name: &str, data: &NDArray, depth: usize) -> String {
+    let sinfo = StructInfo::tensor(data.dtype(), data.shape().iter().map(|&d| d.into()).collect());
+    format!("{}const {name}: {}; // {} values not shown\n", indent(depth), struct_info_text(&sinfo), data.numel())
 }
 
 /// `const name: Tensor<..> = [..];`, wrapping long value lists.
