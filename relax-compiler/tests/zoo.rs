@@ -131,3 +131,20 @@ fn plans_reuse_dead_intermediates() {
     let compiled = check(m, &[NDArray::random(DType::F32, &[16, 16], 5)]);
     assert_eq!(compiled.entries[0].workspace_bytes.as_int(), Some(2 * 16 * 16 * 4));
 }
+
+#[test]
+fn tuple_results_are_named_after_their_variables() {
+    let m = module(
+        r#"mod two {
+    fn forward(x: Tensor<[n, 3], f32>) -> (Tensor<[n, 3], f32>, Tensor<[n], f32>) {
+        let scaled = x * 2.0;
+        let total = sum(x, axes = [1]);
+        (scaled, total)
+    }
+}"#,
+        &[],
+    );
+    let compiled = check(m, &[NDArray::random(DType::F32, &[2, 3], 6)]);
+    let names: Vec<&str> = compiled.entries[0].outputs.iter().map(|o| o.name.as_str()).collect();
+    assert_eq!(names, ["scaled", "total"]);
+}

@@ -77,7 +77,7 @@ pub fn storage_of(f: &Function) -> Result<StorageMap> {
         map.produced_by_binding.push(produced);
     }
     map.outputs = map.sources(&f.body.result)?;
-    map.output_names = result_names(&f.body.result, map.outputs.len());
+    map.output_names = result_names(f, map.outputs.len());
     Ok(map)
 }
 
@@ -134,12 +134,27 @@ fn bind(map: &mut StorageMap, i: usize, name: &str, sinfo: &StructInfo, value: &
     Ok(Vec::new())
 }
 
-/// Output names: the result variable, or each tuple element's variable.
-fn result_names(result: &Expr, count: usize) -> Vec<String> {
-    match &result.kind {
-        ExprKind::Var(v) if count == 1 => vec![v.clone()],
-        ExprKind::Var(v) => (0..count).map(|k| format!("{v}.{k}")).collect(),
-        ExprKind::Constant(c) => vec![c.clone()],
+/// Output names: the result variable, or, when it is a tuple, each element's
+/// variable (falling back to `name.k` for elements that are not variables).
+fn result_names(f: &Function, count: usize) -> Vec<String> {
+    let result = &f.body.result;
+    let tuple_items = result.as_var().and_then(|v| {
+        f.body.bindings().find(|b| b.var.name == v).and_then(|b| match &b.value.kind {
+            ExprKind::Tuple(items) if items.len() == count => Some(items),
+            _ => None,
+        })
+    });
+    let atom_name = |e: &Expr| match &e.kind {
+        ExprKind::Var(v) | ExprKind::Constant(v) => Some(v.clone()),
+        _ => None,
+    };
+    match (&result.kind, tuple_items) {
+        (_, Some(items)) => {
+            let base = result.as_var().unwrap_or("output");
+            items.iter().enumerate().map(|(k, e)| atom_name(e).unwrap_or_else(|| format!("{base}.{k}"))).collect()
+        }
+        (ExprKind::Var(v) | ExprKind::Constant(v), None) if count == 1 => vec![v.clone()],
+        (ExprKind::Var(v), None) => (0..count).map(|k| format!("{v}.{k}")).collect(),
         _ => (0..count).map(|k| format!("output{k}")).collect(),
     }
 }
