@@ -1,6 +1,7 @@
 //! Frontends: model sources to an `IRModule`. The `.relax` text format (also
-//! the body of the `relax!` macro) and its safetensors weights live here; ONNX
-//! import will sit beside them.
+//! the body of the `relax!` macro) and its safetensors weights, and ONNX
+//! models.
 
+pub mod onnx;
 pub mod relax_text;
 pub mod weights;

@@ -1,0 +1,108 @@
+//! The converters, one per ONNX operator, by family: which relax operators
+//! each ONNX operator becomes, for every opset from 7 on.
+//!
+//! A converter is a short function over a [`NodeCtx`] plus a declaration of
+//! what it handles: the attributes it reads (any other is reported as
+//! unsupported), how many outputs it produces, and a check of attribute
+//! values it does not implement. The declarations are checked for every node
+//! before any conversion, so one import reports every unsupported operator
+//! and attribute in the model.
+
+mod control;
+mod conv;
+mod elementwise;
+mod linalg;
+mod math;
+mod nn;
+mod pool;
+mod reduce;
+mod shape;
+mod tensor;
+mod window;
+
+use super::attrs::Attributes;
+use super::context::NodeCtx;
+use super::value::Value;
+
+pub type ConvertFn = fn(&mut NodeCtx<'_, '_>) -> Result<Vec<Value>, String>;
+/// Rejects attribute values a converter does not implement; gets the opset.
+pub type CheckFn = fn(&Attributes<'_>, i64) -> Result<(), String>;
+
+pub struct Converter {
+    pub op_type: &'static str,
+    /// The opset that introduced the operator.
+    pub since: i64,
+    pub attributes: &'static [&'static str],
+    pub max_outputs: usize,
+    pub check: CheckFn,
+    pub convert: ConvertFn,
+}
+
+impl Converter {
+    /// A single-output converter reading no attributes.
+    pub const fn new(op_type: &'static str, convert: ConvertFn) -> Converter {
+        Converter { op_type, since: 1, attributes: &[], max_outputs: 1, check: accept, convert }
+    }
+
+    pub const fn attrs(self, attributes: &'static [&'static str]) -> Converter {
+        Converter { attributes, ..self }
+    }
+
+    pub const fn since(self, since: i64) -> Converter {
+        Converter { since, ..self }
+    }
+
+    pub const fn outputs(self, max_outputs: usize) -> Converter {
+        Converter { max_outputs, ..self }
+    }
+
+    pub const fn check(self, check: CheckFn) -> Converter {
+        Converter { check, ..self }
+    }
+}
+
+fn accept(_: &Attributes<'_>, _: i64) -> Result<(), String> {
+    Ok(())
+}
+
+const FAMILIES: &[&[Converter]] = &[
+    elementwise::CONVERTERS,
+    math::CONVERTERS,
+    linalg::CONVERTERS,
+    nn::CONVERTERS,
+    pool::CONVERTERS,
+    reduce::CONVERTERS,
+    shape::CONVERTERS,
+    tensor::CONVERTERS,
+    control::CONVERTERS,
+    conv::CONVERTERS,
+];
+
+/// The converter of ONNX operator `op_type` (default domain).
+pub fn lookup(op_type: &str) -> Option<&'static Converter> {
+    FAMILIES.iter().flat_map(|f| f.iter()).find(|c| c.op_type == op_type)
+}
+
+/// Every supported operator, for listings.
+pub fn supported() -> impl Iterator<Item = &'static str> {
+    FAMILIES.iter().flat_map(|f| f.iter()).map(|c| c.op_type)
+}
+
+/// One result, as most converters have.
+fn single(value: Value) -> Result<Vec<Value>, String> {
+    Ok(vec![value])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    #[test]
+    fn every_operator_has_one_converter() {
+        let mut seen = HashSet::new();
+        for op in supported() {
+            assert!(seen.insert(op), "{op} is registered twice");
+        }
+    }
+}

@@ -1,0 +1,166 @@
+//! Normalizations and inference-time no-ops: `Softmax`, `LogSoftmax`,
+//! `LayerNormalization`, `InstanceNormalization`, `BatchNormalization`,
+//! `Dropout`.
+
+use super::{single, Converter};
+use crate::frontend::onnx::attrs::Attributes;
+use crate::frontend::onnx::context::{ints_attr, NodeCtx};
+use crate::frontend::onnx::value::Value;
+use crate::ir::{AttrValue, Attrs, Dim};
+use relax_rt::DType;
+
+pub const CONVERTERS: &[Converter] = &[
+    Converter::new("Softmax", |ctx| softmax(ctx, "softmax")).attrs(&["axis"]),
+    Converter::new("LogSoftmax", |ctx| softmax(ctx, "log_softmax")).attrs(&["axis"]),
+    Converter::new("LayerNormalization", layer_norm)
+        .attrs(&["axis", "epsilon", "stash_type"])
+        .since(17)
+        .outputs(3)
+        .check(check_layer_norm),
+    Converter::new("InstanceNormalization", instance_norm).attrs(&["epsilon"]),
+    // `momentum` only matters when training.
+    Converter::new("BatchNormalization", batch_norm)
+        .attrs(&["epsilon", "momentum", "spatial", "training_mode"])
+        .check(check_batch_norm),
+    Converter::new("Dropout", dropout).attrs(&["ratio", "seed"]).outputs(2),
+];
+
+/// From opset 13 the operator normalizes along `axis` (default -1). Before,
+/// it normalized the input seen as a matrix: dims before `axis` (default 1)
+/// are rows, the rest one long row; that is flatten, normalize, reshape back.
+fn softmax(ctx: &mut NodeCtx, op: &str) -> Result<Vec<Value>, String> {
+    let x = ctx.input(0)?;
+    let rank = x.rank() as i64;
+    let along = |axis: i64| Attrs::new().with("axis", AttrValue::Int(axis));
+    if ctx.opset >= 13 {
+        return single(ctx.call(op, &[x], along(ctx.attrs.int_or("axis", -1)?))?);
+    }
+    let axis = ctx.attrs.int_or("axis", 1)?;
+    let axis = if axis < 0 { axis + rank } else { axis };
+    if !(0..rank).contains(&axis) {
+        return Err(format!("axis {axis} is out of range for an input of rank {rank}"));
+    }
+    if axis == rank - 1 {
+        return single(ctx.call(op, &[x], along(-1))?);
+    }
+    let shape = x.info().shape;
+    let rows = ctx.call("flatten", &[x], Attrs::new().with("axis", AttrValue::Int(axis)))?;
+    let normalized = ctx.call(op, &[rows], along(-1))?;
+    single(ctx.call("reshape", &[normalized], Attrs::new().with("shape", AttrValue::Dims(shape)))?)
+}
+
+/// Computing in f32 (`stash_type = 1`) is what relax's `layer_norm` does for
+/// f32 inputs; other precisions are not implemented.
+fn check_layer_norm(attrs: &Attributes, _: i64) -> Result<(), String> {
+    match attrs.int_or("stash_type", 1)? {
+        1 => Ok(()),
+        other => Err(format!("attribute stash_type={other} is not supported (only 1, float32)")),
+    }
+}
+
+/// `Y` is relax's `layer_norm`; the optional `Mean` and `InvStdDev` outputs
+/// (keeping the normalized axes as size 1) are computed when asked for.
+fn layer_norm(ctx: &mut NodeCtx) -> Result<Vec<Value>, String> {
+    let x = ctx.input(0)?;
+    let (axis, epsilon) = (ctx.attrs.int_or("axis", -1)?, ctx.attrs.float_or("epsilon", 1e-5)?);
+    let mut args = vec![x.clone(), ctx.input(1)?];
+    args.extend(ctx.optional_input(2));
+    let attrs = Attrs::new().with("axis", AttrValue::Int(axis)).with("epsilon", AttrValue::Float(epsilon));
+    let mut outputs = vec![ctx.call("layer_norm", &args, attrs)?];
+    if ctx.wants_output(1) || ctx.wants_output(2) {
+        let rank = x.rank() as i64;
+        let first = if axis < 0 { axis + rank } else { axis };
+        let axes: Vec<i64> = (first..rank).collect();
+        let (mean, _, inv_std) = moments(ctx, x, &axes, epsilon)?;
+        outputs.extend([mean, inv_std]);
+    }
+    Ok(outputs)
+}
+
+/// The mean over `axes` (kept as size 1), `x` minus it, and the reciprocal
+/// standard deviation `1 / sqrt(var + epsilon)` with the biased variance.
+fn moments(ctx: &mut NodeCtx, x: Value, axes: &[i64], epsilon: f64) -> Result<(Value, Value, Value), String> {
+    let over = Attrs::new().with("axes", ints_attr(axes)).with("keepdims", AttrValue::Bool(true));
+    let mean = ctx.call("mean", std::slice::from_ref(&x), over.clone())?;
+    let mean = ctx.bind(mean, "mean");
+    let centered = ctx.call("sub", &[x, mean.clone()], Attrs::new())?;
+    let centered = ctx.bind(centered, "centered");
+    let squared = ctx.call("square", std::slice::from_ref(&centered), Attrs::new())?;
+    let var = ctx.call("mean", &[squared], over)?;
+    let var_eps = ctx.call("add", &[var.clone(), Value::scalar(var.dtype(), epsilon)], Attrs::new())?;
+    let inv_std = ctx.call("rsqrt", &[var_eps], Attrs::new())?;
+    Ok((mean, centered, inv_std))
+}
+
+/// Each channel of each sample normalized over its spatial axes, then scaled
+/// and shifted per channel.
+fn instance_norm(ctx: &mut NodeCtx) -> Result<Vec<Value>, String> {
+    let (x, scale, bias) = (ctx.input(0)?, ctx.input(1)?, ctx.input(2)?);
+    let trailing = x.rank().checked_sub(2).filter(|&t| t > 0).ok_or("the input must have spatial axes")?;
+    let axes: Vec<i64> = (2..x.rank() as i64).collect();
+    let (_, centered, inv_std) = moments(ctx, x, &axes, ctx.attrs.float_or("epsilon", 1e-5)?)?;
+    let normalized = ctx.call("mul", &[centered, inv_std], Attrs::new())?;
+    let (scale, bias) = (per_channel(ctx, scale, trailing)?, per_channel(ctx, bias, trailing)?);
+    let scaled = ctx.call("mul", &[normalized, scale], Attrs::new())?;
+    single(ctx.call("add", &[scaled, bias], Attrs::new())?)
+}
+
+fn check_batch_norm(attrs: &Attributes, _: i64) -> Result<(), String> {
+    if attrs.int_or("training_mode", 0)? != 0 {
+        return Err("attribute training_mode=1 is not supported (inference only)".to_string());
+    }
+    if attrs.int_or("spatial", 1)? != 1 {
+        return Err("attribute spatial=0 is not supported".to_string());
+    }
+    Ok(())
+}
+
+/// Inference batch normalization, `(x - mean) / sqrt(var + epsilon) * scale +
+/// bias`, as one multiply and one add per element: `x * k + (bias - mean * k)`
+/// with `k = scale / sqrt(var + epsilon)` per channel (axis 1). With constant
+/// statistics, `k` and the shift are folded at compile time.
+fn batch_norm(ctx: &mut NodeCtx) -> Result<Vec<Value>, String> {
+    let x = ctx.input(0)?;
+    let [scale, bias, mean, var] = [1, 2, 3, 4].map(|k| ctx.input(k));
+    let (scale, bias, mean, var) = (scale?, bias?, mean?, var?);
+    let epsilon = Value::scalar(var.dtype(), ctx.attrs.float_or("epsilon", 1e-5)?);
+    let var_eps = ctx.call("add", &[var, epsilon], Attrs::new())?;
+    let std = ctx.call("sqrt", &[var_eps], Attrs::new())?;
+    let k = ctx.call("div", &[scale, std], Attrs::new())?;
+    let k = ctx.bind(k, "scale");
+    let mean_k = ctx.call("mul", &[mean, k.clone()], Attrs::new())?;
+    let shift = ctx.call("sub", &[bias, mean_k], Attrs::new())?;
+    let trailing = x.rank().checked_sub(2).ok_or("the input must have a batch and a channel axis")?;
+    let [k, shift] = [k, shift].map(|v| per_channel(ctx, v, trailing));
+    let scaled = ctx.call("mul", &[x, k?], Attrs::new())?;
+    single(ctx.call("add", &[scaled, shift?], Attrs::new())?)
+}
+
+/// A per-channel vector `[C]` shaped `[C, 1, ..., 1]` to broadcast against
+/// `[N, C, d1, ..., dk]`.
+fn per_channel(ctx: &mut NodeCtx, v: Value, trailing: usize) -> Result<Value, String> {
+    if trailing == 0 {
+        return Ok(v);
+    }
+    let shape: Vec<Dim> = std::iter::once(Dim::Int(-1)).chain(std::iter::repeat_n(Dim::Int(1), trailing)).collect();
+    ctx.call("reshape", &[v], Attrs::new().with("shape", AttrValue::Dims(shape)))
+}
+
+/// At inference dropout passes its input through; the mask, if asked for,
+/// keeps everything. Training mode (an input since opset 12) must be off.
+fn dropout(ctx: &mut NodeCtx) -> Result<Vec<Value>, String> {
+    let x = ctx.input(0)?;
+    if let Some(training) = ctx.optional_input(2) {
+        match training.as_const() {
+            Some(t) if t.numel() == 1 && !t.get(0).to_bool() => {}
+            _ => return Err("training_mode must be a constant false (inference only)".to_string()),
+        }
+    }
+    let mut outputs = vec![x.clone()];
+    if ctx.wants_output(1) {
+        let shape = x.info().shape;
+        let keep = Value::scalar(DType::Bool, 1.0);
+        outputs.push(ctx.call("broadcast_to", &[keep], Attrs::new().with("shape", AttrValue::Dims(shape)))?);
+    }
+    Ok(outputs)
+}

@@ -1,0 +1,73 @@
+//! Pooling over `[N, C, ...]` inputs: `MaxPool` and `AveragePool` (1-D and
+//! 2-D, as relax's `max_pool2d` and `avg_pool2d`), and the global pools over
+//! every spatial axis of any rank.
+
+use super::window::{check_window_attrs, from_2d, spatial_axes, to_2d, Window};
+use super::{single, Converter};
+use crate::frontend::onnx::attrs::Attributes;
+use crate::frontend::onnx::context::{ints_attr, NodeCtx};
+use crate::frontend::onnx::value::Value;
+use crate::ir::{AttrValue, Attrs};
+
+pub const CONVERTERS: &[Converter] = &[
+    Converter::new("MaxPool", |ctx| pool(ctx, "max_pool2d"))
+        .attrs(&["auto_pad", "ceil_mode", "dilations", "kernel_shape", "pads", "storage_order", "strides"])
+        .check(check_max_pool),
+    Converter::new("AveragePool", |ctx| pool(ctx, "avg_pool2d"))
+        .attrs(&["auto_pad", "ceil_mode", "count_include_pad", "dilations", "kernel_shape", "pads", "strides"])
+        .check(|attrs, _| check_window_attrs(attrs)),
+    Converter::new("GlobalAveragePool", global_average_pool),
+    Converter::new("GlobalMaxPool", |ctx| global_pool(ctx, "max")),
+];
+
+/// `storage_order` only changes the indices output, which is not supported;
+/// a column-major request is reported rather than ignored.
+fn check_max_pool(attrs: &Attributes, _: i64) -> Result<(), String> {
+    check_window_attrs(attrs)?;
+    match attrs.int_or("storage_order", 0)? {
+        0 => Ok(()),
+        other => Err(format!("attribute storage_order={other} is not supported")),
+    }
+}
+
+fn pool(ctx: &mut NodeCtx, op: &str) -> Result<Vec<Value>, String> {
+    let x = ctx.input(0)?;
+    let info = x.info();
+    let spatial = spatial_axes(&info, "pooling")?;
+    let kernel = ctx.attrs.ints("kernel_shape")?.ok_or("attribute kernel_shape is required")?;
+    if kernel.len() != spatial {
+        return Err(format!("kernel_shape {kernel:?} does not match the input's {spatial} spatial axes"));
+    }
+    let window = Window::new(&ctx.attrs, &kernel, &info.shape[2..])?;
+    let mut attrs = window.attrs().with("kernel", ints_attr(&window.kernel));
+    // Only AveragePool declares count_include_pad, so MaxPool never has it.
+    for flag in ["ceil_mode", "count_include_pad"] {
+        if ctx.attrs.has(flag) {
+            attrs.set(flag, AttrValue::Bool(ctx.attrs.int_or(flag, 0)? != 0));
+        }
+    }
+    if spatial == 1 {
+        let lifted = to_2d(ctx, x)?;
+        let y = ctx.call(op, &[lifted], attrs)?;
+        return single(from_2d(ctx, y)?);
+    }
+    single(ctx.call(op, &[x], attrs)?)
+}
+
+fn global_average_pool(ctx: &mut NodeCtx) -> Result<Vec<Value>, String> {
+    if ctx.input(0)?.rank() == 4 {
+        return single(ctx.call("global_avg_pool2d", &[ctx.input(0)?], Attrs::new())?);
+    }
+    global_pool(ctx, "mean")
+}
+
+/// `reduction` over every spatial axis, keeping them as size 1.
+fn global_pool(ctx: &mut NodeCtx, reduction: &str) -> Result<Vec<Value>, String> {
+    let x = ctx.input(0)?;
+    if x.rank() < 3 {
+        return Err(format!("the input must have spatial axes after batch and channel, got rank {}", x.rank()));
+    }
+    let axes: Vec<i64> = (2..x.rank() as i64).collect();
+    let attrs = Attrs::new().with("axes", ints_attr(&axes)).with("keepdims", AttrValue::Bool(true));
+    single(ctx.call(reduction, &[x], attrs)?)
+}

@@ -1,0 +1,296 @@
+//! Data movement and constants: `Transpose`, `Unsqueeze`, `Squeeze`,
+//! `Concat`, `Split`, `Slice`, `Gather`, `Tile`, `Pad`, `Identity`,
+//! `Constant`.
+//!
+//! Operators that exporters apply to shapes (`Gather`, `Slice`, `Concat`,
+//! `Unsqueeze`, `Squeeze`) keep shape values symbolic.
+
+use super::{single, Converter};
+use crate::frontend::onnx::attrs::Attributes;
+use crate::frontend::onnx::context::{ints_attr, NodeCtx};
+use crate::frontend::onnx::shape_value::ShapeValue;
+use crate::frontend::onnx::tensor::to_ndarray;
+use crate::frontend::onnx::value::Value;
+use crate::ir::{AttrValue, Attrs, Dim};
+use crate::ndarray::NDArray;
+use relax_rt::DType;
+
+pub const CONVERTERS: &[Converter] = &[
+    Converter::new("Transpose", transpose).attrs(&["perm"]),
+    Converter::new("Unsqueeze", unsqueeze).attrs(&["axes"]),
+    Converter::new("Squeeze", squeeze).attrs(&["axes"]),
+    Converter::new("Concat", concat).attrs(&["axis"]),
+    Converter::new("Split", split).attrs(&["axis", "split", "num_outputs"]).outputs(usize::MAX),
+    Converter::new("Slice", slice).attrs(&["starts", "ends", "axes"]),
+    Converter::new("Gather", gather).attrs(&["axis"]),
+    Converter::new("Tile", tile),
+    Converter::new("Pad", pad).attrs(&["mode", "pads", "value"]).check(check_pad),
+    Converter::new("Identity", identity),
+    Converter::new("Constant", constant).attrs(&["value", "value_float", "value_floats", "value_int", "value_ints"]),
+];
+
+fn transpose(ctx: &mut NodeCtx) -> Result<Vec<Value>, String> {
+    let mut attrs = Attrs::new();
+    if let Some(perm) = ctx.attrs.ints("perm")? {
+        attrs.set("axes", ints_attr(&perm));
+    }
+    single(ctx.call("permute_dims", &[ctx.input(0)?], attrs)?)
+}
+
+/// `axes` is an attribute before opset 13 and an input from it.
+fn axes(ctx: &NodeCtx) -> Result<Option<Vec<i64>>, String> {
+    match ctx.attrs.ints("axes")? {
+        Some(axes) => Ok(Some(axes)),
+        None => ctx.const_ints(1),
+    }
+}
+
+fn unsqueeze(ctx: &mut NodeCtx) -> Result<Vec<Value>, String> {
+    let x = ctx.input(0)?;
+    let axes = axes(ctx)?.ok_or("the axes to insert are required")?;
+    if let Value::Shape(s) = &x {
+        if s.scalar && axes.len() == 1 && matches!(axes[0], 0 | -1) {
+            return single(Value::Shape(s.with_rank(1)?));
+        }
+    }
+    single(ctx.call("expand_dims", &[x], Attrs::new().with("axis", ints_attr(&axes)))?)
+}
+
+fn squeeze(ctx: &mut NodeCtx) -> Result<Vec<Value>, String> {
+    let x = ctx.input(0)?;
+    let axes = axes(ctx)?;
+    if let Value::Shape(s) = &x {
+        if s.dims.len() == 1 && axes.as_ref().is_none_or(|a| matches!(a[..], [0] | [-1])) {
+            return single(Value::Shape(s.with_rank(0)?));
+        }
+    }
+    let mut attrs = Attrs::new();
+    if let Some(axes) = axes {
+        attrs.set("axes", ints_attr(&axes));
+    }
+    single(ctx.call("squeeze", &[x], attrs)?)
+}
+
+/// Joining shape vectors (`[n] ++ [-1]`) stays symbolic.
+fn concat(ctx: &mut NodeCtx) -> Result<Vec<Value>, String> {
+    let inputs = ctx.present_inputs();
+    let axis = ctx.attrs.int("axis")?.ok_or("attribute `axis` is required")?;
+    let symbolic = inputs.iter().any(|v| matches!(v, Value::Shape(_)));
+    let parts: Option<Vec<ShapeValue>> = inputs.iter().map(Value::as_shape).collect();
+    if let (true, Some(parts), 0 | -1) = (symbolic, parts, axis) {
+        return single(Value::from_shape(ShapeValue::concat(&parts)));
+    }
+    single(ctx.call("concat", &inputs, Attrs::new().with("axis", AttrValue::Int(axis)))?)
+}
+
+/// Sizes come from the `split` attribute (before opset 13) or input; without
+/// them the axis splits into equal parts, one per output, the last smaller
+/// when `num_outputs` (opset 18) does not divide it.
+fn split(ctx: &mut NodeCtx) -> Result<Vec<Value>, String> {
+    let x = ctx.input(0)?;
+    let info = x.info();
+    let axis = ctx.attrs.int_or("axis", 0)?;
+    let a = if axis < 0 { axis + info.rank() as i64 } else { axis };
+    let dim = usize::try_from(a)
+        .ok()
+        .and_then(|a| info.shape.get(a))
+        .ok_or_else(|| format!("axis {axis} is out of range for an input of rank {}", info.rank()))?;
+    let sizes = match ctx.attrs.ints("split")? {
+        Some(sizes) => Some(sizes),
+        None => ctx.const_ints(1)?,
+    };
+    let parts = ctx.attrs.int_or("num_outputs", ctx.output_count() as i64)?;
+    let mut attrs = Attrs::new().with("axis", AttrValue::Int(axis));
+    match (sizes, dim.as_int()) {
+        (Some(sizes), _) => attrs.set("indices", ints_attr(&split_points(&sizes))),
+        (None, Some(d)) if ctx.attrs.has("num_outputs") => attrs.set("indices", ints_attr(&chunk_points(d, parts)?)),
+        (None, _) => attrs.set("sections", AttrValue::Int(parts)),
+    }
+    ctx.call_tuple("split", &[x], attrs)
+}
+
+/// Where parts of the given sizes end, but the last.
+fn split_points(sizes: &[i64]) -> Vec<i64> {
+    let ends = sizes.iter().scan(0, |end, size| {
+        *end += size;
+        Some(*end)
+    });
+    ends.take(sizes.len().saturating_sub(1)).collect()
+}
+
+/// Split points of `parts` chunks of `ceil(dim / parts)`, the last smaller.
+fn chunk_points(dim: i64, parts: i64) -> Result<Vec<i64>, String> {
+    if parts < 1 {
+        return Err(format!("num_outputs must be positive, got {parts}"));
+    }
+    let chunk = (dim + parts - 1) / parts;
+    Ok((1..parts).map(|k| (k * chunk).min(dim)).collect())
+}
+
+/// `starts`, `ends`, `axes` are attributes before opset 10, then inputs
+/// (with `steps`), all known at compile time.
+fn slice(ctx: &mut NodeCtx) -> Result<Vec<Value>, String> {
+    let x = ctx.input(0)?;
+    let (starts, ends, axes, steps) = if ctx.opset < 10 {
+        (ctx.attrs.ints("starts")?, ctx.attrs.ints("ends")?, ctx.attrs.ints("axes")?, None)
+    } else {
+        (ctx.const_ints(1)?, ctx.const_ints(2)?, ctx.const_ints(3)?, ctx.const_ints(4)?)
+    };
+    let (starts, ends) = (starts.ok_or("starts are required")?, ends.ok_or("ends are required")?);
+    let axes = axes.unwrap_or_else(|| (0..starts.len() as i64).collect());
+    let steps = steps.unwrap_or_else(|| vec![1; starts.len()]);
+    if let Value::Shape(s) = &x {
+        return match (&starts[..], &ends[..], &axes[..], &steps[..]) {
+            ([start], [end], [0 | -1], [step]) if *step != 0 => single(Value::Shape(s.slice(*start, *end, *step))),
+            _ => Err("a shape value can only be sliced along its one axis with a non-zero step".to_string()),
+        };
+    }
+    let attrs = Attrs::new()
+        .with("axes", ints_attr(&axes))
+        .with("begin", ints_attr(&starts))
+        .with("end", ints_attr(&ends))
+        .with("strides", ints_attr(&steps));
+    single(ctx.call("strided_slice", &[x], attrs)?)
+}
+
+fn gather(ctx: &mut NodeCtx) -> Result<Vec<Value>, String> {
+    let (data, indices) = (ctx.input(0)?, ctx.input(1)?);
+    let axis = ctx.attrs.int_or("axis", 0)?;
+    if let (Value::Shape(s), Some(indices), 0 | -1) = (&data, indices.as_const(), axis) {
+        return single(Value::from_shape(s.gather(indices)?));
+    }
+    single(ctx.call("take", &[data, indices], Attrs::new().with("axis", AttrValue::Int(axis)))?)
+}
+
+/// The most copies `Tile` makes along one axis (each is an operand of one
+/// `concat`).
+const MAX_REPEATS: i64 = 1 << 16;
+
+/// Copies of the input side by side: `repeats[a]` along each axis `a`.
+fn tile(ctx: &mut NodeCtx) -> Result<Vec<Value>, String> {
+    let mut y = ctx.input(0)?;
+    let repeats = ctx.const_ints(1)?.ok_or("the repeats are required")?;
+    if repeats.len() != y.rank() {
+        return Err(format!("repeats {repeats:?} must have one entry per input axis ({})", y.rank()));
+    }
+    for (axis, &count) in repeats.iter().enumerate() {
+        let along = Attrs::new().with("axis", AttrValue::Int(axis as i64));
+        y = match count {
+            1 => y,
+            0 => ctx.call("strided_slice", &[y], range_attrs(axis, 0, 0))?,
+            n if n > MAX_REPEATS => return Err(format!("{n} repeats along axis {axis} are more than {MAX_REPEATS}")),
+            n if n > 1 => ctx.call("concat", &vec![y; n as usize], along)?,
+            n => return Err(format!("repeats must not be negative, got {n}")),
+        };
+    }
+    single(y)
+}
+
+/// `strided_slice` attributes for `begin..end` of one axis.
+fn range_attrs(axis: usize, begin: i64, end: i64) -> Attrs {
+    Attrs::new()
+        .with("axes", ints_attr(&[axis as i64]))
+        .with("begin", ints_attr(&[begin]))
+        .with("end", ints_attr(&[end]))
+        .with("strides", ints_attr(&[1]))
+}
+
+/// Only constant padding; `edge`, `reflect` and `wrap` need an operator.
+fn check_pad(attrs: &Attributes, _: i64) -> Result<(), String> {
+    match attrs.string_or("mode", "constant")?.as_str() {
+        "constant" => Ok(()),
+        other => Err(format!("attribute mode={other} is not supported yet (only constant)")),
+    }
+}
+
+/// Constant padding: blocks of the fill value concatenated before and after
+/// along each padded axis; negative pads crop. `pads` (and the fill `value`)
+/// are attributes before opset 11, inputs from it, with `axes` from 18.
+fn pad(ctx: &mut NodeCtx) -> Result<Vec<Value>, String> {
+    let x = ctx.input(0)?;
+    let rank = x.rank() as i64;
+    let (pads, fill, axes) = if ctx.opset < 11 {
+        let value = Value::scalar(x.dtype(), ctx.attrs.float_or("value", 0.0)?);
+        (ctx.attrs.ints("pads")?, value, None)
+    } else {
+        let fill = ctx.optional_input(2).unwrap_or_else(|| Value::scalar(x.dtype(), 0.0));
+        (ctx.const_ints(1)?, fill, ctx.const_ints(3)?)
+    };
+    let pads = pads.ok_or("the pads are required")?;
+    let axes: Vec<i64> = axes.unwrap_or_else(|| (0..rank).collect());
+    if pads.len() != 2 * axes.len() {
+        return Err(format!("pads {pads:?} must have two entries per padded axis ({} axes)", axes.len()));
+    }
+    let mut y = x;
+    for (k, &axis) in axes.iter().enumerate() {
+        let axis = if axis < 0 { axis + rank } else { axis };
+        if !(0..rank).contains(&axis) {
+            return Err(format!("axis {} is out of range for rank {rank}", axes[k]));
+        }
+        y = pad_axis(ctx, y, axis as usize, pads[k], pads[k + axes.len()], &fill)?;
+    }
+    single(y)
+}
+
+fn pad_axis(ctx: &mut NodeCtx, x: Value, axis: usize, before: i64, after: i64, fill: &Value) -> Result<Value, String> {
+    let mut x = x;
+    if before < 0 || after < 0 {
+        let end = if after < 0 { after } else { i64::MAX };
+        x = ctx.call("strided_slice", &[x], range_attrs(axis, before.min(0).abs(), end))?;
+    }
+    if before <= 0 && after <= 0 {
+        return Ok(x);
+    }
+    let x = ctx.bind(x, "cropped");
+    let block = |ctx: &mut NodeCtx, size: i64| -> Result<Value, String> {
+        let mut shape = x.info().shape;
+        shape[axis] = Dim::Int(size);
+        ctx.call("broadcast_to", std::slice::from_ref(fill), Attrs::new().with("shape", AttrValue::Dims(shape)))
+    };
+    let mut parts = Vec::with_capacity(3);
+    if before > 0 {
+        parts.push(block(ctx, before)?);
+    }
+    parts.push(x.clone());
+    if after > 0 {
+        parts.push(block(ctx, after)?);
+    }
+    ctx.call("concat", &parts, Attrs::new().with("axis", AttrValue::Int(axis as i64)))
+}
+
+fn identity(ctx: &mut NodeCtx) -> Result<Vec<Value>, String> {
+    single(ctx.input(0)?)
+}
+
+/// The one value attribute the node has.
+fn constant(ctx: &mut NodeCtx) -> Result<Vec<Value>, String> {
+    let attrs = &ctx.attrs;
+    let array = if let Some(t) = attrs.tensor("value")? {
+        to_ndarray(t, &ctx.importer.external).map_err(|e| format!("attribute value: {e}"))?
+    } else if let Some(v) = attrs.has("value_float").then(|| attrs.float_or("value_float", 0.0)).transpose()? {
+        NDArray::from_f64_values(DType::F32, &[], &[v])
+    } else if let Some(v) = attrs.floats("value_floats")? {
+        NDArray::from_f64_values(DType::F32, &[v.len()], &v)
+    } else if let Some(v) = attrs.int("value_int")? {
+        NDArray::from_i64_values(DType::I64, &[], &[v])
+    } else if let Some(v) = attrs.ints("value_ints")? {
+        NDArray::from_i64_values(DType::I64, &[v.len()], &v)
+    } else {
+        return Err("a value attribute is required".to_string());
+    };
+    single(Value::constant(array))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn split_points_from_sizes_and_chunks() {
+        assert_eq!(split_points(&[2, 3, 1]), vec![2, 5]);
+        assert_eq!(split_points(&[4]), Vec::<i64>::new());
+        assert_eq!(chunk_points(10, 3).unwrap(), vec![4, 8]);
+        assert_eq!(chunk_points(9, 4).unwrap(), vec![3, 6, 9]);
+        assert!(chunk_points(4, 0).is_err());
+    }
+}

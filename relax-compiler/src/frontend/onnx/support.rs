@@ -1,0 +1,64 @@
+//! Whether a node can be converted, judged from its declaration alone (domain,
+//! operator, opset, attributes, outputs), before any value is known. Every
+//! node of a model is judged, so the import error lists all of them.
+
+use super::attrs::Attributes;
+use super::ops::{lookup, Converter};
+use super::proto::NodeProto;
+
+/// Operators known not to be supported yet, with the reason.
+const NOT_YET: &[(&str, &str)] = &[
+    ("Loop", "loops need graph-level loop support in the IR, which is not implemented yet"),
+    ("Scan", "scans need graph-level loop support in the IR, which is not implemented yet"),
+];
+
+/// The node's converter, or every reason it cannot be converted, joined.
+pub fn check_node(node: &NodeProto, opset: i64) -> Result<&'static Converter, String> {
+    let (op_type, domain) = (node.op_type(), node.domain());
+    if !matches!(domain, "" | "ai.onnx") {
+        return Err(format!("operator {op_type} of domain `{domain}` is not supported"));
+    }
+    if let Some((_, why)) = NOT_YET.iter().find(|(op, _)| *op == op_type) {
+        return Err(format!("{op_type} is not supported yet: {why}"));
+    }
+    let converter = lookup(op_type).ok_or_else(|| format!("operator {op_type} is not supported (opset {opset})"))?;
+    if opset < converter.since {
+        return Err(format!(
+            "{op_type} does not exist before opset {}, and the model imports opset {opset}",
+            converter.since
+        ));
+    }
+    let problems = declaration_problems(node, converter, opset);
+    if problems.is_empty() {
+        Ok(converter)
+    } else {
+        Err(problems.join("; "))
+    }
+}
+
+fn declaration_problems(node: &NodeProto, converter: &Converter, opset: i64) -> Vec<String> {
+    let attrs = Attributes::new(&node.attribute);
+    let mut problems: Vec<String> = attrs
+        .names()
+        .filter(|name| !converter.attributes.contains(name))
+        .map(|name| format!("attribute `{name}` is not supported"))
+        .collect();
+    problems.extend(
+        attrs.references().map(|name| format!("attribute `{name}` refers to an enclosing function's attribute")),
+    );
+    if let Err(problem) = (converter.check)(&attrs, opset) {
+        problems.push(problem);
+    }
+    let extra: Vec<String> = node
+        .output
+        .iter()
+        .enumerate()
+        .skip(converter.max_outputs)
+        .filter(|(_, name)| !name.is_empty())
+        .map(|(k, name)| format!("{k} (`{name}`)"))
+        .collect();
+    if !extra.is_empty() {
+        problems.push(format!("output {} is not supported", extra.join(", ")));
+    }
+    problems
+}
