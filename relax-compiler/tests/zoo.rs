@@ -148,3 +148,19 @@ fn tuple_results_are_named_after_their_variables() {
     let names: Vec<&str> = compiled.entries[0].outputs.iter().map(|o| o.name.as_str()).collect();
     assert_eq!(names, ["scaled", "total"]);
 }
+
+#[test]
+fn constant_and_parameter_results_are_copied_out() {
+    let m = module(
+        r#"mod passthrough {
+    fn forward(x: Tensor<[n, 2], f32>) -> (Tensor<[n, 2], f32>, Tensor<[3], i64>, Tensor<[n, 2], f32>) {
+        let twice = x + x;
+        (x, table, twice)
+    }
+}"#,
+        &[("table", DType::I64, &[3])],
+    );
+    let compiled = check(m, &[NDArray::random(DType::F32, &[4, 2], 8)]);
+    let copies = compiled.entries[0].steps.iter().filter(|s| matches!(s, relax_compiler::ir::entry::Step::Copy { .. }));
+    assert_eq!(copies.count(), 2);
+}

@@ -7,14 +7,14 @@ use super::storage::{storage_of, Source, StorageMap};
 use super::var_types;
 use crate::error::{Error, Result};
 use crate::ir::entry::{BufRef, Check, DimBinding, EntryFunc, EntryParam, Step};
-use crate::ir::{Callee, Dim, ExprKind, Function, IRModule, MemoryPlan};
+use crate::ir::{Callee, Dim, ExprKind, Function, IRModule, MemoryPlan, TensorInfo};
 use std::collections::HashSet;
 
 pub fn run(mut module: IRModule) -> Result<IRModule> {
     let mut entries = Vec::new();
     let mut errors = Vec::new();
     for f in module.functions.iter().filter(|f| f.public) {
-        match lower(f) {
+        match lower(&module, f) {
             Ok(e) => entries.push(e),
             Err(e) => errors.push(e),
         }
@@ -26,7 +26,7 @@ pub fn run(mut module: IRModule) -> Result<IRModule> {
     Ok(module)
 }
 
-fn lower(f: &Function) -> Result<EntryFunc> {
+fn lower(module: &IRModule, f: &Function) -> Result<EntryFunc> {
     let plan = f.memory.as_ref().ok_or_else(|| Error::new(f.span, format!("{} has no memory plan", f.name)))?;
     let storage = storage_of(f)?;
     let inputs: Vec<EntryParam> = f
@@ -41,12 +41,12 @@ fn lower(f: &Function) -> Result<EntryFunc> {
         .outputs
         .iter()
         .zip(&storage.output_names)
-        .map(|(s, name)| output_param(f, &storage, s, name))
+        .map(|(s, name)| output_param(module, f, &storage, s, name))
         .collect::<Result<_>>()?;
     let (bindings, mut checks) = input_checks(f, &inputs)?;
     checks.extend(cast_checks(f));
     checks.extend(output_checks(&outputs));
-    let steps = steps(f, &storage, plan)?;
+    let steps = steps(module, f, &storage, plan)?;
     Ok(EntryFunc {
         name: f.name.clone(),
         inputs,
@@ -58,12 +58,13 @@ fn lower(f: &Function) -> Result<EntryFunc> {
     })
 }
 
-fn output_param(f: &Function, storage: &StorageMap, s: &Source, name: &str) -> Result<EntryParam> {
+fn output_param(module: &IRModule, f: &Function, storage: &StorageMap, s: &Source, name: &str) -> Result<EntryParam> {
     let t = match s {
         Source::Storage(st) => storage.tensor(st).clone(),
         Source::Param(i) => f.params[*i].sinfo.as_tensor().cloned().expect("tensor parameter"),
         Source::Constant(c) => {
-            return Err(Error::new(f.span, format!("{} returns the constant `{c}`; this is not lowered yet", f.name)))
+            let value = module.constants.get(c).ok_or_else(|| Error::msg(format!("unknown constant `{c}`")))?;
+            TensorInfo::new(value.dtype(), value.shape().iter().map(|&d| Dim::from(d)).collect())
         }
     };
     Ok(EntryParam { name: name.to_string(), dtype: t.dtype, shape: t.shape })
@@ -155,8 +156,9 @@ fn output_checks(outputs: &[EntryParam]) -> Vec<Check> {
 }
 
 /// Kernel calls in binding order, then copies for results that no kernel
-/// writes directly (a parameter returned as is, or one value returned twice).
-fn steps(f: &Function, storage: &StorageMap, plan: &MemoryPlan) -> Result<Vec<Step>> {
+/// writes directly (a parameter or constant returned as is, or one value
+/// returned twice).
+fn steps(module: &IRModule, f: &Function, storage: &StorageMap, plan: &MemoryPlan) -> Result<Vec<Step>> {
     let location = |s: &Source| -> Result<BufRef> {
         Ok(match s {
             Source::Param(i) => BufRef::Input(*i),
@@ -191,7 +193,7 @@ fn steps(f: &Function, storage: &StorageMap, plan: &MemoryPlan) -> Result<Vec<St
     for (k, s) in storage.outputs.iter().enumerate() {
         let written_directly = matches!(s, Source::Storage(_)) && storage.outputs.iter().position(|o| o == s) == Some(k);
         if !written_directly {
-            let t = output_param(f, storage, s, "")?;
+            let t = output_param(module, f, storage, s, "")?;
             let bytes = (Dim::product(&t.shape) * Dim::Int(t.dtype.size() as i64)).simplify();
             steps.push(Step::Copy { src: location(s)?, dst: BufRef::Output(k), bytes });
         }
