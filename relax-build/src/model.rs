@@ -3,6 +3,7 @@
 use crate::cache::artifact_key;
 use crate::cargo::BuildEnv;
 use crate::{header, wrapper};
+use relax_compiler::frontend::onnx::{self, OnnxOptions};
 use relax_compiler::frontend::relax_text;
 use relax_compiler::pipeline::{self, Options};
 use relax_compiler::{Error, IRModule, Source};
@@ -48,12 +49,25 @@ pub struct Artifacts {
     pub inputs: Vec<PathBuf>,
 }
 
-/// A model source: a `.relax` file or text from the `relax!` macro.
+/// Which frontend reads a model.
+#[derive(Clone, Debug)]
+enum SourceKind {
+    /// The text format: a `.relax` file or the `relax!` macro's tokens.
+    RelaxText,
+    /// An ONNX file, imported with these options.
+    Onnx { path: PathBuf, options: OnnxOptions },
+}
+
+/// A model source: a `.relax` file, text from the `relax!` macro or an ONNX file.
 #[derive(Clone, Debug)]
 pub struct Model {
     source: Source,
     base_dir: PathBuf,
     file: Option<PathBuf>,
+    kind: SourceKind,
+    /// `dim`/`dim_max` calls on a text source, reported by `load` (the text
+    /// declares its own dims).
+    misplaced_dims: Vec<String>,
     pub options: CompileOptions,
 }
 
@@ -63,7 +77,51 @@ impl Model {
         let path = path.as_ref().to_path_buf();
         let text = std::fs::read_to_string(&path).unwrap_or_default();
         let base_dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
-        Model { source: Source::new(path.display().to_string(), text), base_dir, file: Some(path), options: CompileOptions::default() }
+        Model {
+            source: Source::new(path.display().to_string(), text),
+            base_dir,
+            file: Some(path),
+            kind: SourceKind::RelaxText,
+            misplaced_dims: Vec::new(),
+            options: CompileOptions::default(),
+        }
+    }
+
+    /// An ONNX file; external tensor data resolves against its directory.
+    /// Its `dim_param`s stay symbolic unless fixed with [`Model::dim`].
+    pub fn onnx(path: impl AsRef<Path>) -> Model {
+        let path = path.as_ref().to_path_buf();
+        let base_dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        Model {
+            source: Source::new(path.display().to_string(), String::new()),
+            base_dir,
+            file: Some(path.clone()),
+            kind: SourceKind::Onnx { path, options: OnnxOptions::default() },
+            misplaced_dims: Vec::new(),
+            options: CompileOptions::default(),
+        }
+    }
+
+    /// Fixes an ONNX model's symbolic dim `name` (a `dim_param`) to `value`.
+    pub fn dim(mut self, name: &str, value: i64) -> Model {
+        match &mut self.kind {
+            SourceKind::Onnx { options, .. } => {
+                options.dims.insert(name.to_string(), value);
+            }
+            SourceKind::RelaxText => self.misplaced_dims.push(format!("dim(\"{name}\", {value})")),
+        }
+        self
+    }
+
+    /// Bounds an ONNX model's symbolic dim `name`: `name <= value`.
+    pub fn dim_max(mut self, name: &str, value: i64) -> Model {
+        match &mut self.kind {
+            SourceKind::Onnx { options, .. } => {
+                options.dim_max.insert(name.to_string(), value);
+            }
+            SourceKind::RelaxText => self.misplaced_dims.push(format!("dim_max(\"{name}\", {value})")),
+        }
+        self
     }
 
     /// Source text named `name` in messages; weights resolve against `base_dir`.
@@ -72,6 +130,8 @@ impl Model {
             source: Source::new(name, text),
             base_dir: base_dir.as_ref().to_path_buf(),
             file: None,
+            kind: SourceKind::RelaxText,
+            misplaced_dims: Vec::new(),
             options: CompileOptions::default(),
         }
     }
@@ -85,12 +145,24 @@ impl Model {
         &self.source
     }
 
-    /// Parses the source and binds its weights.
+    /// Parses the source and binds its weights (or imports the ONNX model).
     pub fn load(&self) -> Result<IRModule, Error> {
         if let Some(f) = &self.file {
             std::fs::metadata(f).map_err(|e| Error::msg(format!("cannot read {}: {e}", f.display())))?;
         }
-        relax_text::load(&self.source.text, &self.base_dir)
+        match &self.kind {
+            SourceKind::RelaxText if !self.misplaced_dims.is_empty() => Err(Error::msg(format!(
+                "{} applies to ONNX models; a `.relax` source declares its dims in its text",
+                self.misplaced_dims.join(", ")
+            ))),
+            SourceKind::RelaxText => relax_text::load(&self.source.text, &self.base_dir),
+            // `import_bytes`, not `import_file`: the rendered error already names the file.
+            SourceKind::Onnx { path, options } => {
+                let bytes = std::fs::read(path).map_err(|e| Error::msg(format!("cannot read {}: {e}", path.display())))?;
+                let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+                onnx::import_bytes(&bytes, &self.base_dir, &stem, options)
+            }
+        }
     }
 
     /// Runs the whole pipeline, stopping short of code generation.
@@ -110,7 +182,12 @@ impl Model {
             weight_bytes = std::fs::read(&path).unwrap_or_default();
             inputs.push(path);
         }
-        let key = artifact_key(&self.source.text, &weight_bytes, &env.target, &env.features);
+        let (text, bytes) = match &self.kind {
+            SourceKind::RelaxText => (self.source.text.clone(), weight_bytes),
+            // The import options shape the module as much as the file does.
+            SourceKind::Onnx { path, options } => (format!("onnx {options:?}"), std::fs::read(path).unwrap_or_default()),
+        };
+        let key = artifact_key(&text, &bytes, &env.target, &env.features);
         let lib_name = format!("relax_{}_{}", module.name, &key[..12]);
         let archive = env.out_dir.join(format!("lib{lib_name}.a"));
         let wrapper_path = env.out_dir.join(format!("{}.rs", module.name));

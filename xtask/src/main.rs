@@ -4,6 +4,7 @@
 //! Run as `cargo xtask <command>` (an alias in `.cargo/config.toml`).
 
 mod cmd;
+mod conformance;
 mod demo;
 mod prereqs;
 mod setup;
@@ -23,6 +24,9 @@ commands:
   test [--no-setup]  run setup, then the whole test suite with LLVM_SYS_191_PREFIX set
   demo [--no-setup] [-- ARGS]
                      run setup, then the digits example (examples/digits) in release mode
+  conformance [--no-setup] [--filter TEXT] [--timeout SECONDS]
+                     run setup, then the ONNX backend node tests natively (generated into
+                     target/onnx-node-tests when missing); writes docs/onnx-conformance.md
   help               print this message
 
 --no-setup skips the prerequisite check (for machines set up by hand).";
@@ -68,6 +72,11 @@ fn run(args: &[String]) -> Result<ExitCode> {
             let no_setup = flag(ours, "--no-setup");
             no_extra_args("demo", &without(ours, "--no-setup"))?;
             demo::demo(!no_setup, theirs)
+        }
+        "conformance" => {
+            let run_setup = !flag(rest, "--no-setup");
+            let relaxc_args = without(rest, "--no-setup");
+            conformance::conformance(&conformance::Options { run_setup, relaxc_args })
         }
         other => {
             eprintln!("error: unknown command `{other}`\n\n{USAGE}");

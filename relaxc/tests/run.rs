@@ -1,0 +1,119 @@
+//! `relaxc run`: native results agree with the reference interpreter, and
+//! every mistake a user can make gets a one-paragraph message naming the file.
+
+mod common;
+
+use common::*;
+use relax_compiler::interp::entry::run_entry;
+use relax_compiler::NDArray;
+use std::path::Path;
+
+#[test]
+fn run_writes_each_output_and_agrees_with_the_interpreter() {
+    let dir = tempfile::tempdir().unwrap();
+    let x = pixels(3 * 64);
+    let input = dir.path().join("x.npy");
+    write_npy_f32(&input, &[3, 64], &x);
+    let out_dir = dir.path().join("out");
+    let output = relaxc([
+        "run".as_ref(),
+        digits().as_os_str(),
+        "--input".as_ref(),
+        format!("x={}", input.display()).as_ref(),
+        "--output-dir".as_ref(),
+        out_dir.as_os_str(),
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(stdout(&output), format!("{}: f32 [3, 10]\n", out_dir.join("y.npy").display()));
+
+    let (shape, got) = read_npy_f32(&out_dir.join("y.npy"));
+    assert_eq!(shape, [3, 10]);
+    let module = relax_build::Model::from_file(digits()).compile_module().unwrap();
+    let expected = run_entry(&module, "forward", &[NDArray::from_f32(&[3, 64], x)]).unwrap();
+    for (i, (g, e)) in got.iter().zip(expected[0].as_f32().unwrap()).enumerate() {
+        assert!((g - e).abs() <= 1e-5, "element {i}: native {g}, interpreter {e}");
+    }
+}
+
+/// Runs digits with an input file `x.npy` of `x_shape` and `inputs` (with
+/// `{x}` standing for that file); returns the error message.
+fn run_error(inputs: &[&str], x_shape: &[u64]) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let x = dir.path().join("x.npy");
+    write_npy_f32(&x, x_shape, &pixels(x_shape.iter().product::<u64>() as usize));
+    let out = dir.path().join("out");
+    let mut args = vec!["run".to_string(), path_str(&digits()), "-o".into(), path_str(&out)];
+    for input in inputs {
+        args.extend(["--input".to_string(), input.replace("{x}", &path_str(&x))]);
+    }
+    let message = failure_message(&relaxc(&args));
+    assert!(!out.exists(), "nothing is written on error");
+    message
+}
+
+fn path_str(path: &Path) -> String {
+    path.display().to_string()
+}
+
+#[test]
+fn a_wrong_shape_names_the_parameter_both_shapes_and_the_file() {
+    let err = run_error(&["x={x}"], &[3, 63]);
+    let expected = "digits.relax: digits::forward: parameter `x` expects shape [n, 64], got [3, 63]: \
+                    axis 1 is 63, expected 64 (with n = 3 from `x` axis 0) (given x = ";
+    assert!(err.starts_with("error: ") && err.contains(expected) && err.trim_end().ends_with("x.npy)"), "{err}");
+}
+
+#[test]
+fn a_missing_input_says_how_to_pass_it() {
+    let err = run_error(&[], &[1, 64]);
+    assert!(
+        err.ends_with("digits.relax: `forward` needs input `x` (f32 [n, 64]); pass it with --input x=FILE.npy\n"),
+        "{err}"
+    );
+}
+
+#[test]
+fn an_unknown_or_repeated_input_is_refused() {
+    let err = run_error(&["x={x}", "z={x}"], &[1, 64]);
+    assert!(err.ends_with("digits.relax: `forward` has no input `z`; its inputs are `x` (f32 [n, 64])\n"), "{err}");
+    let err = run_error(&["x={x}", "x={x}"], &[1, 64]);
+    assert_eq!(err, "error: --input x is given more than once\n");
+}
+
+#[test]
+fn an_unknown_function_lists_the_real_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = relaxc(["run", &path_str(&digits()), "--function", "backward", "-o", &path_str(dir.path())]);
+    let err = failure_message(&output);
+    assert!(err.ends_with("digits.relax: model `digits` has no function `backward`; it has `forward`\n"), "{err}");
+}
+
+#[test]
+fn missing_and_unknown_files_are_named() {
+    let err = failure_message(&relaxc(["run", "/nonexistent/model.relax", "-o", "/tmp/unused"]));
+    assert_eq!(err, "error: cannot read /nonexistent/model.relax: No such file or directory (os error 2)\n");
+    let digits = path_str(&digits());
+    let err = failure_message(&relaxc(["run", &digits, "--input", "x=/nonexistent/x.npy", "-o", "/tmp/unused"]));
+    assert_eq!(err, "error: cannot read /nonexistent/x.npy: No such file or directory (os error 2)\n");
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("model.txt");
+    std::fs::write(&model, "").unwrap();
+    let err = failure_message(&relaxc(["run", &path_str(&model), "-o", "/tmp/unused"]));
+    assert_eq!(
+        err,
+        format!("error: {}: unknown model format: relaxc reads `.onnx` and `.relax` files\n", model.display())
+    );
+}
+
+#[test]
+fn a_compile_error_points_at_the_source_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("bad.relax");
+    let text =
+        "mod m {\n    fn f(x: Tensor<[n, 64], f32>, w: Tensor<[32, 10], f32>) -> Tensor<[n, 10], f32> {\n        \
+                let y = matmul(x, w);\n        y\n    }\n}\n";
+    std::fs::write(&model, text).unwrap();
+    let err = failure_message(&relaxc(["run", &path_str(&model), "-o", "/tmp/unused"]));
+    let expected = format!("{}:3:17: error: matmul: cannot multiply [n, 64] by [32, 10]", model.display());
+    assert!(err.starts_with(&expected), "{err}");
+}

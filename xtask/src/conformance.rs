@@ -1,0 +1,112 @@
+//! `cargo xtask conformance`: the ONNX backend node tests, compiled and run
+//! natively, summarized in `docs/onnx-conformance.md`.
+//!
+//! xtask builds without LLVM, so the work is `relaxc conformance` (release
+//! build), which runs every case in one process and records each outcome in a
+//! journal. This module generates the cases when they are missing and
+//! supervises that process: a case that crashes it (a fault in generated code)
+//! or outlives its time limit ends it, and the run is resumed from the journal
+//! until every case has an outcome.
+
+use std::path::Path;
+use std::process::{Command, ExitCode, ExitStatus};
+
+use crate::cmd::{self, bail, Result};
+use crate::{cargo, setup, workspace_root};
+
+/// Written by `tools/onnx_node_tests.py`.
+const CASES_DIR: &str = "target/onnx-node-tests";
+const GENERATOR: &str = "tools/onnx_node_tests.py";
+const REPORT: &str = "docs/onnx-conformance.md";
+const JOURNAL: &str = "target/onnx-conformance.journal";
+
+/// `relaxc conformance`'s exit code when it stopped a case over its time limit.
+const TIMED_OUT_EXIT: i32 = 3;
+/// More restarts than this means something other than single cases is wrong.
+const MAX_RESTARTS: usize = 200;
+
+pub struct Options {
+    pub run_setup: bool,
+    /// Passed through to `relaxc conformance`: `--filter TEXT`, `--timeout S`.
+    pub relaxc_args: Vec<String>,
+}
+
+pub fn conformance(options: &Options) -> Result<ExitCode> {
+    if options.run_setup {
+        setup::setup()?;
+    }
+    let root = workspace_root();
+    generate_cases_if_missing(&root)?;
+    println!("== conformance: building relaxc ==");
+    let mut build = cargo();
+    build.args(["build", "--release", "--package", "relaxc"]);
+    cmd::run(&mut build)?;
+    println!("== conformance: running the cases ==");
+    run_until_complete(&root.join("target/release/relaxc"), &root, &options.relaxc_args)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn generate_cases_if_missing(root: &Path) -> Result<()> {
+    if root.join(CASES_DIR).join("index.tsv").is_file() {
+        return Ok(());
+    }
+    println!("== conformance: generating the ONNX node tests into {CASES_DIR} ==");
+    let mut generate = Command::new("python3");
+    generate.current_dir(root).arg(GENERATOR).arg("--output").arg(CASES_DIR);
+    let status = cmd::run_status(&mut generate)?;
+    if !status.success() {
+        bail!("{GENERATOR} could not generate the cases (its message is above)");
+    }
+    Ok(())
+}
+
+/// Runs `relaxc conformance`, resuming after every timeout or crash.
+fn run_until_complete(relaxc: &Path, root: &Path, extra: &[String]) -> Result<()> {
+    for restart in 0..=MAX_RESTARTS {
+        let mut run = relaxc_command(relaxc, root, extra, restart > 0);
+        let status = cmd::run_status(&mut run)?;
+        if status.success() {
+            return Ok(());
+        }
+        if !resumable(status) {
+            return Err(cmd::failed(&run, status));
+        }
+        cmd::flush();
+        println!("conformance: relaxc stopped ({}); resuming with the next case", describe(status));
+    }
+    bail!("relaxc stopped {MAX_RESTARTS} times; see the log above and {JOURNAL}")
+}
+
+fn relaxc_command(relaxc: &Path, root: &Path, extra: &[String], resume: bool) -> Command {
+    let mut c = Command::new(relaxc);
+    c.current_dir(root).arg("conformance").arg(CASES_DIR).args(["--report", REPORT, "--journal", JOURNAL]);
+    if resume {
+        c.arg("--resume");
+    }
+    c.args(extra);
+    c
+}
+
+/// A timeout, or death by a signal (the journal names the case that caused it).
+fn resumable(status: ExitStatus) -> bool {
+    status.code() == Some(TIMED_OUT_EXIT) || status.code().is_none()
+}
+
+fn describe(status: ExitStatus) -> String {
+    match status.code() {
+        Some(TIMED_OUT_EXIT) => "a case timed out".to_string(),
+        Some(code) => format!("exit code {code}"),
+        None => signal_name(status),
+    }
+}
+
+#[cfg(unix)]
+fn signal_name(status: ExitStatus) -> String {
+    use std::os::unix::process::ExitStatusExt;
+    status.signal().map_or_else(|| "killed".to_string(), |s| format!("killed by signal {s}"))
+}
+
+#[cfg(not(unix))]
+fn signal_name(_: ExitStatus) -> String {
+    "killed".to_string()
+}
