@@ -199,19 +199,7 @@ fn rust_targets() -> Result<Vec<&'static str>> {
         };
     let installed: Vec<&str> = installed.lines().map(str::trim).collect();
 
-    let mut missing = Vec::new();
-    for t in RUST_TARGETS {
-        let ok = installed.contains(&t.triple);
-        println!(
-            "  rustup {:<8} {:<26} {}",
-            if ok { "ok" } else { "missing" },
-            t.triple,
-            t.why
-        );
-        if !ok {
-            missing.push(t.triple);
-        }
-    }
+    let missing = report_targets("rustup", |triple| installed.contains(&triple));
     if !missing.is_empty() {
         println!("adding rust targets: {}", missing.join(" "));
         cmd::run(
@@ -223,27 +211,26 @@ fn rust_targets() -> Result<Vec<&'static str>> {
     Ok(missing)
 }
 
+/// Prints one status line per Rust target and returns the missing ones.
+fn report_targets(tool: &str, present: impl Fn(&str) -> bool) -> Vec<&'static str> {
+    let mut missing = Vec::new();
+    for t in RUST_TARGETS {
+        let ok = present(t.triple);
+        println!("  {tool:<6} {:<8} {:<26} {}", if ok { "ok" } else { "missing" }, t.triple, t.why);
+        if !ok {
+            missing.push(t.triple);
+        }
+    }
+    missing
+}
+
 /// A toolchain not managed by rustup: the targets' standard libraries must
 /// already be in the sysroot; we can only check.
 fn rust_targets_without_rustup() -> Result<Vec<&'static str>> {
     let rustc = std::env::var("RUSTC").unwrap_or_else(|_| "rustc".into());
     let sysroot = cmd::output(Command::new(&rustc).args(["--print", "sysroot"]))?;
-    let mut missing = Vec::new();
-    for t in RUST_TARGETS {
-        let ok = Path::new(sysroot.trim())
-            .join("lib/rustlib")
-            .join(t.triple)
-            .is_dir();
-        println!(
-            "  rustc  {:<8} {:<26} {}",
-            if ok { "ok" } else { "missing" },
-            t.triple,
-            t.why
-        );
-        if !ok {
-            missing.push(t.triple);
-        }
-    }
+    let rustlib = Path::new(sysroot.trim()).join("lib/rustlib");
+    let missing = report_targets("rustc", |triple| rustlib.join(triple).is_dir());
     if !missing.is_empty() {
         bail!(
             "`rustup` not found and the toolchain at {} lacks the targets {}: install them (rustup is the easy way)",
