@@ -176,7 +176,7 @@ pub fn binary(op: BinOp, x: Scalar, y: Scalar, dtype: DType) -> Scalar {
             BinOp::Mul => Scalar::F(a * b),
             BinOp::Div => Scalar::F(a / b),
             BinOp::FloorDiv => Scalar::F((a / b).floor()),
-            BinOp::FloorMod => Scalar::F(a - (a / b).floor() * b),
+            BinOp::FloorMod => Scalar::F(float_floor_mod(a, b)),
             BinOp::Rem => Scalar::F(a % b),
             BinOp::Min => Scalar::F(nan_min(a, b)),
             BinOp::Max => Scalar::F(nan_max(a, b)),
@@ -216,6 +216,13 @@ pub fn binary(op: BinOp, x: Scalar, y: Scalar, dtype: DType) -> Scalar {
             if dtype == DType::Bool { Scalar::B(a != 0 || b != 0) } else { Scalar::I(a | b) }
         }
     }
+}
+
+/// Floor modulo as `fmod` corrected toward the divisor's sign (numpy's
+/// `mod`): exact, and right for infinite divisors (`-3 mod inf = inf`).
+pub fn float_floor_mod(a: f64, b: f64) -> f64 {
+    let r = a % b;
+    if r != 0.0 && (r < 0.0) != (b < 0.0) { r + b } else { r }
 }
 
 /// Integer power by squaring, wrapping; a negative exponent gives 0 except for
@@ -274,5 +281,21 @@ pub fn unary(op: UnOp, x: Scalar, dtype: DType) -> Scalar {
         UnOp::Floor | UnOp::Ceil | UnOp::Round => Scalar::I(a),
         // Transcendentals on integers go through f64 and truncate.
         _ => unary(op, Scalar::F(a as f64), DType::F64).cast(dtype),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::float_floor_mod;
+
+    #[test]
+    fn float_floor_mod_takes_the_divisor_sign() {
+        assert_eq!(float_floor_mod(-3.0, 2.0), 1.0);
+        assert_eq!(float_floor_mod(3.0, -2.0), -1.0);
+        assert_eq!(float_floor_mod(-3.0, f64::INFINITY), f64::INFINITY);
+        assert_eq!(float_floor_mod(3.0, f64::INFINITY), 3.0);
+        assert_eq!(float_floor_mod(1.0, f64::NEG_INFINITY), f64::NEG_INFINITY);
+        assert!(float_floor_mod(f64::INFINITY, 2.0).is_nan());
+        assert!(float_floor_mod(1.0, 0.0).is_nan());
     }
 }

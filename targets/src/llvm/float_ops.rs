@@ -1,7 +1,8 @@
 //! Binary and unary operations on f32/f64 values, per the reference semantics
 //! (`relax_compiler::interp::tir::{binary, unary}`): IEEE arithmetic; min/max
 //! propagate NaN; floor division and floor modulo are computed in f64 like
-//! the reference (so f32 results round once, identically); `%` is C `fmod`;
+//! the reference (so f32 results round once, identically); floor modulo is
+//! `fmod` corrected toward the divisor's sign; `%` is C `fmod`;
 //! `&&`/`||` treat non-zero (and NaN) as true; `!x` is `x == 0` as 0.0 or 1.0.
 
 use crate::error::Result;
@@ -26,7 +27,7 @@ pub(crate) fn binary<'ctx>(
         BinOp::Mul => b.build_float_mul(x, y, "")?.into(),
         BinOp::Div => b.build_float_div(x, y, "")?.into(),
         BinOp::FloorDiv => in_f64(cg, b, x, y, |fp, x, y| fp.floor(fp.div(x, y)?))?.into(),
-        BinOp::FloorMod => in_f64(cg, b, x, y, |fp, x, y| fp.sub(x, fp.mul(fp.floor(fp.div(x, y)?)?, y)?))?.into(),
+        BinOp::FloorMod => in_f64(cg, b, x, y, floor_mod)?.into(),
         BinOp::Rem => math::fmod(cg, b, x, y)?.into(),
         BinOp::Min => Fp::new(cg, b, math::kind_of(cg, x)?).minimum(x, y)?.into(),
         BinOp::Max => Fp::new(cg, b, math::kind_of(cg, x)?).maximum(x, y)?.into(),
@@ -78,6 +79,17 @@ pub(crate) fn unary<'ctx>(
 }
 
 /// `f(x, y)` evaluated in f64 and rounded back to the operands' format.
+/// Floor modulo as `fmod` corrected toward the divisor's sign: exact, and
+/// right for infinite divisors (`-3 mod inf = inf`, `3 mod inf = 3`).
+fn floor_mod<'ctx>(fp: &Fp<'_, 'ctx>, x: FloatValue<'ctx>, y: FloatValue<'ctx>) -> Result<FloatValue<'ctx>> {
+    let r = math::fmod(fp.cg, fp.b, x, y)?;
+    let zero = fp.c(0.0);
+    let nonzero = fp.cmp(FloatPredicate::ONE, r, zero)?;
+    let signs_differ = fp.b.build_xor(fp.lt(r, zero)?, fp.lt(y, zero)?, "")?;
+    let adjust = fp.b.build_and(nonzero, signs_differ, "")?;
+    fp.select(adjust, fp.add(r, y)?, r)
+}
+
 fn in_f64<'ctx>(
     cg: &Codegen<'ctx>,
     b: &Builder<'ctx>,
