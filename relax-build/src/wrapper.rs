@@ -160,11 +160,23 @@ fn entry_functions(module: &str, e: &EntryFunc, sym: &str) -> String {
             .inputs
             .iter()
             .map(|p| format!("{}: rt::TensorView<'_, {}>", p.name, rust_type(p.dtype)))
-            .chain(e.outputs.iter().enumerate().map(|(k, p)| format!("out{k}: &mut rt::TensorViewMut<'_, {}>", rust_type(p.dtype))))
+            .chain(e.outputs.iter().enumerate().map(|(k, p)| format!("{}: &mut rt::TensorViewMut<'_, {}>", output_arg(e, k), rust_type(p.dtype))))
             .collect::<Vec<_>>()
             .join(", "),
         view_refs = e.inputs.iter().map(|p| format!("rt::invoke::ArgRef::from_view({})", p.name)).collect::<Vec<_>>().join(", "),
-        out_refs = (0..e.outputs.len()).map(|k| format!("rt::invoke::ArgMut::from_view(out{k})")).collect::<Vec<_>>().join(", "),
+        out_refs = (0..e.outputs.len()).map(|k| format!("rt::invoke::ArgMut::from_view({})", output_arg(e, k))).collect::<Vec<_>>().join(", "),
     );
     out
+}
+
+/// The `_into` argument for output `k`: the output's own name when it is a
+/// plain identifier that no input or other output uses, else `out{k}`.
+fn output_arg(e: &EntryFunc, k: usize) -> String {
+    let name = &e.outputs[k].name;
+    let is_ident = name.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    let taken = e.inputs.iter().any(|p| &p.name == name)
+        || e.outputs.iter().enumerate().any(|(j, p)| j != k && &p.name == name)
+        || matches!(name.as_str(), "workspace" | "self" | "type" | "fn" | "mod" | "let" | "match" | "ref" | "move");
+    if is_ident && !taken { name.clone() } else { format!("out{k}") }
 }
