@@ -7,10 +7,12 @@
 pub mod compute;
 pub mod elementwise;
 pub mod formula;
+pub mod indexing;
 pub mod linalg;
 pub mod manipulate;
 pub mod nn;
 pub mod reduce;
+pub mod spatial;
 #[cfg(test)]
 pub mod testing;
 
@@ -58,7 +60,7 @@ impl std::fmt::Debug for OpDef {
 
 /// Every operator family's list, in one place.
 const FAMILIES: &[&[OpDef]] =
-    &[elementwise::OPS, reduce::OPS, linalg::OPS, nn::OPS, manipulate::OPS];
+    &[elementwise::OPS, reduce::OPS, linalg::OPS, nn::OPS, manipulate::OPS, spatial::OPS, indexing::OPS];
 
 /// The operator called `name`, if there is one.
 pub fn lookup(name: &str) -> Option<&'static OpDef> {

@@ -11,12 +11,14 @@
 mod control;
 mod conv;
 mod elementwise;
+mod indexing;
 mod linalg;
 mod math;
 mod nn;
 mod pool;
 mod reduce;
 mod shape;
+mod spatial;
 mod tensor;
 mod window;
 
@@ -76,6 +78,8 @@ const FAMILIES: &[&[Converter]] = &[
     tensor::CONVERTERS,
     control::CONVERTERS,
     conv::CONVERTERS,
+    spatial::CONVERTERS,
+    indexing::CONVERTERS,
 ];
 
 /// The converter of ONNX operator `op_type` (default domain).

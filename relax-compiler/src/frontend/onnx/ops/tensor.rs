@@ -195,17 +195,18 @@ fn range_attrs(axis: usize, begin: i64, end: i64) -> Attrs {
         .with("strides", ints_attr(&[1]))
 }
 
-/// Only constant padding; `edge`, `reflect` and `wrap` need an operator.
+/// The modes ONNX defines: `constant` here, the others in `spatial.rs`.
 fn check_pad(attrs: &Attributes, _: i64) -> Result<(), String> {
     match attrs.string_or("mode", "constant")?.as_str() {
-        "constant" => Ok(()),
-        other => Err(format!("attribute mode={other} is not supported yet (only constant)")),
+        "constant" | "edge" | "reflect" | "wrap" => Ok(()),
+        other => Err(format!("attribute mode={other} must be constant, edge, reflect or wrap")),
     }
 }
 
 /// Constant padding: blocks of the fill value concatenated before and after
 /// along each padded axis; negative pads crop. `pads` (and the fill `value`)
-/// are attributes before opset 11, inputs from it, with `axes` from 18.
+/// are attributes before opset 11, inputs from it, with `axes` from 18. The
+/// other modes are relax's `pad` operator (`spatial.rs`).
 fn pad(ctx: &mut NodeCtx) -> Result<Vec<Value>, String> {
     let x = ctx.input(0)?;
     let rank = x.rank() as i64;
@@ -220,6 +221,10 @@ fn pad(ctx: &mut NodeCtx) -> Result<Vec<Value>, String> {
     let axes: Vec<i64> = axes.unwrap_or_else(|| (0..rank).collect());
     if pads.len() != 2 * axes.len() {
         return Err(format!("pads {pads:?} must have two entries per padded axis ({} axes)", axes.len()));
+    }
+    let mode = ctx.attrs.string_or("mode", "constant")?;
+    if mode != "constant" {
+        return single(super::spatial::pad_with_mode(ctx, x, &mode, &axes, &pads)?);
     }
     let mut y = x;
     for (k, &axis) in axes.iter().enumerate() {
