@@ -9,7 +9,7 @@ mod layer_norm;
 mod pool;
 mod rows;
 mod softmax;
-mod window;
+pub(crate) mod window;
 
 use super::OpDef;
 

@@ -10,14 +10,15 @@
 //! dtype, like `matmul`. The kernel indexes the input's channels and the bias
 //! with the weight's channel counts, so those must provably agree.
 
-use super::window::{expect_4d, output_hw, padded_get, padded_load, parse_windows, Window};
-use crate::interp::tir::binary;
+use super::window::{
+    channel_sum_kernel, expect_4d, output_hw, padded_get, padded_load, parse_windows, plus_bias, Window,
+};
 use crate::ir::dim::shape_to_string;
 use crate::ir::{Attrs, BinOp, Dim, PExpr, PrimFunc, StructInfo, TensorInfo};
 use crate::ndarray::{unravel, NDArray, Scalar};
 use crate::op::compute::{
-    expect_attrs, expect_dtype_class, infos_of, load, multiply_add, reduce, require_equal, same_dtype, Combine,
-    DTypeClass, Fold, InOp, Remedy, Unproven,
+    expect_attrs, expect_dtype_class, infos_of, load, multiply_add, require_equal, same_dtype, DTypeClass, InOp,
+    Remedy, Unproven,
 };
 use crate::op::{OpDef, OpKind};
 use relax_rt::DType;
@@ -42,7 +43,6 @@ struct Conv2d {
     group_inputs: Dim,
     /// Output channels per group.
     group_outputs: Dim,
-    has_bias: bool,
     output: Vec<Dim>,
 }
 
@@ -88,7 +88,6 @@ fn check(args: &[TensorInfo], attrs: &Attrs) -> Result<Conv2d, String> {
         groups,
         group_inputs: group_inputs.clone(),
         group_outputs: out_channels.clone().floor_div(groups).simplify(),
-        has_bias: args.len() == 3,
         output: vec![x.shape[0].clone(), out_channels.clone(), height, width],
     })
 }
@@ -167,10 +166,7 @@ fn eval(args: &[&NDArray], attrs: &Attrs) -> Result<Vec<NDArray>, String> {
                 }
             }
         }
-        match args.get(2) {
-            Some(bias) => binary(BinOp::Add, acc, bias.get(oc), dtype).cast(dtype),
-            None => acc,
-        }
+        plus_bias(acc, args, oc, dtype)
     };
     Ok(vec![NDArray::from_fn(dtype, &out_shape, value)])
 }
@@ -195,9 +191,7 @@ fn legalize(args: &[TensorInfo], attrs: &Attrs, outs: &[TensorInfo]) -> Result<P
         ];
         padded_load(0, input, at, zero.clone()) * load(1, vec![oc, ic, th, tw])
     };
-    let add_bias = |acc: PExpr, o: &[PExpr]| if conv.has_bias { acc + load(2, vec![o[1].clone()]) } else { acc };
-    let fold = Fold { extents: &extents, combine: Combine::Sum, acc_dtype: conv.dtype };
-    Ok(reduce("conv2d", args, &outs[0], fold, product, add_bias))
+    Ok(channel_sum_kernel("conv2d", args, &outs[0], &extents, product))
 }
 
 #[cfg(test)]

@@ -13,14 +13,14 @@
 //! / stride` when that division is exact and the row exists. Height
 //! `(H - 1) * sh - top - bottom + dh * (KH - 1) + 1 + oh`, width alike.
 
-use crate::interp::tir::binary;
 use crate::ir::dim::{floor_div, floor_mod, shape_to_string};
 use crate::ir::{Attrs, BinOp, Dim, PExpr, PrimFunc, StructInfo, TensorInfo};
 use crate::ndarray::{unravel, NDArray, Scalar};
 use crate::op::compute::{
-    expect_attrs, expect_dtype_class, infos_of, load, multiply_add, reduce, require_equal, same_dtype, Combine,
-    DTypeClass, Fold, InOp, Remedy, Unproven,
+    expect_attrs, expect_dtype_class, infos_of, load, multiply_add, require_equal, same_dtype, DTypeClass, InOp,
+    Remedy, Unproven,
 };
+use crate::op::nn::window::{channel_sum_kernel, plus_bias};
 use crate::op::{OpDef, OpKind};
 use relax_rt::DType;
 
@@ -92,7 +92,6 @@ struct ConvTranspose {
     group_inputs: Dim,
     /// Output channels per group (the weight's second dim).
     group_outputs: Dim,
-    has_bias: bool,
     output: Vec<Dim>,
 }
 
@@ -142,7 +141,6 @@ fn check(args: &[TensorInfo], attrs: &Attrs) -> Result<ConvTranspose, String> {
         groups,
         group_inputs: x.shape[1].clone().floor_div(groups).simplify(),
         group_outputs: w.shape[1].clone(),
-        has_bias: args.len() == 3,
         output,
     })
 }
@@ -296,10 +294,7 @@ fn eval(args: &[&NDArray], attrs: &Attrs) -> Result<Vec<NDArray>, String> {
                 }
             }
         }
-        match args.get(2) {
-            Some(bias) => binary(BinOp::Add, acc, bias.get(o), dtype).cast(dtype),
-            None => acc,
-        }
+        plus_bias(acc, args, o, dtype)
     };
     Ok(vec![NDArray::from_fn(dtype, &out_shape, value)])
 }
@@ -323,9 +318,7 @@ fn legalize(args: &[TensorInfo], attrs: &Attrs, outs: &[TensorInfo]) -> Result<P
         let read = load(0, vec![o[0].clone(), c.clone(), qh, qw]) * load(1, vec![c, oc, r[1].clone(), r[2].clone()]);
         PExpr::select(PExpr::bin(BinOp::And, valid_h, valid_w), read, zero.clone())
     };
-    let add_bias = |acc: PExpr, o: &[PExpr]| if conv.has_bias { acc + load(2, vec![o[1].clone()]) } else { acc };
-    let fold = Fold { extents: &extents, combine: Combine::Sum, acc_dtype: conv.dtype };
-    Ok(reduce(OP, args, &outs[0], fold, product, add_bias))
+    Ok(channel_sum_kernel(OP, args, &outs[0], &extents, product))
 }
 
 #[cfg(test)]

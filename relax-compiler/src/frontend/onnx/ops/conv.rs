@@ -2,11 +2,10 @@
 //! weights, as relax's `conv2d`; a 1-D convolution runs as a 2-D one of
 //! height 1. Other spatial ranks are reported as unsupported.
 
-use super::window::{check_window_attrs, from_2d, spatial_axes, to_2d, Window};
+use super::window::{check_window_attrs, from_2d, spatial_axes, static_kernel, to_2d, Window};
 use super::{single, Converter};
 use crate::frontend::onnx::context::NodeCtx;
 use crate::frontend::onnx::value::Value;
-use crate::ir::dim::shape_to_string;
 use crate::ir::AttrValue;
 
 pub const CONVERTERS: &[Converter] = &[Converter::new("Conv", conv)
@@ -17,17 +16,7 @@ fn conv(ctx: &mut NodeCtx) -> Result<Vec<Value>, String> {
     let (x, w) = (ctx.input(0)?, ctx.input(1)?);
     let (x_info, w_info) = (x.info(), w.info());
     let spatial = spatial_axes(&x_info, "convolution")?;
-    if w_info.rank() != x_info.rank() {
-        return Err(format!("the weight {w_info} must have the rank of the input {x_info}"));
-    }
-    let kernel: Vec<i64> = w_info.shape[2..].iter().map(|d| d.as_int()).collect::<Option<_>>().ok_or_else(|| {
-        format!("the kernel size must be known at compile time, got weight {}", shape_to_string(&w_info.shape))
-    })?;
-    if let Some(declared) = ctx.attrs.ints("kernel_shape")? {
-        if declared != kernel {
-            return Err(format!("kernel_shape {declared:?} does not match the weight's kernel {kernel:?}"));
-        }
-    }
+    let kernel = static_kernel(ctx, &x_info, &w_info)?;
     let window = Window::new(&ctx.attrs, &kernel, &x_info.shape[2..])?;
     let attrs = window.attrs().with("groups", AttrValue::Int(ctx.attrs.int_or("group", 1)?));
     let (x, w) = if spatial == 1 { (to_2d(ctx, x)?, to_2d(ctx, w)?) } else { (x, w) };

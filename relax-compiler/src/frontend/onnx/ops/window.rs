@@ -11,6 +11,7 @@
 use crate::frontend::onnx::attrs::Attributes;
 use crate::frontend::onnx::context::{ints_attr, NodeCtx};
 use crate::frontend::onnx::value::Value;
+use crate::ir::dim::shape_to_string;
 use crate::ir::{Attrs, Dim, TensorInfo};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -208,4 +209,21 @@ mod tests {
         let bad = [string_attr("auto_pad", "SAME")];
         assert_eq!(check_window_attrs(&Attributes::new(&bad)), Err("attribute auto_pad=SAME is not supported".into()));
     }
+}
+
+/// The spatial kernel size of a convolution weight, which must be static and
+/// agree with the node's `kernel_shape` attribute when it has one.
+pub fn static_kernel(ctx: &NodeCtx, x: &TensorInfo, w: &TensorInfo) -> Result<Vec<i64>, String> {
+    if w.rank() != x.rank() {
+        return Err(format!("the weight {w} must have the rank of the input {x}"));
+    }
+    let kernel: Vec<i64> = w.shape[2..].iter().map(|d| d.as_int()).collect::<Option<_>>().ok_or_else(|| {
+        format!("the kernel size must be known at compile time, got weight {}", shape_to_string(&w.shape))
+    })?;
+    if let Some(declared) = ctx.attrs.ints("kernel_shape")? {
+        if declared != kernel {
+            return Err(format!("kernel_shape {declared:?} does not match the weight's kernel {kernel:?}"));
+        }
+    }
+    Ok(kernel)
 }

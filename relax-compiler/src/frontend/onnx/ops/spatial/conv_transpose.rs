@@ -7,11 +7,11 @@
 //! otherwise (the ONNX definition). A total below zero extends the output.
 
 use super::super::single;
-use super::super::window::{from_2d, spatial_axes, to_2d};
+use super::super::window::{from_2d, spatial_axes, static_kernel, to_2d};
 use crate::frontend::onnx::attrs::Attributes;
 use crate::frontend::onnx::context::{ints_attr, NodeCtx};
 use crate::frontend::onnx::value::Value;
-use crate::ir::dim::{floor_div, shape_to_string};
+use crate::ir::dim::floor_div;
 use crate::ir::{AttrValue, Attrs, TensorInfo};
 
 /// The `auto_pad` values ONNX defines.
@@ -26,17 +26,7 @@ pub fn convert(ctx: &mut NodeCtx) -> Result<Vec<Value>, String> {
     let (x, w) = (ctx.input(0)?, ctx.input(1)?);
     let (x_info, w_info) = (x.info(), w.info());
     let spatial = spatial_axes(&x_info, "transposed convolution")?;
-    if w_info.rank() != x_info.rank() {
-        return Err(format!("the weight {w_info} must have the rank of the input {x_info}"));
-    }
-    let kernel: Vec<i64> = w_info.shape[2..].iter().map(|d| d.as_int()).collect::<Option<_>>().ok_or_else(|| {
-        format!("the kernel size must be known at compile time, got weight {}", shape_to_string(&w_info.shape))
-    })?;
-    if let Some(declared) = ctx.attrs.ints("kernel_shape")? {
-        if declared != kernel {
-            return Err(format!("kernel_shape {declared:?} does not match the weight's kernel {kernel:?}"));
-        }
-    }
+    let kernel = static_kernel(ctx, &x_info, &w_info)?;
     let geometry = Geometry::new(&ctx.attrs, &kernel, &x_info)?;
     let attrs = geometry.attrs(spatial).with("groups", AttrValue::Int(ctx.attrs.int_or("group", 1)?));
     let (x, w) = if spatial == 1 { (to_2d(ctx, x)?, to_2d(ctx, w)?) } else { (x, w) };
