@@ -34,7 +34,12 @@ fn cnn_with_symbolic_batch() {
         y
     }
 }"#,
-        &[("cw", DType::F32, &[8, 3, 3, 3]), ("cb", DType::F32, &[8]), ("fw", DType::F32, &[8, 5]), ("fb", DType::F32, &[5])],
+        &[
+            ("cw", DType::F32, &[8, 3, 3, 3]),
+            ("cb", DType::F32, &[8]),
+            ("fw", DType::F32, &[8, 5]),
+            ("fb", DType::F32, &[5]),
+        ],
     );
     for n in [1, 2] {
         check(m.clone(), &[NDArray::random(DType::F32, &[n, 3, 10, 10], n as u64)]);
@@ -57,7 +62,12 @@ fn attention_block_with_layer_norm_and_tuples() {
         y
     }
 }"#,
-        &[("wqkv", DType::F32, &[8, 24]), ("gamma", DType::F32, &[8]), ("beta", DType::F32, &[8]), ("w1", DType::F32, &[8, 8])],
+        &[
+            ("wqkv", DType::F32, &[8, 24]),
+            ("gamma", DType::F32, &[8]),
+            ("beta", DType::F32, &[8]),
+            ("w1", DType::F32, &[8, 8]),
+        ],
     );
     for s in [1, 5] {
         check(m.clone(), &[NDArray::random(DType::F32, &[s, 8], s as u64)]);
@@ -163,4 +173,35 @@ fn constant_and_parameter_results_are_copied_out() {
     let compiled = check(m, &[NDArray::random(DType::F32, &[4, 2], 8)]);
     let copies = compiled.entries[0].steps.iter().filter(|s| matches!(s, relax_compiler::ir::entry::Step::Copy { .. }));
     assert_eq!(copies.count(), 2);
+}
+
+/// A shape passed as data: the parameter's values are dims (`values [a, b]`),
+/// a derived dim names an expression of them, and `match_cast` checks the
+/// element count at run time, in the interpreter and in the entry alike.
+#[test]
+fn shape_passed_as_data() {
+    let m = module(
+        r#"mod reshape {
+    #[dims(rows = max(a, 0), cols = max(b, 0))]
+    fn forward(x: Tensor<[n], f32>, shape: Tensor<[2], i64> values [a, b]) -> Tensor<[rows, cols], f32> {
+        dataflow {
+            let c = match_cast(x, Tensor<[rows * cols], f32>);
+            let y = reshape(c * 2.0, shape = [rows, cols]);
+            output y;
+        }
+        y
+    }
+}"#,
+        &[],
+    );
+    let shape = |a: i64, b: i64| NDArray::from_i64_values(DType::I64, &[2], &[a, b]);
+    let x = NDArray::random(DType::F32, &[12], 7);
+    let text = relax_compiler::text::print_module(&m);
+    assert!(text.contains("shape: Tensor<[2], i64> values [a, b]"), "{text}");
+    assert_eq!(relax_compiler::text::parse_module(&text).map_err(|e| e.to_string()), Ok(m.clone()));
+    let compiled = check(m.clone(), &[x.clone(), shape(3, 4)]);
+    check(m, &[x.clone(), shape(6, 2)]);
+    let entry = &compiled.entries[0];
+    assert!(relax_compiler::interp::entry::run_entry(&compiled, &entry.name, &[x.clone(), shape(5, 2)]).is_err());
+    assert!(relax_compiler::interp::entry::run_entry(&compiled, &entry.name, &[x, shape(-3, -4)]).is_err());
 }

@@ -19,25 +19,53 @@ pub struct ParamSig {
     pub rank: usize,
 }
 
-/// Where a symbolic dim gets its value: `inputs[input].shape[axis]`.
+/// Where a symbolic dim gets its value: a dim or an element of an input.
 #[derive(Debug)]
 pub struct DimBinding {
     pub var: &'static str,
     pub input: usize,
-    pub axis: usize,
+    pub from: DimSource,
+}
+
+#[derive(Clone, Copy, Debug)]
+pub enum DimSource {
+    /// `inputs[input].shape[axis]`.
+    Axis(usize),
+    /// Element `index` of an i32 or i64 input (a shape or axes the caller passes as data).
+    Element(usize),
+    /// Computed from the dims bound before it.
+    Derived,
 }
 
 /// One run-time check of generated code; its id is its index in
 /// [`Signature::checks`] plus one.
 #[derive(Debug)]
 pub enum Check {
-    Rank { input: usize },
-    DType { input: usize },
-    Dim { input: usize, axis: usize, expected: &'static str },
-    NonNegative { output: usize, axis: usize, expr: &'static str },
+    Rank {
+        input: usize,
+    },
+    DType {
+        input: usize,
+    },
+    Dim {
+        input: usize,
+        axis: usize,
+        expected: &'static str,
+    },
+    NonNegative {
+        output: usize,
+        axis: usize,
+        expr: &'static str,
+    },
     /// A shape equality stated with `match_cast` that only the inputs decide.
-    Equal { context: &'static str, lhs: &'static str, rhs: &'static str },
-    Output { output: usize },
+    Equal {
+        context: &'static str,
+        lhs: &'static str,
+        rhs: &'static str,
+    },
+    Output {
+        output: usize,
+    },
     Workspace,
 }
 
@@ -195,11 +223,8 @@ fn run_call(
     let mut in_shapes = shapes_of(inputs);
     let raw_in = raw_inputs(inputs, &mut in_shapes);
     let mut out_shapes: Vec<Vec<i64>> = outputs.iter().map(|a| dims_i64(a.shape)).collect();
-    let raw_out: Vec<RelaxTensor> = outputs
-        .iter_mut()
-        .zip(out_shapes.iter_mut())
-        .map(|(a, s)| raw(a.bytes.as_mut_ptr(), s, a.dtype))
-        .collect();
+    let raw_out: Vec<RelaxTensor> =
+        outputs.iter_mut().zip(out_shapes.iter_mut()).map(|(a, s)| raw(a.bytes.as_mut_ptr(), s, a.dtype)).collect();
     let ws_ptr = ws.ensure(ws_bytes as usize);
     // SAFETY: all buffers are live and sized by their shapes; the native code
     // re-checks every shape and the workspace size before touching memory.
@@ -222,14 +247,30 @@ fn bindings_str(sig: &Signature, inputs: &[ArgRef<'_>]) -> String {
         .bindings
         .iter()
         .filter_map(|b| {
-            let d = inputs.get(b.input)?.shape.get(b.axis)?;
-            Some(format!("{} = {} from `{}` axis {}", b.var, d, sig.inputs[b.input].name, b.axis))
+            let input = inputs.get(b.input)?;
+            let (value, place) = match b.from {
+                DimSource::Axis(axis) => (*input.shape.get(axis)? as i64, format!("axis {axis}")),
+                DimSource::Element(index) => (element_i64(input, index)?, format!("element {index}")),
+                DimSource::Derived => return None,
+            };
+            Some(format!("{} = {} from `{}` {place}", b.var, value, sig.inputs[b.input].name))
         })
         .collect();
     if parts.is_empty() {
         String::new()
     } else {
         format!(" (with {})", parts.join(", "))
+    }
+}
+
+/// Element `index` of an i32 or i64 input, if it has one.
+fn element_i64(input: &ArgRef<'_>, index: usize) -> Option<i64> {
+    let size = input.dtype.size();
+    let bytes = input.bytes.get(index * size..(index + 1) * size)?;
+    match input.dtype {
+        DType::I32 => Some(i32::from_ne_bytes(bytes.try_into().ok()?) as i64),
+        DType::I64 => Some(i64::from_ne_bytes(bytes.try_into().ok()?)),
+        _ => None,
     }
 }
 
@@ -241,7 +282,10 @@ fn describe_failure(
     outputs: Option<&[(DType, Vec<usize>)]>,
 ) -> Error {
     let Some(check) = usize::try_from(code).ok().and_then(|c| c.checked_sub(1)).and_then(|i| sig.checks.get(i)) else {
-        return Error::new(ErrorKind::Internal, format!("{}: generated code returned unknown error code {code}", sig.name));
+        return Error::new(
+            ErrorKind::Internal,
+            format!("{}: generated code returned unknown error code {code}", sig.name),
+        );
     };
     let param = |i: usize| &sig.inputs[i];
     match *check {
@@ -293,7 +337,11 @@ fn describe_failure(
         ),
         Check::Equal { context, lhs, rhs } => Error::new(
             ErrorKind::Shape,
-            format!("{}: {context} requires {lhs} == {rhs}, which these inputs violate{}", sig.name, bindings_str(sig, inputs)),
+            format!(
+                "{}: {context} requires {lhs} == {rhs}, which these inputs violate{}",
+                sig.name,
+                bindings_str(sig, inputs)
+            ),
         ),
         Check::Output { output } => {
             let got = outputs.and_then(|o| o.get(output));

@@ -32,7 +32,13 @@ fn param(p: &EntryParam) -> ParamSig {
 }
 
 fn binding(b: &relax_compiler::ir::entry::DimBinding) -> DimBinding {
-    DimBinding { var: leak_str(b.var.clone()), input: b.input, axis: b.axis }
+    use relax_compiler::ir::entry::DimSource as From;
+    let from = match b.from {
+        From::Axis(axis) => invoke::DimSource::Axis(axis),
+        From::Element(index) => invoke::DimSource::Element(index),
+        From::Derived(_) => invoke::DimSource::Derived,
+    };
+    DimBinding { var: leak_str(b.var.clone()), input: b.input, from }
 }
 
 fn check(c: &Check) -> invoke::Check {
@@ -79,7 +85,7 @@ mod tests {
             name: "forward".into(),
             inputs: vec![EntryParam { name: "x".into(), dtype: DType::F32, shape: vec![Dim::var("n"), Dim::Int(64)] }],
             outputs: vec![EntryParam { name: "y".into(), dtype: DType::F32, shape: vec![Dim::var("n")] }],
-            bindings: vec![relax_compiler::ir::entry::DimBinding { var: "n".into(), input: 0, axis: 0 }],
+            bindings: vec![relax_compiler::ir::entry::DimBinding::axis("n", 0, 0)],
             checks: vec![
                 Check::Rank { input: 0 },
                 Check::Dim { input: 0, axis: 1, expected: Dim::Int(64) },

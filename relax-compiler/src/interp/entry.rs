@@ -7,7 +7,7 @@
 use super::shape::DimEnv;
 use super::tir::run_prim_func;
 use crate::error::{Error, Result};
-use crate::ir::entry::{BufRef, Check, EntryFunc, Step};
+use crate::ir::entry::{BufRef, Check, DimSource, EntryFunc, Step};
 use crate::ir::{Dim, IRModule};
 use crate::ndarray::NDArray;
 use std::collections::HashMap;
@@ -56,30 +56,46 @@ pub fn run_entry(module: &IRModule, name: &str, inputs: &[NDArray]) -> Result<Ve
 }
 
 /// Rank and dtype checks first (so no shape entry is read before its rank is
-/// known), then dim bindings, then the remaining checks in order.
+/// known), then dims bound to input dims, then the dim checks (so an element
+/// is read only from an input known to hold it), then dims bound to input
+/// elements, then the remaining checks in order.
 fn run_checks(e: &EntryFunc, inputs: &[NDArray]) -> Result<DimEnv> {
     let fail = |i: usize, c: &Check| Err(Error::msg(format!("{}: check {} failed: {c:?}", e.name, i + 1)));
-    for (i, c) in e.checks.iter().enumerate() {
-        let ok = match c {
-            Check::Rank { input } => inputs[*input].shape().len() == e.inputs[*input].shape.len(),
-            Check::DType { input } => inputs[*input].dtype() == e.inputs[*input].dtype,
-            _ => true,
-        };
-        if !ok {
-            return fail(i, c);
+    let mut env = DimEnv::new();
+    let bind = |env: &mut DimEnv, elements: bool| -> Result<()> {
+        for b in &e.bindings {
+            let value = match &b.from {
+                DimSource::Axis(axis) if !elements => inputs[b.input].shape()[*axis] as i64,
+                DimSource::Element(index) if elements => inputs[b.input].get(*index).to_i64(),
+                DimSource::Derived(d) if elements => {
+                    d.eval(env).ok_or_else(|| Error::msg(format!("{}: cannot evaluate {} = {d}", e.name, b.var)))?
+                }
+                _ => continue,
+            };
+            env.insert(b.var.clone(), value);
         }
-    }
-    let env: DimEnv =
-        e.bindings.iter().map(|b| (b.var.clone(), inputs[b.input].shape()[b.axis] as i64)).collect();
-    for (i, c) in e.checks.iter().enumerate() {
-        let ok = match c {
-            Check::Dim { input, axis, expected } => expected.eval(&env) == Some(inputs[*input].shape()[*axis] as i64),
-            Check::NonNegative { expr, .. } => expr.eval(&env).is_some_and(|v| v >= 0),
-            Check::Equal { lhs, rhs, .. } => lhs.eval(&env).is_some() && lhs.eval(&env) == rhs.eval(&env),
-            _ => true,
-        };
-        if !ok {
-            return fail(i, c);
+        Ok(())
+    };
+    for phase in 0..4 {
+        match phase {
+            1 => bind(&mut env, false)?,
+            3 => bind(&mut env, true)?,
+            _ => {}
+        }
+        for (i, c) in e.checks.iter().enumerate() {
+            let ok = match (phase, c) {
+                (0, Check::Rank { input }) => inputs[*input].shape().len() == e.inputs[*input].shape.len(),
+                (0, Check::DType { input }) => inputs[*input].dtype() == e.inputs[*input].dtype,
+                (2, Check::Dim { input, axis, expected }) => {
+                    expected.eval(&env) == Some(inputs[*input].shape()[*axis] as i64)
+                }
+                (3, Check::NonNegative { expr, .. }) => expr.eval(&env).is_some_and(|v| v >= 0),
+                (3, Check::Equal { lhs, rhs, .. }) => lhs.eval(&env).is_some() && lhs.eval(&env) == rhs.eval(&env),
+                _ => true,
+            };
+            if !ok {
+                return fail(i, c);
+            }
         }
     }
     Ok(env)
@@ -127,10 +143,9 @@ impl<'m> Memory<'m> {
             BufRef::Input(i) => (&self.inputs[*i], 0),
             BufRef::Output(i) => (&self.outputs[*i], 0),
             BufRef::Workspace(off) => (&self.workspace, eval_offset(off, env)?),
-            BufRef::Constant(c) => (
-                self.constants.get(c.as_str()).ok_or_else(|| Error::msg(format!("no constant `{c}`")))?,
-                0,
-            ),
+            BufRef::Constant(c) => {
+                (self.constants.get(c.as_str()).ok_or_else(|| Error::msg(format!("no constant `{c}`")))?, 0)
+            }
         };
         store.get(offset..offset + len).ok_or_else(|| out_of_bounds(r, offset, len, store.len()))
     }

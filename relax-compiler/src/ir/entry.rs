@@ -13,29 +13,66 @@ pub struct EntryParam {
     pub shape: Vec<Dim>,
 }
 
-/// `var` takes its value from `inputs[input].shape[axis]`.
+/// `var` takes its value from input `input`: one of its dims, or one of its
+/// elements (an integer parameter whose values are dims, see
+/// `ir::ValueDims`). Element bindings are read after every `Check::Dim`, so
+/// the input is known to hold the element.
 #[derive(Clone, Debug, PartialEq)]
 pub struct DimBinding {
     pub var: String,
     pub input: usize,
-    pub axis: usize,
+    pub from: DimSource,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum DimSource {
+    /// `inputs[input].shape[axis]`.
+    Axis(usize),
+    /// `inputs[input].data[index]`, an i32 or i64 element, as i64.
+    Element(usize),
+    /// An expression of dims bound before it (`input` is unused).
+    Derived(Dim),
+}
+
+impl DimBinding {
+    pub fn axis(var: &str, input: usize, axis: usize) -> DimBinding {
+        DimBinding { var: var.to_string(), input, from: DimSource::Axis(axis) }
+    }
 }
 
 /// A run-time check; its id (the native return code) is its index + 1. Mirrors
 /// `relax_rt::invoke::Check`, which turns ids back into messages.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Check {
-    Rank { input: usize },
-    DType { input: usize },
+    Rank {
+        input: usize,
+    },
+    DType {
+        input: usize,
+    },
     /// `inputs[input].shape[axis] == expected` (after dims are bound).
-    Dim { input: usize, axis: usize, expected: Dim },
+    Dim {
+        input: usize,
+        axis: usize,
+        expected: Dim,
+    },
     /// Two dim expressions must agree (a `match_cast` the compiler could not
     /// prove); `context` says which.
-    Equal { lhs: Dim, rhs: Dim, context: String },
+    Equal {
+        lhs: Dim,
+        rhs: Dim,
+        context: String,
+    },
     /// An output dim computed from the inputs must not be negative.
-    NonNegative { output: usize, axis: usize, expr: Dim },
+    NonNegative {
+        output: usize,
+        axis: usize,
+        expr: Dim,
+    },
     /// The caller's output tensor has the right rank, dtype and shape (run only).
-    Output { output: usize },
+    Output {
+        output: usize,
+    },
     /// The caller's workspace is large enough (run only).
     Workspace,
 }

@@ -67,7 +67,11 @@ pub enum ExprKind {
     Tuple(Vec<Expr>),
     GetItem(Box<Expr>, usize),
     Call(Call),
-    If { cond: Box<Expr>, then_branch: Box<SeqExpr>, else_branch: Box<SeqExpr> },
+    If {
+        cond: Box<Expr>,
+        then_branch: Box<SeqExpr>,
+        else_branch: Box<SeqExpr>,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -191,15 +195,48 @@ impl Default for Dim {
     }
 }
 
+/// Symbolic dims whose values are the elements of an integer parameter, read
+/// at run time (`axes: Tensor<[2], i64> values [a0, a1]`). This is how a shape
+/// that the caller passes as data (ONNX `Reshape`'s target, `Slice`'s starts,
+/// a reduction's axes) stays an exact symbolic expression: everything derived
+/// from it is checked and computed by the entry before any kernel runs.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ValueDims {
+    /// The parameter: an integer tensor of constant shape with `vars.len()` elements.
+    pub param: String,
+    /// One dim per element, in row-major order.
+    pub vars: Vec<String>,
+}
+
 /// A graph-level function.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Function {
     pub name: String,
     pub params: Vec<Var>,
+    /// Dims bound to parameters' values (see [`ValueDims`]).
+    pub value_dims: Vec<ValueDims>,
+    /// Dims defined as expressions of earlier ones (`#[dims(r = n * a0 + 1)]`),
+    /// evaluated once by the entry, in order, after the value dims. Naming a
+    /// long case analysis over run-time values keeps every shape that uses
+    /// it short, where expanding it would multiply terms.
+    pub derived_dims: Vec<(String, Dim)>,
     pub ret: StructInfo,
     pub body: SeqExpr,
     /// Whether callers outside the module can call it (gets a native entry).
     pub public: bool,
     pub memory: Option<MemoryPlan>,
     pub span: Span,
+}
+
+impl Function {
+    /// The dims bound to parameter `name`'s values, if any.
+    pub fn value_dims_of(&self, name: &str) -> Option<&[String]> {
+        self.value_dims.iter().find(|v| v.param == name).map(|v| v.vars.as_slice())
+    }
+
+    /// Every dim bound to a parameter's value or derived from such dims:
+    /// the dims that may be negative.
+    pub fn value_vars(&self) -> impl Iterator<Item = &String> {
+        self.value_dims.iter().flat_map(|v| &v.vars).chain(self.derived_dims.iter().map(|(v, _)| v))
+    }
 }

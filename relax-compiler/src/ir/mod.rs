@@ -11,7 +11,7 @@ pub mod tir;
 
 pub use attrs::{AttrValue, Attrs};
 pub use dim::{Dim, Equality};
-pub use expr::{Binding, Block, Call, Callee, Expr, ExprKind, Function, Literal, MemoryPlan, SeqExpr, Var};
+pub use expr::{Binding, Block, Call, Callee, Expr, ExprKind, Function, Literal, MemoryPlan, SeqExpr, ValueDims, Var};
 pub use module::IRModule;
 pub use struct_info::{StructInfo, TensorInfo};
 pub use tir::{BinOp, Buffer, LoopKind, PExpr, PrimFunc, Stmt, UnOp};
@@ -25,5 +25,9 @@ pub fn format_float(v: f64) -> String {
         return if v > 0.0 { "inf".into() } else { "-inf".into() };
     }
     let s = format!("{v:?}");
-    if s.contains('.') || s.contains('e') || s.contains("inf") { s } else { format!("{s}.0") }
+    if s.contains('.') || s.contains('e') || s.contains("inf") {
+        s
+    } else {
+        format!("{s}.0")
+    }
 }

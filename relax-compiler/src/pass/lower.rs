@@ -6,7 +6,7 @@
 use super::storage::{storage_of, Source, StorageMap};
 use super::var_types;
 use crate::error::{Error, Result};
-use crate::ir::entry::{BufRef, Check, DimBinding, EntryFunc, EntryParam, Step};
+use crate::ir::entry::{BufRef, Check, DimBinding, DimSource, EntryFunc, EntryParam, Step};
 use crate::ir::{Callee, Dim, ExprKind, Function, IRModule, MemoryPlan, TensorInfo};
 use std::collections::HashSet;
 
@@ -45,7 +45,7 @@ fn lower(module: &IRModule, f: &Function) -> Result<EntryFunc> {
         .collect::<Result<_>>()?;
     let (bindings, mut checks) = input_checks(f, &inputs)?;
     checks.extend(cast_checks(f));
-    checks.extend(output_checks(&outputs));
+    checks.extend(output_checks(&outputs, &f.value_vars().cloned().collect()));
     let steps = steps(module, f, &storage, plan)?;
     Ok(EntryFunc {
         name: f.name.clone(),
@@ -71,7 +71,8 @@ fn output_param(module: &IRModule, f: &Function, storage: &StorageMap, s: &Sourc
 }
 
 /// Rank and dtype of every input, then a binding for the first bare occurrence
-/// of each symbolic dim and a check for every other dim.
+/// of each symbolic dim and a check for every other dim, then the bindings of
+/// dims to parameters' values.
 fn input_checks(f: &Function, inputs: &[EntryParam]) -> Result<(Vec<DimBinding>, Vec<Check>)> {
     let mut checks = Vec::new();
     for i in 0..inputs.len() {
@@ -85,11 +86,21 @@ fn input_checks(f: &Function, inputs: &[EntryParam]) -> Result<(Vec<DimBinding>,
             match d {
                 Dim::Var(v) if !bound.contains(v) => {
                     bound.insert(v.clone());
-                    bindings.push(DimBinding { var: v.clone(), input: i, axis });
+                    bindings.push(DimBinding::axis(v, i, axis));
                 }
                 _ => checks.push(Check::Dim { input: i, axis, expected: d.clone() }),
             }
         }
+    }
+    for (i, p) in f.params.iter().enumerate() {
+        for (index, var) in f.value_dims_of(&p.name).unwrap_or_default().iter().enumerate() {
+            bound.insert(var.clone());
+            bindings.push(DimBinding { var: var.clone(), input: i, from: DimSource::Element(index) });
+        }
+    }
+    for (var, value) in &f.derived_dims {
+        bound.insert(var.clone());
+        bindings.push(DimBinding { var: var.clone(), input: 0, from: DimSource::Derived(value.clone()) });
     }
     for (i, p) in inputs.iter().enumerate() {
         for d in &p.shape {
@@ -107,16 +118,19 @@ fn input_checks(f: &Function, inputs: &[EntryParam]) -> Result<(Vec<DimBinding>,
     Ok((bindings, checks))
 }
 
-/// A dim that simplifies to a sum/product of variables and non-negative
-/// constants cannot be negative; anything else is checked at run time.
-fn provably_non_negative(d: &Dim) -> bool {
+/// A dim built from shape dims and non-negative constants by `+`, `*`, `min`,
+/// `max`, floor division and modulo by positive constants cannot be negative;
+/// anything else is checked at run time. Dims bound to parameters' values
+/// (`signed`) can be negative.
+fn provably_non_negative(d: &Dim, signed: &HashSet<String>) -> bool {
+    let nn = |d: &Dim| provably_non_negative(d, signed);
     match d {
         Dim::Int(v) => *v >= 0,
-        Dim::Var(_) => true,
-        Dim::Add(a, b) | Dim::Mul(a, b) | Dim::Min(a, b) | Dim::Max(a, b) => {
-            provably_non_negative(a) && provably_non_negative(b)
-        }
-        Dim::Div(a, b) | Dim::Mod(a, b) => provably_non_negative(a) && matches!(**b, Dim::Int(v) if v > 0),
+        Dim::Var(v) => !signed.contains(v),
+        Dim::Add(a, b) | Dim::Mul(a, b) | Dim::Min(a, b) => nn(a) && nn(b),
+        Dim::Max(a, b) => nn(a) || nn(b),
+        Dim::Div(a, b) => nn(a) && matches!(**b, Dim::Int(v) if v > 0),
+        Dim::Mod(_, b) => matches!(**b, Dim::Int(v) if v > 0),
         Dim::Sub(..) => false,
     }
 }
@@ -141,11 +155,11 @@ fn cast_checks(f: &Function) -> Vec<Check> {
     checks
 }
 
-fn output_checks(outputs: &[EntryParam]) -> Vec<Check> {
+fn output_checks(outputs: &[EntryParam], signed: &HashSet<String>) -> Vec<Check> {
     let mut checks = Vec::new();
     for (k, o) in outputs.iter().enumerate() {
         for (axis, d) in o.shape.iter().enumerate() {
-            if !provably_non_negative(d) {
+            if !provably_non_negative(d, signed) {
                 checks.push(Check::NonNegative { output: k, axis, expr: d.clone() });
             }
         }
@@ -191,7 +205,8 @@ fn steps(module: &IRModule, f: &Function, storage: &StorageMap, plan: &MemoryPla
         steps.push(Step::Call { func: func.clone(), args, dims: call.tir_dims.clone() });
     }
     for (k, s) in storage.outputs.iter().enumerate() {
-        let written_directly = matches!(s, Source::Storage(_)) && storage.outputs.iter().position(|o| o == s) == Some(k);
+        let written_directly =
+            matches!(s, Source::Storage(_)) && storage.outputs.iter().position(|o| o == s) == Some(k);
         if !written_directly {
             let t = output_param(module, f, storage, s, "")?;
             let bytes = (Dim::product(&t.shape) * Dim::Int(t.dtype.size() as i64)).simplify();

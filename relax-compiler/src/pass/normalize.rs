@@ -36,7 +36,11 @@ pub fn run(mut module: IRModule) -> Result<IRModule> {
         }
     }
     module.functions = functions;
-    if errors.is_empty() { Ok(module) } else { Err(Error::many(errors)) }
+    if errors.is_empty() {
+        Ok(module)
+    } else {
+        Err(Error::many(errors))
+    }
 }
 
 struct Normalizer<'a> {
@@ -46,6 +50,8 @@ struct Normalizer<'a> {
     scope: HashMap<String, StructInfo>,
     /// Symbolic dims introduced by `match_cast`, as expressions in known dims.
     dim_subst: HashMap<String, Dim>,
+    /// Dims bound to parameters' values.
+    value_vars: HashSet<String>,
     taken: HashSet<String>,
     next_temp: usize,
     /// Bindings emitted for nested sub-expressions of the binding being normalized.
@@ -66,6 +72,7 @@ impl<'a> Normalizer<'a> {
             signatures,
             scope: HashMap::new(),
             dim_subst: HashMap::new(),
+            value_vars: f.value_vars().cloned().collect(),
             taken,
             next_temp: 0,
             pending: Vec::new(),
@@ -86,10 +93,14 @@ impl<'a> Normalizer<'a> {
     fn function(&mut self, f: &mut Function) -> Result<()> {
         for p in &f.params {
             if matches!(p.sinfo, StructInfo::Unknown) {
-                return Err(Error::new(p.span, format!("parameter `{}` needs a type, e.g. `Tensor<[n], f32>`", p.name)));
+                return Err(Error::new(
+                    p.span,
+                    format!("parameter `{}` needs a type, e.g. `Tensor<[n], f32>`", p.name),
+                ));
             }
             self.scope.insert(p.name.clone(), p.sinfo.clone());
         }
+        check_value_dims(f)?;
         let (body, result_sinfo) = self.seq(&f.body)?;
         f.body = body;
         if self.errors.is_empty() {
@@ -211,11 +222,17 @@ impl<'a> Normalizer<'a> {
     }
 
     fn dim_known(&self, name: &str) -> bool {
-        self.dim_subst.contains_key(name) || self.scope.values().any(|s| s.free_vars().contains(name))
+        self.dim_subst.contains_key(name)
+            || self.value_vars.contains(name)
+            || self.scope.values().any(|s| s.free_vars().contains(name))
     }
 
     fn subst_dim(&self, d: &Dim) -> Dim {
-        if self.dim_subst.is_empty() { d.clone() } else { d.substitute(&self.dim_subst) }
+        if self.dim_subst.is_empty() {
+            d.clone()
+        } else {
+            d.substitute(&self.dim_subst)
+        }
     }
 
     fn subst_sinfo(&self, s: &StructInfo) -> StructInfo {
@@ -466,3 +483,48 @@ fn check_result(f: &Function, actual: &StructInfo) -> Result<()> {
     }
 }
 
+/// Each parameter with value dims is an i32 or i64 tensor of constant shape
+/// holding one element per dim, every value dim is new (it names no parameter
+/// dim and no other element), and each derived dim uses only dims bound before
+/// it.
+fn check_value_dims(f: &Function) -> Result<()> {
+    let mut seen: HashSet<&str> = HashSet::new();
+    let shape_vars: HashSet<String> = f.params.iter().flat_map(|p| p.sinfo.free_vars()).collect();
+    let mut known: HashSet<String> = shape_vars.clone();
+    known.extend(f.value_dims.iter().flat_map(|v| v.vars.iter().cloned()));
+    for (var, d) in &f.derived_dims {
+        if let Some(unknown) = d.free_vars().into_iter().find(|v| !known.contains(v)) {
+            return Err(Error::new(f.span, format!("derived dim `{var} = {d}` uses `{unknown}` before it is bound")));
+        }
+        if !known.insert(var.clone()) {
+            return Err(Error::new(f.span, format!("derived dim `{var}` is bound twice")));
+        }
+    }
+    for values in &f.value_dims {
+        let param = f.params.iter().find(|p| p.name == values.param);
+        let Some(param) = param else {
+            return Err(Error::new(f.span, format!("value dims name `{}`, which is no parameter", values.param)));
+        };
+        let info = param.sinfo.as_tensor().filter(|t| matches!(t.dtype, relax_rt::DType::I32 | relax_rt::DType::I64));
+        let count = info.and_then(|t| t.shape.iter().map(Dim::as_int).product::<Option<i64>>());
+        if count != Some(values.vars.len() as i64) {
+            return Err(Error::new(
+                param.span,
+                format!(
+                    "`{}` binds {} value dims, so it must be an i32 or i64 tensor of constant shape with {} elements, \
+                     not {}",
+                    param.name,
+                    values.vars.len(),
+                    values.vars.len(),
+                    param.sinfo
+                ),
+            ));
+        }
+        for var in &values.vars {
+            if shape_vars.contains(var) || !seen.insert(var.as_str()) {
+                return Err(Error::new(param.span, format!("value dim `{var}` of `{}` is bound twice", param.name)));
+            }
+        }
+    }
+    Ok(())
+}

@@ -11,19 +11,23 @@
 //! }
 //! ```
 //!
+//! A parameter `axes: Tensor<[2], i64> values [a0, a1]` binds dims `a0`, `a1`
+//! to its elements at run time.
+//!
 //! A `dataflow { .. output a, b; }` is one dataflow block; consecutive `let`s
 //! outside one form one plain binding block.
 
 use super::lexer::TokenKind;
 use super::parser::Parser;
 use crate::error::{Error, Result};
-use crate::ir::{Binding, Block, Expr, Function, MemoryPlan, SeqExpr, StructInfo, Var};
+use crate::ir::{Binding, Block, Dim, Expr, Function, MemoryPlan, SeqExpr, StructInfo, ValueDims, Var};
 
 /// What a function's attributes say (`#[private]`, `#[workspace(..)]`).
 #[derive(Default)]
 pub(super) struct FunctionAttrs {
     pub private: bool,
     pub memory: Option<MemoryPlan>,
+    pub derived_dims: Vec<(String, Dim)>,
 }
 
 impl Parser<'_> {
@@ -33,20 +37,44 @@ impl Parser<'_> {
         let start = self.expect_keyword("fn", "to start a function")?.start;
         let (name, _) = self.expect_name("a function name after `fn`")?;
         self.expect_punct("(", &format!("to open the parameters of `{name}`"))?;
-        let params = self.comma_list(")", "the parameter list", |p| p.parse_param())?;
+        let mut value_dims = Vec::new();
+        let params = self.comma_list(")", "the parameter list", |p| {
+            let (param, values) = p.parse_param()?;
+            value_dims.extend(values.map(|vars| ValueDims { param: param.name.clone(), vars }));
+            Ok(param)
+        })?;
         let ret = if self.eat_punct("->").is_some() { self.parse_struct_info()? } else { StructInfo::Unknown };
         self.expect_punct("{", "to open the function body")?;
         let body = self.parse_seq_body("the function body")?;
         let span = self.span_from(start);
-        Ok(Function { name, params, ret, body, public: !attrs.private, memory: attrs.memory, span })
+        let derived_dims = attrs.derived_dims;
+        Ok(Function {
+            name,
+            params,
+            value_dims,
+            derived_dims,
+            ret,
+            body,
+            public: !attrs.private,
+            memory: attrs.memory,
+            span,
+        })
     }
 
-    /// `name: TYPE`; the variable's span covers both.
-    fn parse_param(&mut self) -> Result<Var> {
+    /// `name: TYPE`, optionally followed by `values [a, b]`, which names the
+    /// parameter's elements as symbolic dims; the variable's span covers it all.
+    fn parse_param(&mut self) -> Result<(Var, Option<Vec<String>>)> {
         let (name, span) = self.expect_name("a parameter name")?;
         self.expect_punct(":", &format!("and a type after parameter `{name}`"))?;
         let sinfo = self.parse_struct_info()?;
-        Ok(Var { name, sinfo, span: self.span_from(span.start) })
+        let values = if self.eat_keyword("values").is_some() {
+            self.expect_punct("[", &format!("to open the dims naming the values of `{name}`"))?;
+            let vars = self.comma_list("]", "the value dims", |p| p.expect_name("a dim name"))?;
+            Some(vars.into_iter().map(|(v, _)| v).collect())
+        } else {
+            None
+        };
+        Ok((Var { name, sinfo, span: self.span_from(span.start) }, values))
     }
 
     /// Blocks, then the result expression, then `}`: a function body or an

@@ -19,6 +19,8 @@ enum Attr {
     Private,
     /// `#[workspace(bytes = .., var = offset, ..)]`, on a `fn`: its memory plan.
     Workspace(MemoryPlan),
+    /// `#[dims(r = DIM, ..)]`, on a `fn`: dims derived from earlier ones.
+    Dims(Vec<(String, Dim)>),
     /// `#[doc = ".."]`, which `///` comments become inside the `relax!` macro.
     Doc,
 }
@@ -132,6 +134,7 @@ impl Parser<'_> {
             }
             "private" => Attr::Private,
             "workspace" => Attr::Workspace(self.parse_workspace()?),
+            "dims" => Attr::Dims(self.parse_derived_dims()?),
             _ => return Err(unknown_attribute(&name, name_span)),
         };
         self.expect_punct("]", &format!("to close `#[{name}..`"))?;
@@ -142,6 +145,23 @@ impl Parser<'_> {
     fn parse_attr_string(&mut self, name: &str, what: &str) -> Result<String> {
         self.expect_punct("=", &format!("after `{name}`"))?;
         Ok(self.expect_string(&format!("{what}, as a string"))?.0)
+    }
+
+    /// `(name = DIM, ..)`: each dim's definition.
+    fn parse_derived_dims(&mut self) -> Result<Vec<(String, Dim)>> {
+        self.expect_punct("(", "after `dims`")?;
+        let mut dims: Vec<(String, Dim)> = Vec::new();
+        self.comma_list(")", "the derived dims", |p| {
+            let (name, span) = p.expect_name("a dim name")?;
+            p.expect_punct("=", &format!("and its definition after `{name}`"))?;
+            let value = p.parse_dim()?;
+            if dims.iter().any(|(n, _)| *n == name) {
+                return Err(Error::new(span, format!("dim `{name}` is defined twice")));
+            }
+            dims.push((name, value));
+            Ok(())
+        })?;
+        Ok(dims)
     }
 
     /// `(bytes = DIM, var = DIM, ..)`: the arena size, then each variable's offset.
@@ -197,6 +217,7 @@ fn function_attrs(attrs: Vec<SpannedAttr>) -> Result<FunctionAttrs> {
         match a.attr {
             Attr::Private => out.private = true,
             Attr::Workspace(plan) => out.memory = Some(plan),
+            Attr::Dims(dims) => out.derived_dims = dims,
             Attr::Doc => {}
             Attr::Weights(_) => return Err(misplaced(&a, "a `fn`")),
         }
@@ -212,14 +233,15 @@ fn only_docs(attrs: Vec<SpannedAttr>, item: &str) -> Result<()> {
 }
 
 fn unknown_attribute(name: &str, span: Span) -> Error {
-    let message = format!("unknown attribute `{name}`; the attributes are `weights`, `private`, `workspace` and `doc`");
+    let message =
+        format!("unknown attribute `{name}`; the attributes are `weights`, `private`, `workspace`, `dims` and `doc`");
     Error::new(span, message)
 }
 
 fn misplaced(attr: &SpannedAttr, item: &str) -> Error {
     let belongs = match attr.attr {
         Attr::Weights(_) => "the `mod`",
-        Attr::Private | Attr::Workspace(_) => "a `fn`",
+        Attr::Private | Attr::Workspace(_) | Attr::Dims(_) => "a `fn`",
         Attr::Doc => "any item",
     };
     Error::new(attr.span, format!("`#[{}]` cannot be put on {item}; it belongs on {belongs}", attr.name))

@@ -14,7 +14,7 @@
 
 use super::printer::struct_info_text;
 use super::writer::Writer;
-use crate::ir::entry::{BufRef, Check, EntryFunc, EntryParam, Step};
+use crate::ir::entry::{BufRef, Check, DimSource, EntryFunc, EntryParam, Step};
 use crate::ir::StructInfo;
 
 pub(super) fn entry_text(e: &EntryFunc, depth: usize) -> String {
@@ -22,7 +22,12 @@ pub(super) fn entry_text(e: &EntryFunc, depth: usize) -> String {
     let params = |list: &[EntryParam]| list.iter().map(param_text).collect::<Vec<_>>().join(", ");
     w.open(&format!("entry {}({}) -> ({}) {{", e.name, params(&e.inputs), params(&e.outputs)));
     for b in &e.bindings {
-        w.line(&format!("let {} = {}.shape[{}];", b.var, param_name(&e.inputs, b.input, "input"), b.axis));
+        let input = param_name(&e.inputs, b.input, "input");
+        match &b.from {
+            DimSource::Axis(axis) => w.line(&format!("let {} = {input}.shape[{axis}];", b.var)),
+            DimSource::Element(index) => w.line(&format!("let {} = {input}.data[{index}];", b.var)),
+            DimSource::Derived(d) => w.line(&format!("let {} = {d};", b.var)),
+        }
     }
     for (i, check) in e.checks.iter().enumerate() {
         w.line(&format!("check {}: {};", i + 1, check_text(e, check)));

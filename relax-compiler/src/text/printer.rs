@@ -117,11 +117,17 @@ fn function_text(f: &Function, depth: usize) -> String {
     if !f.public {
         w.line("#[private]");
     }
+    if !f.derived_dims.is_empty() {
+        w.line(&format!("#[dims({})]", join(f.derived_dims.iter().map(|(v, d)| format!("{v} = {d}")))));
+    }
     if let Some(plan) = &f.memory {
         let offsets = plan.offsets.iter().map(|(var, offset)| format!(", {var} = {offset}")).collect::<String>();
         w.line(&format!("#[workspace(bytes = {}{offsets})]", plan.workspace_bytes));
     }
-    let params = join(f.params.iter().map(|p| format!("{}: {}", p.name, struct_info_text(&p.sinfo))));
+    let params = join(f.params.iter().map(|p| {
+        let values = f.value_dims_of(&p.name).map(|vars| format!(" values [{}]", vars.join(", "))).unwrap_or_default();
+        format!("{}: {}{values}", p.name, struct_info_text(&p.sinfo))
+    }));
     let ret = match &f.ret {
         StructInfo::Unknown => String::new(),
         ret => format!(" -> {}", struct_info_text(ret)),

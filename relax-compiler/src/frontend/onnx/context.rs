@@ -11,11 +11,12 @@ use super::emitter::Emitter;
 use super::importer::Importer;
 use super::proto::NodeProto;
 use super::scope::Scope;
+use super::shape_value::ShapeValue;
 use super::value::Value;
 use crate::error::Span;
 use crate::interp::graph::with_op_name;
 use crate::ir::dim::shape_to_string;
-use crate::ir::{AttrValue, Attrs, Dim, Expr, ExprKind, StructInfo};
+use crate::ir::{AttrValue, Attrs, Dim, Expr, ExprKind, StructInfo, TensorInfo};
 use crate::ndarray::NDArray;
 use crate::op;
 
@@ -81,6 +82,25 @@ impl<'a, 's> NodeCtx<'a, 's> {
             .ok_or_else(|| format!("input `{}` must be integers known at compile time, but {why}", self.input_name(k)))
     }
 
+    /// Input `k` as integers known at compile time, possibly symbolic: a
+    /// constant, a shape value, or a graph input whose values become dims
+    /// bound at run time. `None` when the input is omitted.
+    pub fn int_values(&mut self, k: usize) -> Result<Option<ShapeValue>, String> {
+        let Some(value) = self.optional_input(k) else { return Ok(None) };
+        let values = match &value {
+            Value::Tensor(t) => self.importer.param_values(t),
+            other => other.as_shape(),
+        };
+        values.map(Some).ok_or_else(|| {
+            format!(
+                "input `{}` must be integers known at compile time or a graph input of at most a few integers, \
+                 but it is computed at run time ({})",
+                self.input_name(k),
+                value.info()
+            )
+        })
+    }
+
     /// How many outputs the node asks for (omitted trailing ones included).
     pub fn output_count(&self) -> usize {
         self.node.output.len()
@@ -118,6 +138,25 @@ impl<'a, 's> NodeCtx<'a, 's> {
             (StructInfo::Tuple(items), true) => Ok(self.bind_items(call, items)),
             (other, _) => Err(format!("internal error: {name} returned {other}")),
         }
+    }
+
+    /// `x` reshaped to `dims`, which may depend on run-time values: when the
+    /// element counts cannot be proven equal, a `match_cast` checks them at
+    /// run time (on `x` flattened), so a wrong shape input is an error naming
+    /// the node rather than a wrong read.
+    pub fn reshape_checked(&mut self, x: Value, dims: Vec<Dim>) -> Result<Value, String> {
+        let info = x.info();
+        let total = Dim::product(&dims).simplify();
+        if info.numel().simplify().proven_eq(&total) {
+            return self.call("reshape", &[x], Attrs::new().with("shape", AttrValue::Dims(dims)));
+        }
+        let flat = self.call("reshape", &[x], Attrs::new().with("shape", AttrValue::Dims(vec![info.numel()])))?;
+        let flat = self.importer.operand(&flat)?;
+        let checked_info = TensorInfo::new(info.dtype, vec![total]);
+        let hint = format!("{}_checked", self.node.output.first().map_or("", |s| s.as_str()));
+        let name = self.importer.names.fresh(&hint);
+        let var = self.emitter.bind_cast(name, flat.expr, StructInfo::Tensor(checked_info.clone()));
+        self.call("reshape", &[Value::tensor(var, checked_info)], Attrs::new().with("shape", AttrValue::Dims(dims)))
     }
 
     /// The value bound to a variable (named `<output>_<what>`) if it is a

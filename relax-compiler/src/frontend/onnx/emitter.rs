@@ -21,6 +21,14 @@ impl Emitter {
         Expr::var(&name)
     }
 
+    /// `let name = match_cast(value, sinfo);`: a run-time check that the
+    /// value has the shape `sinfo` states.
+    pub fn bind_cast(&mut self, name: String, value: Expr, sinfo: StructInfo) -> Expr {
+        let var = Var::new(name.clone(), StructInfo::Unknown);
+        self.bindings.push(Binding { var, value, cast: Some(sinfo), span: Span::NONE });
+        Expr::var(&name)
+    }
+
     /// Whether `name` is bound here (rather than a parameter or outer value).
     pub fn binds(&self, name: &str) -> bool {
         self.bindings.iter().any(|b| b.var.name == name)

@@ -4,12 +4,14 @@
 use super::constants::ConstantPool;
 use super::external::ExternalData;
 use super::names::Namer;
+use super::shape_value::ShapeValue;
 use super::value::{Tensor, Value};
 use crate::error::{Error, Span};
 use crate::ir::dim::shape_to_string;
-use crate::ir::{Expr, ExprKind};
+use crate::ir::{Dim, Expr, ExprKind, ValueDims};
 use crate::ndarray::NDArray;
-use std::collections::BTreeMap;
+use relax_rt::DType;
+use std::collections::{BTreeMap, HashSet};
 
 pub struct Importer {
     /// The version of the default (`ai.onnx`) operator set the model imports.
@@ -18,12 +20,77 @@ pub struct Importer {
     pub names: Namer,
     pub constants: ConstantPool,
     pub external: ExternalData,
+    /// The graph inputs (their variable names) whose values dims may be bound to.
+    pub params: HashSet<String>,
+    /// Dims bound to graph inputs' values, as converters asked for them.
+    pub value_dims: Vec<ValueDims>,
+    /// Dims named for expressions over value dims (see `Function::derived_dims`).
+    pub derived_dims: Vec<(String, Dim)>,
     problems: Vec<Error>,
 }
 
+/// The most elements of a graph input whose values become dims: enough for
+/// any shape, axes or pads vector.
+const MAX_VALUE_DIMS: usize = 64;
+
 impl Importer {
     pub fn new(opset: i64, external: ExternalData) -> Importer {
-        Importer { opset, names: Namer::default(), constants: ConstantPool::default(), external, problems: Vec::new() }
+        Importer {
+            opset,
+            names: Namer::default(),
+            constants: ConstantPool::default(),
+            external,
+            params: HashSet::new(),
+            value_dims: Vec::new(),
+            derived_dims: Vec::new(),
+            problems: Vec::new(),
+        }
+    }
+
+    /// Whether `d` depends on a graph input's values (and so may be negative,
+    /// or `0`/`-1` with ONNX's special meanings).
+    pub fn is_value_dim(&self, d: &Dim) -> bool {
+        let vars = d.free_vars();
+        let value_vars = self.value_dims.iter().flat_map(|v| &v.vars);
+        value_vars.chain(self.derived_dims.iter().map(|(v, _)| v)).any(|v| vars.contains(v))
+    }
+
+    /// `d` as a dim of its own (named after `hint`) when it is an expression,
+    /// so shapes built from it stay short.
+    pub fn derived_dim(&mut self, hint: &str, d: Dim) -> Dim {
+        let d = d.simplify();
+        if matches!(d, Dim::Int(_) | Dim::Var(_)) {
+            return d;
+        }
+        if let Some((v, _)) = self.derived_dims.iter().find(|(_, e)| *e == d) {
+            return Dim::var(v);
+        }
+        let name = self.names.fresh(hint);
+        self.derived_dims.push((name.clone(), d));
+        Dim::var(&name)
+    }
+
+    /// The values of `t` as symbolic dims read at run time, when `t` is a
+    /// graph input holding a few i32/i64 elements (the same dims each time it
+    /// is asked). This is how a shape, axes or pads vector the caller passes
+    /// as data stays exact: whatever is computed from it is a dim expression
+    /// the entry evaluates before any kernel runs.
+    pub fn param_values(&mut self, t: &Tensor) -> Option<ShapeValue> {
+        let param = t.expr.as_var().filter(|v| self.params.contains(*v))?.to_string();
+        let count = t.info.shape.iter().map(Dim::as_int).product::<Option<i64>>()? as usize;
+        if !matches!(t.info.dtype, DType::I32 | DType::I64) || t.info.rank() > 1 || count > MAX_VALUE_DIMS {
+            return None;
+        }
+        let vars = match self.value_dims.iter().find(|v| v.param == param) {
+            Some(existing) => existing.vars.clone(),
+            None => {
+                let vars: Vec<String> = (0..count).map(|k| self.names.fresh(&format!("{param}_{k}"))).collect();
+                self.value_dims.push(ValueDims { param, vars: vars.clone() });
+                vars
+            }
+        };
+        let dims = vars.iter().map(|v| Dim::var(v)).collect();
+        Some(ShapeValue { dims, scalar: t.info.rank() == 0, dtype: t.info.dtype })
     }
 
     /// Records a problem; the import goes on to find the others. A problem

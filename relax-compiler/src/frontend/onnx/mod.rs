@@ -21,6 +21,7 @@ mod attrs;
 pub mod builder;
 mod constants;
 mod context;
+mod dim_logic;
 mod dtype;
 mod emitter;
 mod external;
@@ -93,11 +94,15 @@ pub fn import_bytes(bytes: &[u8], base_dir: &Path, name: &str, options: &OnnxOpt
     graph::convert_nodes(graph, "", &mut scope, &mut emitter, &mut importer);
     let results = signature::bind_results(graph, &scope, &mut emitter, &mut importer);
     drop(scope);
+    let value_dims = std::mem::take(&mut importer.value_dims);
+    let derived_dims = std::mem::take(&mut importer.derived_dims);
     let constants = importer.finish()?;
     let (result, ret) = signature::result_of(results);
     let function = Function {
         name: options.function_name.clone(),
         params,
+        value_dims,
+        derived_dims,
         ret,
         body: emitter.finish(result),
         public: true,

@@ -85,6 +85,7 @@ pub fn bind_params(graph: &GraphProto, options: &OnnxOptions, scope: &mut Scope,
         match input_info(input, &mut dims) {
             Ok(info) => {
                 let var_name = importer.names.fresh(name);
+                importer.params.insert(var_name.clone());
                 scope.insert(name, Value::tensor(Expr::var(&var_name), info.clone()));
                 params.push(Var::new(var_name, StructInfo::Tensor(info)));
             }

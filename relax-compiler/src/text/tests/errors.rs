@@ -200,7 +200,7 @@ fn item_mistakes() {
     );
     assert_eq!(
         first_error("mod m {\n    #[inline]\n    fn f(x: Tensor<[n], f32>) {\n        x\n    }\n}"),
-        "2:7: unknown attribute `inline`; the attributes are `weights`, `private`, `workspace` and `doc`"
+        "2:7: unknown attribute `inline`; the attributes are `weights`, `private`, `workspace`, `dims` and `doc`"
     );
     assert_eq!(
         first_error("mod m {\n    #[weights = \"w\"]\n    fn f(x: Tensor<[n], f32>) {\n        x\n    }\n}"),

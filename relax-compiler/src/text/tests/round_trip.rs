@@ -242,6 +242,8 @@ fn unusual_function() -> Function {
     Function {
         name: "f".into(),
         params: vec![Var::new("x", f32_tensor)],
+        value_dims: vec![],
+        derived_dims: vec![],
         ret: StructInfo::Unknown,
         body: SeqExpr {
             blocks: vec![Block { dataflow: true, bindings, outputs: vec![], span: Span::NONE }],

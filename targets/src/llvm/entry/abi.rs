@@ -78,4 +78,23 @@ impl<'ctx> TensorArray<'ctx> {
         let p = self.dim_ptr(cg, b, index, axis)?;
         Ok(b.build_load(cg.i64(), p, "dim")?.into_int_value())
     }
+
+    /// Element `element` of tensor `index`, an i32 (sign-extended) or i64
+    /// integer, as i64.
+    pub fn element_i64(
+        &self,
+        cg: &Codegen<'ctx>,
+        b: &Builder<'ctx>,
+        index: usize,
+        element: usize,
+        wide: bool,
+    ) -> Result<IntValue<'ctx>> {
+        let data = self.data(cg, b, index)?;
+        let ty = if wide { cg.i64() } else { cg.i32() };
+        let at = cg.i64().const_int(element as u64, false);
+        // SAFETY (of the IR): the input's shape, which holds the element, was checked first.
+        let p = unsafe { b.build_in_bounds_gep(ty, data, &[at], "")? };
+        let value = b.build_load(ty, p, "element")?.into_int_value();
+        Ok(if wide { value } else { b.build_int_s_extend(value, cg.i64(), "")? })
+    }
 }

@@ -28,7 +28,7 @@ use inkwell::module::Linkage;
 use inkwell::types::BasicTypeEnum;
 use inkwell::values::{FunctionValue, IntValue};
 use inkwell::IntPredicate;
-use relax_compiler::ir::entry::{Check, EntryFunc};
+use relax_compiler::ir::entry::{Check, DimSource, EntryFunc};
 use relax_compiler::ir::{Dim, PExpr};
 use relax_compiler::IRModule;
 
@@ -122,22 +122,42 @@ impl<'a, 'ctx> EntryBuilder<'a, 'ctx> {
         ExprCompiler::new(self.cg, &self.b, &self.dims).compile_i64(&PExpr::from_dim(d))
     }
 
+    /// Rank and dtype checks, dims bound to input dims, dim checks, dims
+    /// bound to input elements (now known to exist), then the other checks.
     fn checks_and_bindings(&mut self, phase: Phase) -> Result<()> {
-        for (k, check) in self.e.checks.iter().enumerate() {
-            if matches!(check, Check::Rank { .. } | Check::DType { .. }) {
-                self.check(k, check)?;
-            }
+        let checks = self.e.checks.iter().enumerate();
+        for (k, check) in checks.clone().filter(|(_, c)| matches!(c, Check::Rank { .. } | Check::DType { .. })) {
+            self.check(k, check)?;
         }
-        for binding in &self.e.bindings {
-            let value = self.inputs.dim(self.cg, &self.b, binding.input, binding.axis)?;
-            self.dims.push_var(&binding.var, value);
+        self.bind_dims(false)?;
+        for (k, check) in checks.clone().filter(|(_, c)| matches!(c, Check::Dim { .. })) {
+            self.check(k, check)?;
         }
-        for (k, check) in self.e.checks.iter().enumerate() {
+        self.bind_dims(true)?;
+        for (k, check) in checks {
             let run_only = matches!(check, Check::Output { .. } | Check::Workspace);
-            let input_level = matches!(check, Check::Rank { .. } | Check::DType { .. });
+            let input_level = matches!(check, Check::Rank { .. } | Check::DType { .. } | Check::Dim { .. });
             if !input_level && (phase == Phase::Run || !run_only) {
                 self.check(k, check)?;
             }
+        }
+        Ok(())
+    }
+
+    /// The bindings from input dims, or (`elements`) from input elements and
+    /// the dims derived from them.
+    fn bind_dims(&mut self, elements: bool) -> Result<()> {
+        for binding in &self.e.bindings {
+            let value = match &binding.from {
+                DimSource::Axis(axis) if !elements => self.inputs.dim(self.cg, &self.b, binding.input, *axis)?,
+                DimSource::Element(index) if elements => {
+                    let wide = self.e.inputs[binding.input].dtype == relax_rt::DType::I64;
+                    self.inputs.element_i64(self.cg, &self.b, binding.input, *index, wide)?
+                }
+                DimSource::Derived(d) if elements => self.dim(d)?,
+                _ => continue,
+            };
+            self.dims.push_var(&binding.var, value);
         }
         Ok(())
     }

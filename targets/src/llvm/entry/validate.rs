@@ -4,14 +4,19 @@
 //! checked, kernel calls matching their kernels.
 
 use crate::error::{CodegenError, Result};
-use relax_compiler::ir::entry::{BufRef, Check, EntryFunc, Step};
+use relax_compiler::ir::entry::{BufRef, Check, DimSource, EntryFunc, Step};
 use relax_compiler::ir::PrimFunc;
 use relax_compiler::IRModule;
 use relax_rt::DType;
 
 pub(super) fn validate(ir: &IRModule, e: &EntryFunc) -> Result<()> {
     for b in &e.bindings {
-        input_axis(e, b.input, b.axis).map_err(|m| err(format!("dim `{}` is bound from {m}", b.var)))?;
+        let source = match &b.from {
+            DimSource::Axis(axis) => input_axis(e, b.input, *axis),
+            DimSource::Element(index) => input_element(e, b.input, *index),
+            DimSource::Derived(_) => Ok(()),
+        };
+        source.map_err(|m| err(format!("dim `{}` is bound from {m}", b.var)))?;
     }
     for (k, check) in e.checks.iter().enumerate() {
         check_indices(e, check).map_err(|m| err(format!("check {} reads {m}", k + 1)))?;
@@ -34,6 +39,23 @@ fn input_axis(e: &EntryFunc, input: usize, axis: usize) -> Result<(), String> {
     }
     if !e.checks.iter().any(|c| matches!(c, Check::Rank { input: i } if *i == input)) {
         return Err(format!("the shape of input `{}`, whose rank is never checked", param.name));
+    }
+    Ok(())
+}
+
+/// Element `index` of an i32/i64 input whose every dim is a checked constant,
+/// so the element exists when it is read.
+fn input_element(e: &EntryFunc, input: usize, index: usize) -> Result<(), String> {
+    let param = e.inputs.get(input).ok_or_else(|| format!("input {input}, but there are {}", e.inputs.len()))?;
+    if !matches!(param.dtype, DType::I32 | DType::I64) {
+        return Err(format!("an element of input `{}`, which is {}, not i32 or i64", param.name, param.dtype));
+    }
+    let checked = |axis: usize| {
+        e.checks.iter().any(|c| matches!(c, Check::Dim { input: i, axis: a, .. } if *i == input && *a == axis))
+    };
+    let count: Option<i64> = param.shape.iter().map(|d| d.as_int()).product();
+    if count.is_none_or(|n| index as i64 >= n) || !(0..param.shape.len()).all(checked) {
+        return Err(format!("element {index} of input `{}`, whose shape does not provably hold it", param.name));
     }
     Ok(())
 }

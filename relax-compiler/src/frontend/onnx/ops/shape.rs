@@ -7,6 +7,8 @@
 
 use super::{single, Converter};
 use crate::frontend::onnx::context::NodeCtx;
+use crate::frontend::onnx::dim_logic;
+use crate::frontend::onnx::importer::Importer;
 use crate::frontend::onnx::shape_value::ShapeValue;
 use crate::frontend::onnx::tensor::to_ndarray;
 use crate::frontend::onnx::value::Value;
@@ -25,16 +27,12 @@ pub const CONVERTERS: &[Converter] = &[
     Converter::new("Range", range).since(11),
 ];
 
-/// Input `k` as a shape known at compile time.
-fn target_shape(ctx: &NodeCtx, k: usize) -> Result<ShapeValue, String> {
+/// Input `k` as a shape known at compile time, possibly with symbolic dims
+/// (from `Shape`, or a graph input's values).
+fn target_shape(ctx: &mut NodeCtx, k: usize) -> Result<ShapeValue, String> {
     let value = ctx.input(k)?;
-    match value.as_shape() {
+    match ctx.int_values(k)? {
         Some(shape) if !shape.scalar => Ok(shape),
-        _ if matches!(value, Value::Tensor(_)) => Err(format!(
-            "the shape `{}` is computed from run-time data; only shapes known at compile time \
-             (constants, or arithmetic on Shape) are supported",
-            ctx.input_name(k)
-        )),
         _ => Err(format!("the shape `{}` must be a 1-D integer tensor, got {}", ctx.input_name(k), value.info())),
     }
 }
@@ -61,6 +59,10 @@ fn reshape(ctx: &mut NodeCtx) -> Result<Vec<Value>, String> {
     let target = target_shape(ctx, 1)?;
     let allowzero = ctx.attrs.int_or("allowzero", 0)? != 0;
     let input = x.info().shape;
+    if target.dims.iter().any(|d| ctx.importer.is_value_dim(d)) {
+        let dims = run_time_reshape_target(ctx.importer, &input, &target.dims, allowzero);
+        return single(ctx.reshape_checked(x, dims)?);
+    }
     let dims = target
         .dims
         .iter()
@@ -77,6 +79,32 @@ fn reshape(ctx: &mut NodeCtx) -> Result<Vec<Value>, String> {
     }
     let dims = resolve_wildcard(&input, dims);
     single(ctx.call("reshape", &[x], Attrs::new().with("shape", AttrValue::Dims(dims)))?)
+}
+
+/// The target shape for values known only at run time, case by case as
+/// flags: an entry `0` copies the input's dim (unless `allowzero`), `-1` is
+/// the element count divided by the other entries, anything else is itself.
+/// A target that does not fit fails the run-time element count check.
+fn run_time_reshape_target(importer: &mut Importer, input: &[Dim], target: &[Dim], allowzero: bool) -> Vec<Dim> {
+    let known: Vec<Dim> = target
+        .iter()
+        .enumerate()
+        .map(|(k, v)| {
+            let copied = match input.get(k) {
+                Some(d) if !allowzero => dim_logic::select(&dim_logic::equals(v, 0), d, v),
+                _ => v.clone(),
+            };
+            let known = dim_logic::select(&dim_logic::equals(v, -1), &Dim::Int(1), &copied);
+            importer.derived_dim("reshape_dim", known)
+        })
+        .collect();
+    let inferred = Dim::product(input).floor_div(Dim::product(&known).max(1));
+    let inferred = importer.derived_dim("reshape_rest", inferred);
+    let dims: Vec<Dim> =
+        target.iter().zip(&known).map(|(v, d)| dim_logic::select(&dim_logic::equals(v, -1), &inferred, d)).collect();
+    // A negative entry other than -1 becomes 0, so it fails the element count
+    // check instead of giving a tensor a negative size.
+    dims.into_iter().map(|d| importer.derived_dim("reshape_dim", d.max(0))).collect()
 }
 
 /// Resolves a `-1` in `target` where the element count determines it,
