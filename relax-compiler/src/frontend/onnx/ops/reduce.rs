@@ -8,8 +8,9 @@
 
 use super::{single, Converter};
 use crate::frontend::onnx::context::{ints_attr, NodeCtx};
+use crate::frontend::onnx::dim_logic;
 use crate::frontend::onnx::value::Value;
-use crate::ir::{AttrValue, Attrs};
+use crate::ir::{AttrValue, Attrs, Dim};
 use relax_rt::DType;
 
 const REDUCE_ATTRS: &[&str] = &["axes", "keepdims", "noop_with_empty_axes"];
@@ -47,23 +48,27 @@ impl Reduction {
     }
 }
 
-/// What a reduction folds: the listed axes, all of them, or nothing at all
-/// (the identity `noop_with_empty_axes` asks for when no axes are given).
+/// What a reduction folds: the listed axes, all of them, nothing at all (the
+/// identity `noop_with_empty_axes` asks for when no axes are given), or axes
+/// given at run time by a graph input.
 enum Axes {
     Listed(Vec<i64>),
     All,
     Identity,
+    RunTime(Vec<Dim>),
 }
 
-fn reduced_axes(ctx: &NodeCtx) -> Result<Axes, String> {
+fn reduced_axes(ctx: &mut NodeCtx) -> Result<Axes, String> {
     let axes = match ctx.attrs.ints("axes")? {
-        Some(axes) => Some(axes),
-        None => ctx.const_ints(1)?,
+        Some(axes) => Some(axes.into_iter().map(Dim::Int).collect()),
+        None => ctx.int_values(1)?.map(|v| v.dims),
     };
-    Ok(match axes.filter(|a| !a.is_empty()) {
-        Some(axes) => Axes::Listed(axes),
-        None if ctx.attrs.int_or("noop_with_empty_axes", 0)? != 0 => Axes::Identity,
-        None => Axes::All,
+    let constant = axes.as_ref().and_then(|a: &Vec<Dim>| a.iter().map(Dim::as_int).collect::<Option<Vec<i64>>>());
+    Ok(match (axes, constant) {
+        (Some(axes), None) => Axes::RunTime(axes),
+        (_, Some(axes)) if !axes.is_empty() => Axes::Listed(axes),
+        _ if ctx.attrs.int_or("noop_with_empty_axes", 0)? != 0 => Axes::Identity,
+        _ => Axes::All,
     })
 }
 
@@ -76,13 +81,65 @@ fn reduction_attrs(axes: &Axes, keepdims: bool) -> Attrs {
     attrs
 }
 
+/// A reduction's input and axes, with run-time axes turned into fixed ones:
+/// each axis `i` of size `d` is reshaped into a pair `[o, e]`, `[1, d]` when
+/// it is reduced and `[d, 1]` when not (flags computed from the axes at run
+/// time), and the reduction folds every second axis, keeping dims. The
+/// result, `[o0, 1, o1, 1, ..]`, is then reshaped to `shape`, the reduction's
+/// real output shape.
+struct Prepared {
+    x: Value,
+    axes: Axes,
+    keepdims: bool,
+    shape: Option<Vec<Dim>>,
+}
+
+fn prepare(ctx: &mut NodeCtx, x: Value, axes: Axes, keepdims: bool) -> Result<Prepared, String> {
+    let Axes::RunTime(listed) = axes else { return Ok(Prepared { x, axes, keepdims, shape: None }) };
+    let dims = x.info().shape;
+    let rank = dims.len();
+    let resolved: Vec<Dim> = listed.iter().map(|a| dim_logic::resolve_axis(a, rank)).collect();
+    let mut pairs = Vec::with_capacity(2 * rank);
+    let mut kept = Vec::with_capacity(rank);
+    let mut out = vec![Dim::Int(0); rank.saturating_sub(listed.len())];
+    let mut position = Dim::Int(0);
+    for (i, d) in dims.iter().enumerate() {
+        let flag = dim_logic::any(resolved.iter().map(|a| dim_logic::equals(&(a.clone() - i as i64), 0)));
+        let flag = ctx.importer.derived_dim("reduced", flag);
+        let o = ctx.importer.derived_dim("kept_dim", dim_logic::select(&flag, &Dim::Int(1), d));
+        pairs.push(o.clone());
+        pairs.push(ctx.importer.derived_dim("reduced_dim", dim_logic::select(&flag, d, &Dim::Int(1))));
+        kept.push(o);
+        // Axis `i`, when kept, is output axis `position` (the kept axes before it).
+        for (j, slot) in out.iter_mut().enumerate() {
+            let here = dim_logic::equals(&(position.clone() - j as i64), 0) * dim_logic::not(&flag);
+            *slot = (slot.clone() + here * d.clone()).simplify();
+        }
+        position = ctx.importer.derived_dim("kept_before", position + dim_logic::not(&flag));
+    }
+    let x = ctx.reshape_checked(x, pairs)?;
+    let shape = if keepdims { kept } else { out.into_iter().map(|d| ctx.importer.derived_dim("out_dim", d)).collect() };
+    let axes = Axes::Listed((0..rank as i64).map(|i| 2 * i + 1).collect());
+    Ok(Prepared { x, axes, keepdims: true, shape: Some(shape) })
+}
+
+/// The reduction's result in its real shape (see [`Prepared`]).
+fn finish(ctx: &mut NodeCtx, y: Value, shape: Option<Vec<Dim>>) -> Result<Value, String> {
+    match shape {
+        Some(shape) => ctx.reshape_checked(y, shape),
+        None => Ok(y),
+    }
+}
+
 fn reduce(ctx: &mut NodeCtx, reduction: Reduction) -> Result<Vec<Value>, String> {
-    let mut x = ctx.input(0)?;
+    let x = ctx.input(0)?;
     let axes = reduced_axes(ctx)?;
     if matches!(axes, Axes::Identity) {
         return single(x);
     }
-    let attrs = reduction_attrs(&axes, ctx.attrs.int_or("keepdims", 1)? != 0);
+    let keepdims = ctx.attrs.int_or("keepdims", 1)? != 0;
+    let Prepared { mut x, axes, keepdims, shape } = prepare(ctx, x, axes, keepdims)?;
+    let attrs = reduction_attrs(&axes, keepdims);
     if let Some(op) = reduction.before {
         x = ctx.call(op, &[x], Attrs::new())?;
     }
@@ -90,7 +147,7 @@ fn reduce(ctx: &mut NodeCtx, reduction: Reduction) -> Result<Vec<Value>, String>
     if let Some(op) = reduction.after {
         y = ctx.call(op, &[y], Attrs::new())?;
     }
-    single(y)
+    single(finish(ctx, y, shape)?)
 }
 
 /// `log(sum(exp(x)))`, computed as `m + log(sum(exp(x - m)))` with `m` the
@@ -102,14 +159,17 @@ fn log_sum_exp(ctx: &mut NodeCtx) -> Result<Vec<Value>, String> {
         return single(x);
     }
     let keepdims = ctx.attrs.int_or("keepdims", 1)? != 0;
+    let Prepared { x, axes, keepdims, shape } = prepare(ctx, x, axes, keepdims)?;
+    let rank = x.rank();
     let max = ctx.call("max", std::slice::from_ref(&x), reduction_attrs(&axes, true))?;
     let max = ctx.bind(max, "max");
     let shifted = ctx.call("sub", &[x, max.clone()], Attrs::new())?;
     let exp = ctx.call("exp", &[shifted], Attrs::new())?;
     let total = ctx.call("sum", &[exp], reduction_attrs(&axes, keepdims))?;
     let log = ctx.call("log", &[total], Attrs::new())?;
-    let max = if keepdims { max } else { ctx.call("squeeze", &[max], squeezed(&axes, ctx.input(0)?.rank()))? };
-    single(ctx.call("add", &[log, max], Attrs::new())?)
+    let max = if keepdims { max } else { ctx.call("squeeze", &[max], squeezed(&axes, rank))? };
+    let y = ctx.call("add", &[log, max], Attrs::new())?;
+    single(finish(ctx, y, shape)?)
 }
 
 /// The `squeeze` attributes dropping the reduced axes of a rank-`rank` input.
