@@ -30,6 +30,7 @@ mod importer;
 pub mod names;
 pub mod ops;
 pub mod proto;
+mod run_time_axes;
 mod scope;
 mod shape_value;
 mod signature;

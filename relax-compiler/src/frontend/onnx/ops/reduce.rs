@@ -8,8 +8,8 @@
 
 use super::{single, Converter};
 use crate::frontend::onnx::context::{ints_attr, NodeCtx};
-use crate::frontend::onnx::dim_logic;
 use crate::frontend::onnx::value::Value;
+use crate::frontend::onnx::{dim_logic, run_time_axes};
 use crate::ir::{AttrValue, Attrs, Dim};
 use relax_rt::DType;
 
@@ -98,27 +98,18 @@ fn prepare(ctx: &mut NodeCtx, x: Value, axes: Axes, keepdims: bool) -> Result<Pr
     let Axes::RunTime(listed) = axes else { return Ok(Prepared { x, axes, keepdims, shape: None }) };
     let dims = x.info().shape;
     let rank = dims.len();
-    let resolved: Vec<Dim> = listed.iter().map(|a| dim_logic::resolve_axis(a, rank)).collect();
+    let flags = run_time_axes::named(ctx.importer, &listed, rank);
     let mut pairs = Vec::with_capacity(2 * rank);
     let mut kept = Vec::with_capacity(rank);
-    let mut out = vec![Dim::Int(0); rank.saturating_sub(listed.len())];
-    let mut position = Dim::Int(0);
-    for (i, d) in dims.iter().enumerate() {
-        let flag = dim_logic::any(resolved.iter().map(|a| dim_logic::equals(&(a.clone() - i as i64), 0)));
-        let flag = ctx.importer.derived_dim("reduced", flag);
-        let o = ctx.importer.derived_dim("kept_dim", dim_logic::select(&flag, &Dim::Int(1), d));
+    for (d, flag) in dims.iter().zip(&flags) {
+        let o = ctx.importer.derived_dim("kept_dim", dim_logic::select(flag, &Dim::Int(1), d));
         pairs.push(o.clone());
-        pairs.push(ctx.importer.derived_dim("reduced_dim", dim_logic::select(&flag, d, &Dim::Int(1))));
+        pairs.push(ctx.importer.derived_dim("reduced_dim", dim_logic::select(flag, d, &Dim::Int(1))));
         kept.push(o);
-        // Axis `i`, when kept, is output axis `position` (the kept axes before it).
-        for (j, slot) in out.iter_mut().enumerate() {
-            let here = dim_logic::equals(&(position.clone() - j as i64), 0) * dim_logic::not(&flag);
-            *slot = (slot.clone() + here * d.clone()).simplify();
-        }
-        position = ctx.importer.derived_dim("kept_before", position + dim_logic::not(&flag));
     }
     let x = ctx.reshape_checked(x, pairs)?;
-    let shape = if keepdims { kept } else { out.into_iter().map(|d| ctx.importer.derived_dim("out_dim", d)).collect() };
+    let count = rank.saturating_sub(listed.len());
+    let shape = if keepdims { kept } else { run_time_axes::remove(ctx.importer, &dims, &flags, count) };
     let axes = Axes::Listed((0..rank as i64).map(|i| 2 * i + 1).collect());
     Ok(Prepared { x, axes, keepdims: true, shape: Some(shape) })
 }

@@ -8,6 +8,7 @@
 use super::{single, Converter};
 use crate::frontend::onnx::attrs::Attributes;
 use crate::frontend::onnx::context::{ints_attr, NodeCtx};
+use crate::frontend::onnx::run_time_axes;
 use crate::frontend::onnx::shape_value::ShapeValue;
 use crate::frontend::onnx::tensor::to_ndarray;
 use crate::frontend::onnx::value::Value;
@@ -37,17 +38,25 @@ fn transpose(ctx: &mut NodeCtx) -> Result<Vec<Value>, String> {
     single(ctx.call("permute_dims", &[ctx.input(0)?], attrs)?)
 }
 
-/// `axes` is an attribute before opset 13 and an input from it.
-fn axes(ctx: &NodeCtx) -> Result<Option<Vec<i64>>, String> {
-    match ctx.attrs.ints("axes")? {
-        Some(axes) => Ok(Some(axes)),
-        None => ctx.const_ints(1),
+/// `axes` is an attribute before opset 13 and an input from it: constant, or
+/// (`Err` holding them) values of a graph input known only at run time.
+fn axes(ctx: &mut NodeCtx) -> Result<Option<Result<Vec<i64>, Vec<Dim>>>, String> {
+    if let Some(axes) = ctx.attrs.ints("axes")? {
+        return Ok(Some(Ok(axes)));
     }
+    Ok(ctx.int_values(1)?.map(|v| v.dims.iter().map(Dim::as_int).collect::<Option<Vec<i64>>>().ok_or(v.dims)))
 }
 
 fn unsqueeze(ctx: &mut NodeCtx) -> Result<Vec<Value>, String> {
     let x = ctx.input(0)?;
-    let axes = axes(ctx)?.ok_or("the axes to insert are required")?;
+    let axes = match axes(ctx)?.ok_or("the axes to insert are required")? {
+        Ok(axes) => axes,
+        Err(run_time) => {
+            let flags = run_time_axes::named(ctx.importer, &run_time, x.rank() + run_time.len());
+            let dims = run_time_axes::insert(ctx.importer, &x.info().shape, &flags);
+            return single(ctx.reshape_checked(x, dims)?);
+        }
+    };
     if let Value::Shape(s) = &x {
         if s.scalar && axes.len() == 1 && matches!(axes[0], 0 | -1) {
             return single(Value::Shape(s.with_rank(1)?));
@@ -58,7 +67,15 @@ fn unsqueeze(ctx: &mut NodeCtx) -> Result<Vec<Value>, String> {
 
 fn squeeze(ctx: &mut NodeCtx) -> Result<Vec<Value>, String> {
     let x = ctx.input(0)?;
-    let axes = axes(ctx)?;
+    let axes = match axes(ctx)? {
+        Some(Err(run_time)) => {
+            let dims = x.info().shape;
+            let flags = run_time_axes::named(ctx.importer, &run_time, dims.len());
+            let kept = run_time_axes::remove(ctx.importer, &dims, &flags, dims.len().saturating_sub(run_time.len()));
+            return single(ctx.reshape_checked(x, kept)?);
+        }
+        other => other.map(|a| a.unwrap_or_default()),
+    };
     if let Value::Shape(s) = &x {
         if s.dims.len() == 1 && axes.as_ref().is_none_or(|a| matches!(a[..], [0] | [-1])) {
             return single(Value::Shape(s.with_rank(0)?));
@@ -169,7 +186,10 @@ const MAX_REPEATS: i64 = 1 << 16;
 /// Copies of the input side by side: `repeats[a]` along each axis `a`.
 fn tile(ctx: &mut NodeCtx) -> Result<Vec<Value>, String> {
     let mut y = ctx.input(0)?;
-    let repeats = ctx.const_ints(1)?.ok_or("the repeats are required")?;
+    let values = ctx.int_values(1)?.ok_or("the repeats are required")?;
+    let Some(repeats) = values.dims.iter().map(Dim::as_int).collect::<Option<Vec<i64>>>() else {
+        return single(tile_run_time(ctx, y, &values.dims)?);
+    };
     if repeats.len() != y.rank() {
         return Err(format!("repeats {repeats:?} must have one entry per input axis ({})", y.rank()));
     }
@@ -184,6 +204,24 @@ fn tile(ctx: &mut NodeCtx) -> Result<Vec<Value>, String> {
         };
     }
     single(y)
+}
+
+/// Tiling by counts known at run time: each axis `d` becomes a pair `[1, d]`,
+/// broadcast to `[r, d]`, and each pair is merged back into one axis of
+/// `r * d` (a negative count tiles nothing).
+fn tile_run_time(ctx: &mut NodeCtx, x: Value, repeats: &[Dim]) -> Result<Value, String> {
+    let dims = x.info().shape;
+    if repeats.len() != dims.len() {
+        return Err(format!("repeats must have one entry per input axis ({}), got {}", dims.len(), repeats.len()));
+    }
+    let counts: Vec<Dim> = repeats.iter().map(|r| ctx.importer.derived_dim("repeats", r.clone().max(0))).collect();
+    let pairs =
+        |first: &dyn Fn(usize) -> Dim| dims.iter().enumerate().flat_map(|(i, d)| [first(i), d.clone()]).collect();
+    let spread = ctx.call("reshape", &[x], Attrs::new().with("shape", AttrValue::Dims(pairs(&|_| Dim::Int(1)))))?;
+    let target = pairs(&|i| counts[i].clone());
+    let copies = ctx.call("broadcast_to", &[spread], Attrs::new().with("shape", AttrValue::Dims(target)))?;
+    let merged: Vec<Dim> = dims.iter().zip(&counts).map(|(d, r)| (r.clone() * d.clone()).simplify()).collect();
+    ctx.call("reshape", &[copies], Attrs::new().with("shape", AttrValue::Dims(merged)))
 }
 
 /// `strided_slice` attributes for `begin..end` of one axis.
