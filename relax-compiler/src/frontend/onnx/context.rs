@@ -151,12 +151,18 @@ impl<'a, 's> NodeCtx<'a, 's> {
             return self.call("reshape", &[x], Attrs::new().with("shape", AttrValue::Dims(dims)));
         }
         let flat = self.call("reshape", &[x], Attrs::new().with("shape", AttrValue::Dims(vec![info.numel()])))?;
-        let flat = self.importer.operand(&flat)?;
-        let checked_info = TensorInfo::new(info.dtype, vec![total]);
+        let checked = self.match_cast(flat, vec![total])?;
+        self.call("reshape", &[checked], Attrs::new().with("shape", AttrValue::Dims(dims)))
+    }
+
+    /// `x` with its shape checked at run time against `dims` (a `match_cast`).
+    pub fn match_cast(&mut self, x: Value, dims: Vec<Dim>) -> Result<Value, String> {
+        let info = TensorInfo::new(x.dtype(), dims);
+        let operand = self.importer.operand(&x)?;
         let hint = format!("{}_checked", self.node.output.first().map_or("", |s| s.as_str()));
         let name = self.importer.names.fresh(&hint);
-        let var = self.emitter.bind_cast(name, flat.expr, StructInfo::Tensor(checked_info.clone()));
-        self.call("reshape", &[Value::tensor(var, checked_info)], Attrs::new().with("shape", AttrValue::Dims(dims)))
+        let var = self.emitter.bind_cast(name, operand.expr, StructInfo::Tensor(info.clone()));
+        Ok(Value::tensor(var, info))
     }
 
     /// The value bound to a variable (named `<output>_<what>`) if it is a

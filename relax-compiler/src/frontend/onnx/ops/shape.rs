@@ -177,11 +177,43 @@ fn expand(ctx: &mut NodeCtx) -> Result<Vec<Value>, String> {
     let x = ctx.input(0)?;
     let target = target_shape(ctx, 1)?;
     let input = x.info().shape;
+    if target.dims.iter().any(|d| ctx.importer.is_value_dim(d)) {
+        return single(expand_run_time(ctx, x, &target.dims)?);
+    }
     let output = broadcast_shapes(&input, &target.dims)?;
     if output.len() == input.len() && output.iter().zip(&input).all(|(a, b)| a.proven_eq(b)) {
         return single(x);
     }
     single(ctx.call("broadcast_to", &[x], Attrs::new().with("shape", AttrValue::Dims(output)))?)
+}
+
+/// `Expand` to a shape given at run time: an input dim of 1 takes the
+/// target's, any other input dim stays, and a run-time check (a `match_cast`
+/// of the input) requires the target to be 1 or that dim there.
+fn expand_run_time(ctx: &mut NodeCtx, x: Value, target: &[Dim]) -> Result<Value, String> {
+    let input = x.info().shape;
+    let rank = input.len().max(target.len());
+    let at = |s: &[Dim], k: usize| if k + s.len() >= rank { s[k + s.len() - rank].clone() } else { Dim::Int(1) };
+    let (mut output, mut checked) = (Vec::with_capacity(rank), Vec::with_capacity(input.len()));
+    for k in 0..rank {
+        let (d, t) = (at(&input, k), at(target, k));
+        if d.as_int() == Some(1) {
+            output.push(ctx.importer.derived_dim("expanded_dim", t.max(0)));
+        } else {
+            let fits = dim_logic::any([dim_logic::equals(&t, 1), dim_logic::equals(&(t - d.clone()), 0)]);
+            let check = ctx.importer.derived_dim("expand_check", dim_logic::select(&fits, &d, &Dim::Int(-1)));
+            output.push(if k + input.len() >= rank { check.clone() } else { d });
+            if k + input.len() >= rank {
+                checked.push(check);
+            }
+            continue;
+        }
+        if k + input.len() >= rank {
+            checked.push(Dim::Int(1));
+        }
+    }
+    let x = ctx.match_cast(x, checked)?;
+    ctx.call("broadcast_to", &[x], Attrs::new().with("shape", AttrValue::Dims(output)))
 }
 
 fn broadcast_shapes(a: &[Dim], b: &[Dim]) -> Result<Vec<Dim>, String> {
