@@ -9,6 +9,7 @@ pub mod module;
 pub mod struct_info;
 pub mod tir;
 
+pub mod dim_logic;
 pub use attrs::{AttrValue, Attrs};
 pub use dim::{Dim, Equality};
 pub use expr::{Binding, Block, Call, Callee, Expr, ExprKind, Function, Literal, MemoryPlan, SeqExpr, ValueDims, Var};

@@ -25,6 +25,7 @@ use super::compute::{
 };
 use super::{OpDef, OpKind};
 use crate::ir::dim::shape_to_string;
+use crate::ir::dim_logic;
 use crate::ir::{Attrs, BinOp, Dim, PExpr, PrimFunc, Stmt, StructInfo, TensorInfo};
 use crate::ndarray::{ravel, unravel, NDArray};
 use relax_rt::DType;
@@ -232,8 +233,12 @@ fn drop_positions<T: Clone>(items: &[T], positions: &[usize]) -> Vec<T> {
 }
 
 /// `start + i * stride` as index arithmetic, without the no-op parts.
-fn affine(start: &Dim, i: &PExpr, stride: i64) -> PExpr {
-    let scaled = if stride == 1 { i.clone() } else { i.clone() * PExpr::int(stride) };
+fn affine(start: &Dim, i: &PExpr, stride: &Dim) -> PExpr {
+    let scaled = match stride.as_int() {
+        Some(1) => i.clone(),
+        Some(s) => i.clone() * PExpr::int(s),
+        None => i.clone() * PExpr::from_dim(stride),
+    };
     if start.as_int() == Some(0) {
         scaled
     } else {
@@ -534,7 +539,7 @@ fn legalize_concat(args: &[TensorInfo], attrs: &Attrs, outs: &[TensorInfo]) -> R
             let vars = index_vars("i", arg.rank());
             let idx: Vec<PExpr> = vars.iter().map(|v| PExpr::var(v)).collect();
             let mut dest = idx.clone();
-            dest[layout.axis] = affine(offset, &idx[layout.axis], 1);
+            dest[layout.axis] = affine(offset, &idx[layout.axis], &Dim::Int(1));
             Stmt::loop_nest(&vars, &arg.shape, Stmt::store("out", dest, load(k, idx)))
         })
         .collect();
@@ -594,7 +599,7 @@ struct AxisRange {
     axis: usize,
     start: Dim,
     len: Dim,
-    stride: i64,
+    stride: Dim,
 }
 
 impl AxisRange {
@@ -617,7 +622,29 @@ impl AxisRange {
             (start.clone(), start - clamp_below(end, dim, -1))
         };
         let step = stride.abs();
-        AxisRange { axis, start, len: at_least_zero((span + (step - 1)).floor_div(step)), stride }
+        let len = at_least_zero((span + (step - 1)).floor_div(step));
+        AxisRange { axis, start, len, stride: Dim::Int(stride) }
+    }
+
+    /// [`AxisRange::slice`] with positions and stride known only at run time:
+    /// the same clamps, for both signs of the stride, chosen by a flag (see
+    /// `ir::dim_logic`). A zero stride selects nothing.
+    fn slice_symbolic(axis: usize, dim: &Dim, begin: &Dim, end: &Dim, stride: &Dim) -> AxisRange {
+        let clip = |v: &Dim| dim_logic::clamp(v, -OPEN_END, OPEN_END);
+        let (begin, end, stride) = (clip(begin), clip(end), clip(stride));
+        let position = |v: &Dim| (v.clone() + dim_logic::is_negative(v) * dim.clone()).simplify();
+        let (b, e) = (position(&begin), position(&end));
+        let forward_start = b.clone().max(0);
+        let forward_span = e.clone().min(dim.clone()) - forward_start.clone();
+        let backward_start = b.min(dim.clone() - 1);
+        let backward_span = backward_start.clone() - e.max(-1);
+        let backward = dim_logic::is_negative(&stride);
+        let start = dim_logic::select(&backward, &backward_start, &forward_start);
+        let span = dim_logic::select(&backward, &backward_span, &forward_span);
+        let step = stride.clone().max(Dim::Int(0) - stride.clone()).max(1);
+        let nonzero = dim_logic::not(&dim_logic::equals(&stride, 0));
+        let len = (at_least_zero((span + (step.clone() - 1)).floor_div(step)) * nonzero).simplify();
+        AxisRange { axis, start: start.simplify(), len, stride }
     }
 }
 
@@ -667,7 +694,7 @@ fn ranged_shape(shape: &[Dim], ranges: &[AxisRange]) -> Vec<Dim> {
 fn ranged_source(idx: &[PExpr], ranges: &[AxisRange]) -> Vec<PExpr> {
     let mut source = idx.to_vec();
     for r in ranges {
-        source[r.axis] = affine(&r.start, &idx[r.axis], r.stride);
+        source[r.axis] = affine(&r.start, &idx[r.axis], &r.stride);
     }
     source
 }
@@ -678,10 +705,13 @@ fn eval_ranges(op: &str, x: &NDArray, ranges: &[AxisRange]) -> Result<NDArray, S
     let start =
         |r: &AxisRange| r.start.as_int().ok_or_else(|| format!("{op}: slice start {} is not constant", r.start));
     let starts: Vec<i64> = ranges.iter().map(start).collect::<Result<_, _>>()?;
+    let stride =
+        |r: &AxisRange| r.stride.as_int().ok_or_else(|| format!("{op}: slice stride {} is not constant", r.stride));
+    let strides: Vec<i64> = ranges.iter().map(stride).collect::<Result<_, _>>()?;
     Ok(gather(x, &shape, |idx| {
         let mut source = idx.to_vec();
-        for (r, start) in ranges.iter().zip(&starts) {
-            source[r.axis] = (start + idx[r.axis] as i64 * r.stride) as usize;
+        for ((r, start), stride) in ranges.iter().zip(&starts).zip(&strides) {
+            source[r.axis] = (start + idx[r.axis] as i64 * stride) as usize;
         }
         source
     }))
@@ -702,14 +732,16 @@ fn legalize_strided_slice(args: &[TensorInfo], attrs: &Attrs, outs: &[TensorInfo
     legalize_gather("strided_slice", args, outs, |i| ranged_source(i, &ranges))
 }
 
-/// One range per sliced axis; `axes` defaults to the leading axes, `strides` to 1.
+/// One range per sliced axis; `axes` defaults to the leading axes, `strides`
+/// to 1. Positions and strides may be symbolic (known only at run time).
 fn slice_ranges(x: &TensorInfo, attrs: &Attrs) -> Result<Vec<AxisRange>, String> {
     expect_attrs("strided_slice", attrs, &["axes", "begin", "end", "strides"])?;
     let op = "strided_slice";
-    let begin = required_ints(op, attrs, "begin")?;
-    let end = required_ints(op, attrs, "end")?;
+    let dims = |name: &str| attrs.dims(name).in_op(op);
+    let begin = dims("begin")?.ok_or_else(|| format!("{op}: missing attribute `begin`"))?;
+    let end = dims("end")?.ok_or_else(|| format!("{op}: missing attribute `end`"))?;
     let axes = attrs.ints("axes").in_op(op)?.unwrap_or_else(|| (0..begin.len() as i64).collect());
-    let strides = attrs.ints("strides").in_op(op)?.unwrap_or_else(|| vec![1; axes.len()]);
+    let strides = dims("strides")?.unwrap_or_else(|| vec![Dim::Int(1); axes.len()]);
     if [begin.len(), end.len(), strides.len()].iter().any(|&n| n != axes.len()) {
         return Err(format!(
             "{op}: expected one begin, end and stride per sliced axis; got {} axes, {} begin, {} end and {} strides",
@@ -721,9 +753,10 @@ fn slice_ranges(x: &TensorInfo, attrs: &Attrs) -> Result<Vec<AxisRange>, String>
     }
     let axes = normalize_axes(op, &axes, x.rank())?;
     (0..axes.len())
-        .map(|k| match strides[k] {
-            0 => Err(format!("{op}: the stride for axis {} is 0", axes[k])),
-            s => Ok(AxisRange::slice(axes[k], &x.shape[axes[k]], begin[k], end[k], s)),
+        .map(|k| match (begin[k].as_int(), end[k].as_int(), strides[k].as_int()) {
+            (_, _, Some(0)) => Err(format!("{op}: the stride for axis {} is 0", axes[k])),
+            (Some(b), Some(e), Some(s)) => Ok(AxisRange::slice(axes[k], &x.shape[axes[k]], b, e, s)),
+            _ => Ok(AxisRange::slice_symbolic(axes[k], &x.shape[axes[k]], &begin[k], &end[k], &strides[k])),
         })
         .collect()
 }
@@ -790,7 +823,8 @@ fn equal_sections(axis: usize, dim: &Dim, count: i64) -> Result<Vec<AxisRange>, 
         }
     }
     let len = dim.clone().floor_div(count).simplify();
-    let section = |k: i64| AxisRange { axis, start: (len.clone() * k).simplify(), len: len.clone(), stride: 1 };
+    let section =
+        |k: i64| AxisRange { axis, start: (len.clone() * k).simplify(), len: len.clone(), stride: Dim::Int(1) };
     Ok((0..count).map(section).collect())
 }
 

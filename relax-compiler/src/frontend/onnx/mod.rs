@@ -21,7 +21,6 @@ mod attrs;
 pub mod builder;
 mod constants;
 mod context;
-mod dim_logic;
 mod dtype;
 mod emitter;
 mod external;

@@ -3,8 +3,8 @@
 //! or inserting the named axes gives. Each result is a derived dim, so shapes
 //! stay short however many cases the flags distinguish.
 
-use super::dim_logic::{any, equals, not, resolve_axis, select};
 use super::importer::Importer;
+use crate::ir::dim_logic::{any, equals, not, resolve_axis, select};
 use crate::ir::Dim;
 
 /// For each of `rank` axes, 1 when `axes` (negative ones counted from the end)

@@ -8,8 +8,9 @@
 
 use super::{single, Converter};
 use crate::frontend::onnx::context::{ints_attr, NodeCtx};
+use crate::frontend::onnx::run_time_axes;
 use crate::frontend::onnx::value::Value;
-use crate::frontend::onnx::{dim_logic, run_time_axes};
+use crate::ir::dim_logic;
 use crate::ir::{AttrValue, Attrs, Dim};
 use relax_rt::DType;
 

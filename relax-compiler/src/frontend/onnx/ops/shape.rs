@@ -7,12 +7,12 @@
 
 use super::{single, Converter};
 use crate::frontend::onnx::context::NodeCtx;
-use crate::frontend::onnx::dim_logic;
 use crate::frontend::onnx::importer::Importer;
 use crate::frontend::onnx::shape_value::ShapeValue;
 use crate::frontend::onnx::tensor::to_ndarray;
 use crate::frontend::onnx::value::Value;
 use crate::ir::dim::shape_to_string;
+use crate::ir::dim_logic;
 use crate::ir::{AttrValue, Attrs, Dim, Equality};
 use crate::ndarray::{NDArray, Scalar};
 use relax_rt::DType;

@@ -12,6 +12,7 @@ use crate::frontend::onnx::run_time_axes;
 use crate::frontend::onnx::shape_value::ShapeValue;
 use crate::frontend::onnx::tensor::to_ndarray;
 use crate::frontend::onnx::value::Value;
+use crate::ir::dim_logic;
 use crate::ir::{AttrValue, Attrs, Dim};
 use crate::ndarray::NDArray;
 use relax_rt::DType;
@@ -145,29 +146,73 @@ fn chunk_points(dim: i64, parts: i64) -> Result<Vec<i64>, String> {
 }
 
 /// `starts`, `ends`, `axes` are attributes before opset 10, then inputs
-/// (with `steps`), all known at compile time.
+/// (with `steps`): constants, or a graph input's values known at run time.
 fn slice(ctx: &mut NodeCtx) -> Result<Vec<Value>, String> {
     let x = ctx.input(0)?;
     let (starts, ends, axes, steps) = if ctx.opset < 10 {
-        (ctx.attrs.ints("starts")?, ctx.attrs.ints("ends")?, ctx.attrs.ints("axes")?, None)
+        let dims = |v: Option<Vec<i64>>| v.map(|v| v.into_iter().map(Dim::Int).collect::<Vec<_>>());
+        (dims(ctx.attrs.ints("starts")?), dims(ctx.attrs.ints("ends")?), dims(ctx.attrs.ints("axes")?), None)
     } else {
-        (ctx.const_ints(1)?, ctx.const_ints(2)?, ctx.const_ints(3)?, ctx.const_ints(4)?)
+        let mut values = |k| ctx.int_values(k).map(|v| v.map(|v| v.dims));
+        (values(1)?, values(2)?, values(3)?, values(4)?)
     };
     let (starts, ends) = (starts.ok_or("starts are required")?, ends.ok_or("ends are required")?);
-    let axes = axes.unwrap_or_else(|| (0..starts.len() as i64).collect());
-    let steps = steps.unwrap_or_else(|| vec![1; starts.len()]);
+    let axes = axes.unwrap_or_else(|| (0..starts.len() as i64).map(Dim::Int).collect());
+    let steps = steps.unwrap_or_else(|| vec![Dim::Int(1); starts.len()]);
+    let constant = |v: &[Dim]| v.iter().map(Dim::as_int).collect::<Option<Vec<i64>>>();
     if let Value::Shape(s) = &x {
-        return match (&starts[..], &ends[..], &axes[..], &steps[..]) {
-            ([start], [end], [0 | -1], [step]) if *step != 0 => single(Value::Shape(s.slice(*start, *end, *step))),
-            _ => Err("a shape value can only be sliced along its one axis with a non-zero step".to_string()),
+        let parts = (constant(&starts), constant(&ends), constant(&axes), constant(&steps));
+        return match parts {
+            (Some(b), Some(e), Some(a), Some(st)) => match (&b[..], &e[..], &a[..], &st[..]) {
+                ([start], [end], [0 | -1], [step]) if *step != 0 => single(Value::Shape(s.slice(*start, *end, *step))),
+                _ => Err("a shape value can only be sliced along its one axis with a non-zero step".to_string()),
+            },
+            _ => Err("a shape value can only be sliced by constants".to_string()),
         };
     }
+    let (axes, starts, ends, steps) = match constant(&axes) {
+        Some(axes) => (axes, starts, ends, steps),
+        None => per_axis_slice(ctx, x.rank(), &axes, &starts, &ends, &steps),
+    };
+    let derive = |ctx: &mut NodeCtx, hint: &str, v: Vec<Dim>| -> Vec<Dim> {
+        v.into_iter().map(|d| ctx.importer.derived_dim(hint, d)).collect()
+    };
+    let (starts, ends, steps) =
+        (derive(ctx, "slice_start", starts), derive(ctx, "slice_end", ends), derive(ctx, "slice_step", steps));
     let attrs = Attrs::new()
         .with("axes", ints_attr(&axes))
-        .with("begin", ints_attr(&starts))
-        .with("end", ints_attr(&ends))
-        .with("strides", ints_attr(&steps));
+        .with("begin", AttrValue::Dims(starts))
+        .with("end", AttrValue::Dims(ends))
+        .with("strides", AttrValue::Dims(steps));
     single(ctx.call("strided_slice", &[x], attrs)?)
+}
+
+/// A slice whose axes are known only at run time, as a slice of every axis:
+/// axis `i` takes the start, end and step of the entry naming it, or the
+/// whole axis when none does.
+fn per_axis_slice(
+    ctx: &mut NodeCtx,
+    rank: usize,
+    axes: &[Dim],
+    starts: &[Dim],
+    ends: &[Dim],
+    steps: &[Dim],
+) -> (Vec<i64>, Vec<Dim>, Vec<Dim>, Vec<Dim>) {
+    let resolved: Vec<Dim> = axes.iter().map(|a| dim_logic::resolve_axis(a, rank)).collect();
+    let (mut begin, mut end, mut stride) = (Vec::new(), Vec::new(), Vec::new());
+    for i in 0..rank {
+        let picks: Vec<Dim> = resolved.iter().map(|a| dim_logic::equals(&(a.clone() - i as i64), 0)).collect();
+        let picks: Vec<Dim> = picks.into_iter().map(|p| ctx.importer.derived_dim("slices_axis", p)).collect();
+        let whole = dim_logic::not(&dim_logic::any(picks.iter().cloned()));
+        let pick = |values: &[Dim], default: i64| {
+            let chosen = picks.iter().zip(values).fold(Dim::Int(0), |acc, (p, v)| acc + p.clone() * v.clone());
+            (chosen + whole.clone() * default).simplify()
+        };
+        begin.push(pick(starts, 0));
+        end.push(pick(ends, i64::MAX));
+        stride.push(pick(steps, 1));
+    }
+    ((0..rank as i64).collect(), begin, end, stride)
 }
 
 fn gather(ctx: &mut NodeCtx) -> Result<Vec<Value>, String> {

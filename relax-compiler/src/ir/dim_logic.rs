@@ -1,7 +1,7 @@
 //! Case analysis on dims whose values are only known at run time.
 //!
 //! A graph input that holds a shape, axes or pads (see
-//! `Importer::param_values`) gives dims such as `shape_0` that may be `0`,
+//! the ONNX importer's `Importer::param_values`) gives dims such as `shape_0` that may be `0`,
 //! `-1` or negative, each meaning something different to ONNX. Dims have no
 //! comparisons, but on integers `min`, `max` and arithmetic are enough: a
 //! *flag* is a dim that is 1 when a condition holds and 0 otherwise, and
