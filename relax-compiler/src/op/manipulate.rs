@@ -993,12 +993,14 @@ fn legalize_copy(op: &str, args: &[TensorInfo], attrs: &Attrs, outs: &[TensorInf
 // Argument lists read best as `&[x.clone()]`, like the call they stand for.
 #[allow(clippy::cloned_ref_to_slice_refs)]
 mod tests {
+    use super::AxisRange;
     use crate::interp::tir::run_prim_func;
     use crate::ir::{AttrValue, Attrs, Dim, StructInfo, TensorInfo};
     use crate::ndarray::{NDArray, Scalar};
     use crate::op::lookup;
     use crate::op::testing::{check_op, check_op_symbolic};
     use relax_rt::DType;
+    use std::collections::HashMap;
 
     fn attrs(pairs: &[(&str, AttrValue)]) -> Attrs {
         pairs.iter().fold(Attrs::new(), |a, (k, v)| a.with(k, v.clone()))
@@ -1501,8 +1503,31 @@ mod tests {
         let twice = base(&[("axes", ints(&[1, -1])), ("begin", ints(&[0, 0])), ("end", ints(&[1, 1]))]);
         assert_eq!(err(twice), "strided_slice: axis -1 appears more than once in [1, -1]");
         assert_eq!(err(attrs(&[("end", ints(&[2]))])), "strided_slice: missing attribute `begin`");
-        let symbolic = base(&[("begin", AttrValue::Dims(vec![n()]))]);
-        assert_eq!(err(symbolic), "strided_slice: attribute `begin` must be constant integers, got n");
+    }
+
+    /// Positions known only at run time give the same ranges as constants.
+    #[test]
+    fn symbolic_slices_agree_with_constant_ones() {
+        let (b, e, st) = (Dim::var("b"), Dim::var("e"), Dim::var("s"));
+        for dim in 0..5i64 {
+            let symbolic = AxisRange::slice_symbolic(0, &Dim::var("d"), &b, &e, &st);
+            for (begin, end, stride) in
+                (-7..7).flat_map(|b| (-7..7).flat_map(move |e| [-3, -1, 1, 2].map(|s| (b, e, s))))
+            {
+                let env = HashMap::from([
+                    ("b".to_string(), begin),
+                    ("e".to_string(), end),
+                    ("s".to_string(), stride),
+                    ("d".to_string(), dim),
+                ]);
+                let constant = AxisRange::slice(0, &Dim::Int(dim), begin, end, stride);
+                let len = symbolic.len.eval(&env);
+                assert_eq!(len, constant.len.as_int(), "len of {begin}:{end}:{stride} in {dim}");
+                if len > Some(0) {
+                    assert_eq!(symbolic.start.eval(&env), constant.start.as_int(), "start of {begin}:{end}:{stride}");
+                }
+            }
+        }
     }
 
     // ---- take ----
