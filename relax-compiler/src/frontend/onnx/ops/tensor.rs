@@ -115,7 +115,13 @@ fn split(ctx: &mut NodeCtx) -> Result<Vec<Value>, String> {
         .ok_or_else(|| format!("axis {axis} is out of range for an input of rank {}", info.rank()))?;
     let sizes = match ctx.attrs.ints("split")? {
         Some(sizes) => Some(sizes),
-        None => ctx.const_ints(1)?,
+        None => match ctx.int_values(1)? {
+            Some(v) => match v.dims.iter().map(Dim::as_int).collect::<Option<Vec<i64>>>() {
+                Some(sizes) => Some(sizes),
+                None => return split_run_time(ctx, x, a as usize, &v.dims),
+            },
+            None => None,
+        },
     };
     let parts = ctx.attrs.int_or("num_outputs", ctx.output_count() as i64)?;
     let mut attrs = Attrs::new().with("axis", AttrValue::Int(axis));
@@ -125,6 +131,29 @@ fn split(ctx: &mut NodeCtx) -> Result<Vec<Value>, String> {
         (None, _) => attrs.set("sections", AttrValue::Int(parts)),
     }
     ctx.call_tuple("split", &[x], attrs)
+}
+
+/// Parts of sizes known only at run time, one slice each; a run-time check
+/// (a `match_cast` of the input) requires the sizes to add up to the axis.
+fn split_run_time(ctx: &mut NodeCtx, x: Value, axis: usize, sizes: &[Dim]) -> Result<Vec<Value>, String> {
+    let mut shape = x.info().shape;
+    let total = sizes.iter().fold(Dim::Int(0), |acc, s| acc + s.clone());
+    let fits = dim_logic::equals(&(total - shape[axis].clone()), 0);
+    shape[axis] = ctx.importer.derived_dim("split_total", dim_logic::select(&fits, &shape[axis], &Dim::Int(-1)));
+    let x = ctx.match_cast(x, shape)?;
+    let mut begin = Dim::Int(0);
+    let mut parts = Vec::with_capacity(sizes.len());
+    for size in sizes {
+        let end = ctx.importer.derived_dim("split_end", begin.clone() + size.clone().max(0));
+        let attrs = Attrs::new()
+            .with("axes", ints_attr(&[axis as i64]))
+            .with("begin", AttrValue::Dims(vec![begin]))
+            .with("end", AttrValue::Dims(vec![end.clone()]))
+            .with("strides", ints_attr(&[1]));
+        parts.push(ctx.call("strided_slice", std::slice::from_ref(&x), attrs)?);
+        begin = end;
+    }
+    Ok(parts)
 }
 
 /// Where parts of the given sizes end, but the last.
