@@ -327,7 +327,19 @@ fn pad(ctx: &mut NodeCtx) -> Result<Vec<Value>, String> {
         (ctx.attrs.ints("pads")?, value, None)
     } else {
         let fill = ctx.optional_input(2).unwrap_or_else(|| Value::scalar(x.dtype(), 0.0));
-        (ctx.const_ints(1)?, fill, ctx.const_ints(3)?)
+        let pads = ctx.int_values(1)?.map(|v| v.dims);
+        let axes = ctx.int_values(3)?.map(|v| v.dims);
+        let run_time = |v: &[Dim]| v.iter().any(|d| d.as_int().is_none());
+        if pads.as_deref().is_some_and(run_time) || axes.as_deref().is_some_and(run_time) {
+            let pads = pads.ok_or("the pads are required")?;
+            let pads = match axes {
+                Some(axes) => pads_of_every_axis(ctx, x.rank(), &axes, &pads)?,
+                None => pads,
+            };
+            return single(pad_run_time(ctx, x, &pads, fill, None)?);
+        }
+        let pads = pads.map(|p| p.iter().filter_map(Dim::as_int).collect());
+        (pads, fill, axes.map(|a| a.iter().filter_map(Dim::as_int).collect()))
     };
     let pads = pads.ok_or("the pads are required")?;
     let axes: Vec<i64> = axes.unwrap_or_else(|| (0..rank).collect());
@@ -347,6 +359,74 @@ fn pad(ctx: &mut NodeCtx) -> Result<Vec<Value>, String> {
         y = pad_axis(ctx, y, axis as usize, pads[k], pads[k + axes.len()], &fill)?;
     }
     single(y)
+}
+
+/// Pads for the listed axes (known only at run time) as pads for every axis:
+/// each axis takes the pads of the entry naming it, or none.
+fn pads_of_every_axis(ctx: &mut NodeCtx, rank: usize, axes: &[Dim], pads: &[Dim]) -> Result<Vec<Dim>, String> {
+    if pads.len() != 2 * axes.len() {
+        return Err(format!("pads must have two entries per padded axis ({} axes), got {}", axes.len(), pads.len()));
+    }
+    let resolved: Vec<Dim> = axes.iter().map(|a| dim_logic::resolve_axis(a, rank)).collect();
+    let mut every = vec![Dim::Int(0); 2 * rank];
+    for i in 0..rank {
+        for (j, a) in resolved.iter().enumerate() {
+            let here = ctx.importer.derived_dim("pads_axis", dim_logic::equals(&(a.clone() - i as i64), 0));
+            every[i] = (every[i].clone() + here.clone() * pads[j].clone()).simplify();
+            every[i + rank] = (every[i + rank].clone() + here * pads[j + axes.len()].clone()).simplify();
+        }
+    }
+    Ok(every)
+}
+
+/// Constant padding by amounts known only at run time (or symbolic): per
+/// axis, a crop by the negative parts, then fill blocks of the positive parts.
+fn pad_run_time(
+    ctx: &mut NodeCtx,
+    x: Value,
+    pads: &[Dim],
+    fill: Value,
+    axes: Option<Vec<i64>>,
+) -> Result<Value, String> {
+    if ctx.attrs.string_or("mode", "constant")? != "constant" {
+        return Err("pads known only at run time are supported in constant mode only".to_string());
+    }
+    let rank = x.rank() as i64;
+    let axes: Vec<i64> = axes.unwrap_or_else(|| (0..rank).collect());
+    if pads.len() != 2 * axes.len() {
+        return Err(format!("pads must have two entries per padded axis ({} axes), got {}", axes.len(), pads.len()));
+    }
+    let mut y = x;
+    for (k, &axis) in axes.iter().enumerate() {
+        let a = if axis < 0 { axis + rank } else { axis };
+        if !(0..rank).contains(&a) {
+            return Err(format!("axis {axis} is out of range for rank {rank}"));
+        }
+        let (before, after) = (&pads[k], &pads[k + axes.len()]);
+        let mut crop = |ctx: &mut NodeCtx, v: &Dim| ctx.importer.derived_dim("crop", (Dim::Int(0) - v.clone()).max(0));
+        let (crop_before, crop_after) = (crop(ctx, before), crop(ctx, after));
+        let dim = y.info().shape[a as usize].clone();
+        let end = ctx.importer.derived_dim("crop_end", dim - crop_after);
+        let attrs = Attrs::new()
+            .with("axes", ints_attr(&[a]))
+            .with("begin", AttrValue::Dims(vec![crop_before]))
+            .with("end", AttrValue::Dims(vec![end]))
+            .with("strides", ints_attr(&[1]));
+        let cropped = ctx.call("strided_slice", &[y], attrs)?;
+        let cropped = ctx.bind(cropped, "cropped");
+        let mut parts = Vec::with_capacity(3);
+        for (side, v) in [(0, before), (1, after)] {
+            let mut shape = cropped.info().shape;
+            shape[a as usize] = ctx.importer.derived_dim("pad", v.clone().max(0));
+            let block = Attrs::new().with("shape", AttrValue::Dims(shape));
+            parts.insert(side * parts.len(), ctx.call("broadcast_to", std::slice::from_ref(&fill), block)?);
+            if side == 0 {
+                parts.push(cropped.clone());
+            }
+        }
+        y = ctx.call("concat", &parts, Attrs::new().with("axis", AttrValue::Int(a)))?;
+    }
+    Ok(y)
 }
 
 fn pad_axis(ctx: &mut NodeCtx, x: Value, axis: usize, before: i64, after: i64, fill: &Value) -> Result<Value, String> {
