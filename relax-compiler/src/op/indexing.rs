@@ -397,7 +397,8 @@ fn legalize_trilu(args: &[TensorInfo], attrs: &Attrs, outs: &[TensorInfo]) -> Re
 /// `values[1]` and every other `values[0]`. An index outside `-depth..depth`
 /// gives a row of `values[0]`, so nothing is read from it.
 struct OneHot {
-    depth: i64,
+    /// Possibly symbolic (a depth the caller passes at run time).
+    depth: Dim,
     axis: usize,
 }
 
@@ -409,8 +410,11 @@ fn one_hot_attrs(args: &[TensorInfo], attrs: &Attrs) -> Result<OneHot, String> {
     if values.rank() != 1 || values.shape[0].as_int() != Some(2) {
         return Err(format!("one_hot: values must be [off, on], a tensor of shape [2], got {values}"));
     }
-    let depth = attrs.int("depth").in_op("one_hot")?;
-    if depth < 1 {
+    let depth = match attrs.dims("depth").in_op("one_hot")?.as_deref() {
+        Some([depth]) => depth.clone(),
+        _ => return Err("one_hot: attribute `depth` must be one integer".to_string()),
+    };
+    if depth.as_int().is_some_and(|d| d < 1) {
         return Err(format!("one_hot: depth must be positive, got {depth}"));
     }
     let axis = normalize_axis("one_hot", attrs.int_or("axis", -1).in_op("one_hot")?, indices.rank() + 1)?;
@@ -420,13 +424,14 @@ fn one_hot_attrs(args: &[TensorInfo], attrs: &Attrs) -> Result<OneHot, String> {
 fn infer_one_hot(args: &[TensorInfo], attrs: &Attrs) -> Result<StructInfo, String> {
     let OneHot { depth, axis } = one_hot_attrs(args, attrs)?;
     let mut shape = args[0].shape.clone();
-    shape.insert(axis, Dim::Int(depth));
+    shape.insert(axis, depth);
     Ok(StructInfo::tensor(args[1].dtype, shape))
 }
 
 fn eval_one_hot(args: &[&NDArray], attrs: &Attrs) -> Result<Vec<NDArray>, String> {
     let [indices, on_off] = values("one_hot", args, 2)? else { unreachable!("two arguments were checked") };
     let OneHot { depth, axis } = one_hot_attrs(&infos_of(args), attrs)?;
+    let depth = depth.as_int().ok_or_else(|| format!("one_hot: depth {depth} is not known"))?;
     let mut shape = indices.shape().to_vec();
     shape.insert(axis, depth as usize);
     Ok(vec![NDArray::from_fn(on_off.dtype(), &shape, |flat| {
@@ -445,7 +450,7 @@ fn legalize_one_hot(args: &[TensorInfo], attrs: &Attrs, outs: &[TensorInfo]) -> 
         let position = idx.remove(axis);
         let raw = PExpr::cast(DType::I64, load(0, idx));
         let negative = PExpr::bin(BinOp::Lt, raw.clone(), PExpr::int(0));
-        let wrapped = PExpr::select(negative, raw.clone() + PExpr::int(depth), raw);
+        let wrapped = PExpr::select(negative, raw.clone() + PExpr::from_dim(&depth), raw);
         let hot = PExpr::bin(BinOp::Eq, wrapped, position);
         PExpr::select(hot, load(1, vec![PExpr::int(1)]), load(1, vec![PExpr::int(0)]))
     }))

@@ -73,12 +73,16 @@ fn scalar_as_attr(ctx: &NodeCtx, k: usize, name: &str, attrs: &mut Attrs) -> Res
 fn one_hot(ctx: &mut NodeCtx) -> Result<Vec<Value>, String> {
     let depth = ctx.input(1)?;
     let depth = match depth.as_const() {
-        Some(d) if d.numel() == 1 => d.get(0).to_f64() as i64,
+        Some(d) if d.numel() == 1 => Dim::Int(d.get(0).to_f64() as i64),
         Some(d) => return Err(format!("depth must hold one value, got shape {:?}", d.shape())),
-        None => return Err(format!("input `{}` (depth) must be known at compile time", ctx.input_name(1))),
+        None => match ctx.int_values(1)?.as_ref().map(|v| &v.dims[..]) {
+            Some([depth]) => ctx.importer.derived_dim("depth", depth.clone().max(1)),
+            _ => return Err(format!("input `{}` (depth) must hold one integer", ctx.input_name(1))),
+        },
     };
-    let attrs =
-        Attrs::new().with("depth", AttrValue::Int(depth)).with("axis", AttrValue::Int(ctx.attrs.int_or("axis", -1)?));
+    let attrs = Attrs::new()
+        .with("depth", AttrValue::Dims(vec![depth]))
+        .with("axis", AttrValue::Int(ctx.attrs.int_or("axis", -1)?));
     single(ctx.call("one_hot", &[ctx.input(0)?, ctx.input(2)?], attrs)?)
 }
 
