@@ -8,6 +8,7 @@
 //! before any conversion, so one import reports every unsupported operator
 //! and attribute in the model.
 
+mod attention;
 mod control;
 mod conv;
 mod elementwise;
@@ -80,6 +81,7 @@ const FAMILIES: &[&[Converter]] = &[
     conv::CONVERTERS,
     spatial::CONVERTERS,
     indexing::CONVERTERS,
+    attention::CONVERTERS,
 ];
 
 /// The converter of ONNX operator `op_type` (default domain).
