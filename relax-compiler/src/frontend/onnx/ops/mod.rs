@@ -18,6 +18,7 @@ mod math;
 mod nn;
 mod pool;
 mod reduce;
+mod rotary;
 mod shape;
 mod spatial;
 mod tensor;
@@ -82,6 +83,7 @@ const FAMILIES: &[&[Converter]] = &[
     spatial::CONVERTERS,
     indexing::CONVERTERS,
     attention::CONVERTERS,
+    rotary::CONVERTERS,
 ];
 
 /// The converter of ONNX operator `op_type` (default domain).
