@@ -1,5 +1,6 @@
 //! The ONNX operators of transformer and state-space layers (`Attention`,
-//! `RMSNormalization`, `RotaryEmbedding`, `SwiGLU`, `CausalConvWithState`),
+//! `LinearAttention`, `RMSNormalization`, `RotaryEmbedding`, `SwiGLU`,
+//! `CausalConvWithState`),
 //! one node at a time, run through every pass and compared with values
 //! computed here from the ONNX definitions: by hand for the small cases, and
 //! with loops over plain f64 arithmetic written from the specification text
@@ -303,6 +304,159 @@ fn attention_rejects_what_onnx_does_not_define() {
     let lone_past = node("Attention", &["q", "k", "v", "", "pk"], &["y"]);
     let err = import_error(23, lone_past, &[("q", &x4), ("k", &x4), ("v", &x4), ("pk", &x4)]);
     assert!(err.contains("past_key and past_value must be given together"), "{err}");
+}
+
+// ---- LinearAttention ----
+
+/// The recurrence of `LinearAttention` in f64, written from the ONNX text,
+/// on unpacked `[batch, heads, tokens, size]` inputs: per key/value head,
+/// decay the state by `exp(decay)`, replace `v` by `beta * (v - S^T k)`, add
+/// `k ⊗ v`, and read `scale * q^T S` for each query head of the group.
+/// Returns the output `[batch, q_heads, tokens, value_size]` and the state.
+struct Recurrence<'a> {
+    q: &'a NDArray,
+    k: &'a NDArray,
+    v: &'a NDArray,
+    past: Option<&'a NDArray>,
+    decay: Option<&'a NDArray>,
+    beta: Option<&'a NDArray>,
+    scale: f64,
+}
+
+impl Recurrence<'_> {
+    fn run(&self) -> (NDArray, NDArray) {
+        let [b, qh, t, dk] = dims4(self.q);
+        let (kvh, dv) = (self.k.shape()[1], self.v.shape()[3]);
+        let mut out = vec![0.0; b * qh * t * dv];
+        let mut states = vec![0.0; b * kvh * dk * dv];
+        for (bi, g) in (0..b).flat_map(|bi| (0..kvh).map(move |g| (bi, g))) {
+            let mut s: Vec<Vec<f64>> = (0..dk)
+                .map(|d| (0..dv).map(|m| self.past.map_or(0.0, |p| p.at(&[bi, g, d, m]).to_f64())).collect())
+                .collect();
+            for ti in 0..t {
+                if let Some(decay) = self.decay {
+                    let per_key = decay.shape()[3] > 1;
+                    for (d, row) in s.iter_mut().enumerate() {
+                        let factor = decay.at(&[bi, g, ti, if per_key { d } else { 0 }]).to_f64().exp();
+                        row.iter_mut().for_each(|x| *x *= factor);
+                    }
+                }
+                let k: Vec<f64> = (0..dk).map(|d| self.k.at(&[bi, g, ti, d]).to_f64()).collect();
+                let mut v: Vec<f64> = (0..dv).map(|m| self.v.at(&[bi, g, ti, m]).to_f64()).collect();
+                if let Some(beta) = self.beta {
+                    let rate = beta.at(&[bi, if beta.shape()[1] > 1 { g } else { 0 }, ti, 0]).to_f64();
+                    for (m, x) in v.iter_mut().enumerate() {
+                        let recalled: f64 = (0..dk).map(|d| s[d][m] * k[d]).sum();
+                        *x = rate * (*x - recalled);
+                    }
+                }
+                for d in 0..dk {
+                    for m in 0..dv {
+                        s[d][m] += k[d] * v[m];
+                    }
+                }
+                for h in g * (qh / kvh)..(g + 1) * (qh / kvh) {
+                    for m in 0..dv {
+                        let read: f64 = (0..dk).map(|d| self.q.at(&[bi, h, ti, d]).to_f64() * s[d][m]).sum();
+                        out[((bi * qh + h) * t + ti) * dv + m] = self.scale * read;
+                    }
+                }
+            }
+            for d in 0..dk {
+                for m in 0..dv {
+                    states[((bi * kvh + g) * dk + d) * dv + m] = s[d][m];
+                }
+            }
+        }
+        (f32s(&[b, qh, t, dv], &out), f32s(&[b, kvh, dk, dv], &states))
+    }
+}
+
+fn linear_attention(rule: &str, q_heads: i64, kv_heads: i64, inputs: &[&str]) -> NodeProto {
+    node("LinearAttention", inputs, &["y", "state"])
+        .with_attr(attr_string("update_rule", rule))
+        .with_attr(attr_int("q_num_heads", q_heads))
+        .with_attr(attr_int("kv_num_heads", kv_heads))
+}
+
+#[test]
+fn linear_attention_by_hand() {
+    // One head of size 1, rule `linear`, scale 1: the state is the running
+    // sum of k * v and each output is q times it.
+    let (q, k, v) =
+        (f32s(&[1, 3, 1], &[1.0, 2.0, -1.0]), f32s(&[1, 3, 1], &[2.0, 1.0, 3.0]), f32s(&[1, 3, 1], &[5.0, -4.0, 1.0]));
+    let n = linear_attention("linear", 1, 1, &["q", "k", "v"]).with_attr(attr_float("scale", 1.0));
+    let got = run_node(27, n, &[("q", &q), ("k", &k), ("v", &v)], &[]);
+    // States 10, 10 - 4 = 6, 6 + 3 = 9.
+    assert_close(&got[0], &f32s(&[1, 3, 1], &[10.0, 12.0, -9.0]));
+    assert_close(&got[1], &f32s(&[1, 1, 1, 1], &[9.0]));
+}
+
+#[test]
+fn gated_delta_linear_attention_with_grouped_heads_and_past_state() {
+    // Four query heads over two key/value heads, three tokens, per-key decay
+    // and per-head beta, continuing from a past state.
+    let (q, k, v) = (random(&[1, 4, 3, 2], 40), random(&[1, 2, 3, 2], 41), random(&[1, 2, 3, 3], 42));
+    let (decay, beta, past) = (random(&[1, 2, 3, 2], 43), random(&[1, 2, 3, 1], 44), random(&[1, 2, 2, 3], 45));
+    let n = linear_attention("gated_delta", 4, 2, &["q", "k", "v", "past", "decay", "beta"]);
+    let args = [
+        ("q", &packed(&q)),
+        ("k", &packed(&k)),
+        ("v", &packed(&v)),
+        ("past", &past),
+        ("decay", &packed(&decay)),
+        ("beta", &packed(&beta)),
+    ];
+    let got = run_node(27, n, &args, &[]);
+    let recurrence = Recurrence {
+        q: &q,
+        k: &k,
+        v: &v,
+        past: Some(&past),
+        decay: Some(&decay),
+        beta: Some(&beta),
+        scale: 1.0 / 2f64.sqrt(),
+    };
+    let (y, state) = recurrence.run();
+    assert_close(&got[0], &packed(&y));
+    assert_close(&got[1], &state);
+}
+
+#[test]
+fn gated_and_delta_rules_from_a_zero_state() {
+    let (q, k, v) = (random(&[2, 2, 2, 3], 46), random(&[2, 2, 2, 3], 47), random(&[2, 2, 2, 2], 48));
+    // `gated` with one decay per head.
+    let decay = random(&[2, 2, 2, 1], 49);
+    let n = linear_attention("gated", 2, 2, &["q", "k", "v", "", "decay"]).with_attr(attr_float("scale", 0.5));
+    let args = [("q", &packed(&q)), ("k", &packed(&k)), ("v", &packed(&v)), ("decay", &packed(&decay))];
+    let got = run_node(27, n, &args, &[]);
+    let base = Recurrence { q: &q, k: &k, v: &v, past: None, decay: Some(&decay), beta: None, scale: 0.5 };
+    let (y, state) = base.run();
+    assert_close(&got[0], &packed(&y));
+    assert_close(&got[1], &state);
+    // `delta` with one beta shared by both heads.
+    let beta = random(&[2, 1, 2, 1], 50);
+    let n = linear_attention("delta", 2, 2, &["q", "k", "v", "", "", "beta"]);
+    let args = [("q", &packed(&q)), ("k", &packed(&k)), ("v", &packed(&v)), ("beta", &packed(&beta))];
+    let got = run_node(27, n, &args, &[]);
+    let delta = Recurrence { decay: None, beta: Some(&beta), scale: 1.0 / 3f64.sqrt(), ..base };
+    let (y, state) = delta.run();
+    assert_close(&got[0], &packed(&y));
+    assert_close(&got[1], &state);
+}
+
+#[test]
+fn linear_attention_rejects_missing_gates_and_long_sequences() {
+    let x = random(&[1, 2, 4], 51);
+    let args = [("q", &x), ("k", &x), ("v", &x)];
+    let err = import_error(27, linear_attention("gated", 2, 2, &["q", "k", "v"]), &args);
+    assert!(err.contains("the gated update rules need the decay input"), "{err}");
+    let err = import_error(27, linear_attention("sideways", 2, 2, &["q", "k", "v"]), &args);
+    assert!(err.contains("update_rule=sideways must be linear, gated, delta or gated_delta"), "{err}");
+    let long = random(&[1, 300, 2], 52);
+    let args = [("q", &long), ("k", &long), ("v", &long)];
+    let err = import_error(27, linear_attention("linear", 1, 1, &["q", "k", "v"]), &args);
+    assert!(err.contains("300 tokens would be unrolled into 300 steps; at most 256"), "{err}");
 }
 
 // ---- RMSNormalization, RotaryEmbedding, SwiGLU ----

@@ -11,9 +11,13 @@
 //! (`attention/heads.rs`). The optional outputs are the present key and value
 //! caches (past and current keys concatenated) and the scores at the stage
 //! `qk_matmul_output_mode` selects.
+//!
+//! `LinearAttention` (opset 27), which replaces the softmax by a recurrent
+//! state, is in `attention/linear.rs`.
 
 mod bias;
 mod heads;
+mod linear;
 
 use super::Converter;
 use crate::frontend::onnx::attrs::Attributes;
@@ -37,8 +41,15 @@ const ATTRIBUTES: &[&str] = &[
     "right_window_size",
 ];
 
-pub const CONVERTERS: &[Converter] =
-    &[Converter::new("Attention", attention).attrs(ATTRIBUTES).since(23).outputs(4).check(check)];
+pub const CONVERTERS: &[Converter] = &[
+    Converter::new("Attention", attention).attrs(ATTRIBUTES).since(23).outputs(4).check(check),
+    // `chunk_size` is a tuning hint that does not change the result.
+    Converter::new("LinearAttention", linear::convert)
+        .attrs(&["chunk_size", "kv_num_heads", "q_num_heads", "scale", "update_rule"])
+        .since(27)
+        .outputs(2)
+        .check(linear::check),
+];
 
 /// Input slots.
 const ATTN_MASK: usize = 3;
