@@ -286,6 +286,32 @@ fn sliding_windows_bound_both_sides() {
 }
 
 #[test]
+fn attention_over_symbolic_batch_and_sequence_lengths() {
+    // Without positional masks nothing needs the lengths at compile time;
+    // the causal frontier does, and says so.
+    let dims = |heads: i64| [Dim::var("n"), Dim::Int(heads), Dim::var("s"), Dim::Int(4)];
+    let build = |n: NodeProto| {
+        let g = GraphBuilder::new("dynamic")
+            .input("q", DType::F32, &dims(4))
+            .input("k", DType::F32, &dims(2))
+            .input("v", DType::F32, &dims(2))
+            .node(n)
+            .output("y");
+        import_bytes(&g.model(23).encode_to_vec(), Path::new("."), "dynamic", &OnnxOptions::default())
+    };
+    let module = build(node("Attention", &["q", "k", "v"], &["y"])).unwrap_or_else(|e| panic!("{e}"));
+    let (q, k, v) = (random(&[2, 4, 3, 4], 37), random(&[2, 2, 3, 4], 38), random(&[2, 2, 3, 4], 39));
+    let inputs = [q.clone(), k.clone(), v.clone()];
+    let got = run_function(&module, "forward", inputs.iter().cloned().map(Value::Tensor).collect()).unwrap();
+    let (y, _) = Reference { scale: 0.5, softcap: 0.0 }.run(&q, &k, &v, |_| 0.0);
+    assert_close(got.tensors()[0], &y);
+    check_passes(module, "forward", &inputs, Tolerance { rtol: 1e-5, atol: 1e-6 }).unwrap_or_else(|e| panic!("{e}"));
+    let causal = node("Attention", &["q", "k", "v"], &["y"]).with_attr(attr_int("is_causal", 1));
+    let err = build(causal).expect_err("symbolic lengths").to_string();
+    assert!(err.contains("is_causal or a sliding window needs the query and key sequence lengths"), "{err}");
+}
+
+#[test]
 fn attention_rejects_what_onnx_does_not_define() {
     let x3 = random(&[1, 2, 4], 23);
     let three_d = [("q", &x3), ("k", &x3), ("v", &x3)];

@@ -170,11 +170,8 @@ fn operands(ctx: &mut NodeCtx) -> Result<Operands, String> {
         (4, 4, 4) => {
             for (name, declared, x) in [("q_num_heads", q_heads, &q), ("kv_num_heads", kv_heads, &k)] {
                 let heads = x.info().shape[1].clone();
-                if declared.is_some_and(|h| !heads.proven_eq(&Dim::Int(h))) {
-                    return Err(format!(
-                        "attribute {name}={} disagrees with the 4-D input's {heads} heads",
-                        declared.unwrap()
-                    ));
+                if let Some(h) = declared.filter(|&h| !heads.proven_eq(&Dim::Int(h))) {
+                    return Err(format!("attribute {name}={h} disagrees with the 4-D input's {heads} heads"));
                 }
             }
             Ok(Operands { q, k, v, three_d: false })

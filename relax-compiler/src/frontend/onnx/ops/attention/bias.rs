@@ -17,6 +17,7 @@
 
 use crate::frontend::onnx::context::{ints_attr, NodeCtx};
 use crate::frontend::onnx::value::Value;
+use crate::ir::dim::shape_to_string;
 use crate::ir::{AttrValue, Attrs, Dim};
 use crate::ndarray::NDArray;
 use relax_rt::DType;
@@ -85,7 +86,9 @@ pub fn bias(ctx: &mut NodeCtx, spec: &BiasSpec) -> Result<Option<Value>, String>
 /// broadcast.
 fn padded_mask(ctx: &mut NodeCtx, mask: Value, total_len: &Dim) -> Result<Value, String> {
     let shape = mask.info().shape;
-    let Some(last) = shape.last() else { return Err("attn_mask must have rank 1 or more".to_string()) };
+    let Some(last) = shape.last().filter(|_| shape.len() <= 4) else {
+        return Err(format!("attn_mask must have rank 1 to 4, got {}", shape_to_string(&shape)));
+    };
     let short = match (last.as_int(), total_len.as_int()) {
         (Some(have), Some(want)) if have < want => want - have,
         _ => return Ok(mask),

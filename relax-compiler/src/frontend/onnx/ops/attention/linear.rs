@@ -85,6 +85,9 @@ pub fn convert(ctx: &mut NodeCtx) -> Result<Vec<Value>, String> {
         s => s,
     };
     let past = ctx.optional_input(PAST_STATE);
+    if let Some(past) = &past {
+        check_state_shape(&seq, past)?;
+    }
     let state_dtype = past.as_ref().map_or(out_dtype, Value::dtype);
     let mut state = past.map(|p| cast(ctx, p, DType::F32)).transpose()?;
     let mut outputs = Vec::with_capacity(tokens as usize);
@@ -115,6 +118,35 @@ fn steps(query: &Value) -> Result<i64, String> {
             shape_to_string(&shape)
         )),
     }
+}
+
+/// The past state must be `[batch, kv_heads, key_size, value_size]` exactly
+/// (broadcasting it would be a different model).
+fn check_state_shape(seq: &Sequence, past: &Value) -> Result<(), String> {
+    let (k, v) = (seq.k.info().shape, seq.v.info().shape);
+    let want = [k[0].clone(), k[1].clone(), k[3].clone(), v[3].clone()];
+    let got = past.info().shape;
+    if got.len() != 4 || got.iter().zip(&want).any(|(a, b)| !a.proven_eq(b)) {
+        return Err(format!("past_state must be {}, got {}", shape_to_string(&want), shape_to_string(&got)));
+    }
+    Ok(())
+}
+
+/// Every per-token input must have the query's batch and token count, which
+/// the unrolled steps slice.
+fn check_tokens(seq: &Sequence) -> Result<(), String> {
+    let q = seq.q.info().shape;
+    let others = [Some(&seq.k), Some(&seq.v), seq.decay.as_ref(), seq.beta.as_ref()];
+    for x in others.into_iter().flatten() {
+        let shape = x.info().shape;
+        if !shape[0].proven_eq(&q[0]) || !shape[2].proven_eq(&q[2]) {
+            return Err(format!(
+                "every input must have the query's batch {} and token count {}, got one of {} tokens in batch {}",
+                q[0], q[2], shape[2], shape[0]
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// The inputs split into heads, in f32, with the decay exponentiated.
@@ -150,7 +182,9 @@ fn sequence(ctx: &mut NodeCtx, rule: Rule, q_heads: i64, kv_heads: i64) -> Resul
         (true, None) => return Err("the delta update rules need the beta input".to_string()),
         (false, Some(_)) => return Err("only the delta update rules take a beta input".to_string()),
     };
-    Ok(Sequence { q, k, v, decay, beta })
+    let seq = Sequence { q, k, v, decay, beta };
+    check_tokens(&seq)?;
+    Ok(seq)
 }
 
 /// Input `k` as `[batch, heads, tokens, size]` in f32.
@@ -199,7 +233,7 @@ fn token(ctx: &mut NodeCtx, x: &Value, t: i64) -> Result<Value, String> {
         .with("begin", ints_attr(&[t]))
         .with("end", ints_attr(&[t + 1]))
         .with("strides", ints_attr(&[1]));
-    ctx.call("strided_slice", &[x.clone()], attrs)
+    ctx.call("strided_slice", std::slice::from_ref(x), attrs)
 }
 
 fn cast(ctx: &mut NodeCtx, x: Value, dtype: DType) -> Result<Value, String> {
