@@ -1,4 +1,4 @@
-//! Unary math, activations, `Clip` and the casts.
+//! Unary math, activations (and the gated `SwiGLU`), `Clip` and the casts.
 //!
 //! Activations without a relax operator of their own are written as the
 //! formula ONNX defines them by (`Elu` is `x < 0 ? alpha * (exp(x) - 1) : x`),
@@ -41,6 +41,7 @@ pub const CONVERTERS: &[Converter] = &[
     Converter::new("Celu", celu).attrs(&["alpha"]).since(12),
     Converter::new("Mish", mish).since(18),
     Converter::new("Swish", swish).attrs(&["alpha"]).since(24),
+    Converter::new("SwiGLU", swiglu).attrs(&["alpha"]).since(28),
     Converter::new("Tan", tan),
     Converter::new("IsNaN", is_nan).since(9),
     Converter::new("IsInf", is_inf).attrs(&["detect_negative", "detect_positive"]).since(10),
@@ -173,10 +174,28 @@ fn celu(ctx: &mut NodeCtx) -> Result<Vec<Value>, String> {
 /// `x * sigmoid(alpha * x)`.
 fn swish(ctx: &mut NodeCtx) -> Result<Vec<Value>, String> {
     let x = ctx.input(0)?;
+    single(swish_of(ctx, x)?)
+}
+
+/// `x * sigmoid(alpha * x)`.
+fn swish_of(ctx: &mut NodeCtx, x: Value) -> Result<Value, String> {
     let alpha = ctx.attrs.float_or("alpha", 1.0)?;
+    let x = ctx.bind(x, "x");
     let scaled = ctx.call("mul", &[x.clone(), scalar(&x, alpha)], Attrs::new())?;
     let gate = ctx.call("sigmoid", &[scaled], Attrs::new())?;
-    single(ctx.call("mul", &[x, gate], Attrs::new())?)
+    ctx.call("mul", &[x, gate], Attrs::new())
+}
+
+/// `Swish(A) * B`, the gated unit of LLaMA-style feed-forward layers. ONNX
+/// does not broadcast the two inputs: their shapes must be equal.
+fn swiglu(ctx: &mut NodeCtx) -> Result<Vec<Value>, String> {
+    let (gate, value) = (ctx.input(0)?, ctx.input(1)?);
+    let (a, b) = (gate.info(), value.info());
+    if a.rank() != b.rank() || a.shape.iter().zip(&b.shape).any(|(x, y)| !x.proven_eq(y)) {
+        return Err(format!("the gate {a} and the value {b} must have the same shape"));
+    }
+    let gate = swish_of(ctx, gate)?;
+    single(ctx.call("mul", &[gate, value], Attrs::new())?)
 }
 
 fn tan(ctx: &mut NodeCtx) -> Result<Vec<Value>, String> {

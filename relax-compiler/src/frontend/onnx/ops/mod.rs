@@ -8,6 +8,7 @@
 //! before any conversion, so one import reports every unsupported operator
 //! and attribute in the model.
 
+mod attention;
 mod control;
 mod conv;
 mod elementwise;
@@ -17,6 +18,7 @@ mod math;
 mod nn;
 mod pool;
 mod reduce;
+mod rotary;
 mod shape;
 mod spatial;
 mod tensor;
@@ -80,6 +82,8 @@ const FAMILIES: &[&[Converter]] = &[
     conv::CONVERTERS,
     spatial::CONVERTERS,
     indexing::CONVERTERS,
+    attention::CONVERTERS,
+    rotary::CONVERTERS,
 ];
 
 /// The converter of ONNX operator `op_type` (default domain).

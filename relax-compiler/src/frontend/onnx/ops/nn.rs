@@ -1,11 +1,13 @@
 //! Normalizations and inference-time no-ops: `Softmax`, `LogSoftmax`,
-//! `LayerNormalization`, `InstanceNormalization`, `BatchNormalization`,
-//! `Dropout`.
+//! `LayerNormalization`, `RMSNormalization`, `InstanceNormalization`,
+//! `BatchNormalization`, `Dropout`.
 
 use super::{single, Converter};
 use crate::frontend::onnx::attrs::Attributes;
 use crate::frontend::onnx::context::{ints_attr, NodeCtx};
+use crate::frontend::onnx::dtype::dtype_of;
 use crate::frontend::onnx::value::Value;
+use crate::ir::dim::shape_to_string;
 use crate::ir::{AttrValue, Attrs, Dim};
 use relax_rt::DType;
 
@@ -17,6 +19,10 @@ pub const CONVERTERS: &[Converter] = &[
         .since(17)
         .outputs(3)
         .check(check_layer_norm),
+    Converter::new("RMSNormalization", rms_norm)
+        .attrs(&["axis", "epsilon", "stash_type"])
+        .since(23)
+        .check(check_rms_norm),
     Converter::new("InstanceNormalization", instance_norm).attrs(&["epsilon"]),
     // `momentum` only matters when training.
     Converter::new("BatchNormalization", batch_norm)
@@ -90,6 +96,63 @@ fn moments(ctx: &mut NodeCtx, x: Value, axes: &[i64], epsilon: f64) -> Result<(V
     let var_eps = ctx.call("add", &[var.clone(), Value::scalar(var.dtype(), epsilon)], Attrs::new())?;
     let inv_std = ctx.call("rsqrt", &[var_eps], Attrs::new())?;
     Ok((mean, centered, inv_std))
+}
+
+fn check_rms_norm(attrs: &Attributes, _: i64) -> Result<(), String> {
+    stash_dtype(attrs).map(|_| ())
+}
+
+/// The precision of `RMSNormalization`'s first stage, `stash_type`
+/// (default f32; half precisions are f32 in the importer).
+fn stash_dtype(attrs: &Attributes) -> Result<DType, String> {
+    let code = attrs.int_or("stash_type", 1)?;
+    match i32::try_from(code).ok().map(dtype_of) {
+        Some(Ok(dtype)) if dtype.is_float() => Ok(dtype),
+        _ => Err(format!("attribute stash_type={code} must be a floating-point type")),
+    }
+}
+
+/// `x / sqrt(mean(x^2) + epsilon) * scale`, the mean over the axes from
+/// `axis` on. As in ONNX's definition, the first stage runs in `stash_type`:
+/// `x` is cast to it, normalized, and cast back before the scale multiplies.
+fn rms_norm(ctx: &mut NodeCtx) -> Result<Vec<Value>, String> {
+    let (x, scale) = (ctx.input(0)?, ctx.input(1)?);
+    let dtype = x.dtype();
+    if scale.dtype() != dtype {
+        return Err(format!("the scale must have the input's dtype {dtype}, got {}", scale.dtype()));
+    }
+    let shape = x.info().shape;
+    let rank = x.rank() as i64;
+    let axis = ctx.attrs.int_or("axis", -1)?;
+    let first = if axis < 0 { axis + rank } else { axis };
+    if !(0..rank).contains(&first) {
+        return Err(format!("axis {axis} is out of range for an input of rank {rank}"));
+    }
+    let stash = stash_dtype(&ctx.attrs)?;
+    let x = cast_to(ctx, x, stash)?;
+    let x = ctx.bind(x, "stashed");
+    let squared = ctx.call("mul", &[x.clone(), x.clone()], Attrs::new())?;
+    let axes: Vec<i64> = (first..rank).collect();
+    let over = Attrs::new().with("axes", ints_attr(&axes)).with("keepdims", AttrValue::Bool(true));
+    let mean = ctx.call("mean", &[squared], over)?;
+    let epsilon = Value::scalar(stash, ctx.attrs.float_or("epsilon", 1e-5)?);
+    let shifted = ctx.call("add", &[mean, epsilon], Attrs::new())?;
+    let rms = ctx.call("sqrt", &[shifted], Attrs::new())?;
+    let normalized = ctx.call("div", &[x, rms], Attrs::new())?;
+    let normalized = cast_to(ctx, normalized, dtype)?;
+    let y = ctx.call("mul", &[normalized, scale], Attrs::new())?;
+    let (want, got) = (&shape, y.info().shape);
+    if got.len() != want.len() || got.iter().zip(want).any(|(a, b)| !a.proven_eq(b)) {
+        return Err(format!("the scale must broadcast to the input's shape {}", shape_to_string(want)));
+    }
+    single(y)
+}
+
+fn cast_to(ctx: &mut NodeCtx, x: Value, dtype: DType) -> Result<Value, String> {
+    if x.dtype() == dtype {
+        return Ok(x);
+    }
+    ctx.call("cast", &[x], Attrs::new().with("dtype", AttrValue::DType(dtype)))
 }
 
 /// Each channel of each sample normalized over its spatial axes, then scaled
