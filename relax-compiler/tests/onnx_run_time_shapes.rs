@@ -1,0 +1,159 @@
+//! ONNX nodes whose shape, axes, pads or sizes are graph inputs: data the
+//! caller passes at run time. Each model is imported once and run (through
+//! every pass and the simulated native entry, `verify::check_passes`) with
+//! several values, so a result that depended on one value baked in at compile
+//! time would fail. Expected values are computed here from the ONNX
+//! definitions with plain index arithmetic.
+
+use relax_compiler::frontend::onnx::builder::{attr_int, node, GraphBuilder};
+use relax_compiler::frontend::onnx::proto::{Message, NodeProto};
+use relax_compiler::frontend::onnx::{import_bytes, OnnxOptions};
+use relax_compiler::interp::entry::run_entry;
+use relax_compiler::ir::Dim;
+use relax_compiler::verify::{check_passes, Tolerance};
+use relax_compiler::{IRModule, NDArray};
+use relax_rt::DType;
+use std::path::Path;
+
+/// A one-node model over inputs of the given dtypes and shapes.
+fn model(n: NodeProto, inputs: &[(&str, DType, &[usize])]) -> IRModule {
+    let mut graph = GraphBuilder::new("run_time");
+    for (name, dtype, shape) in inputs {
+        let shape: Vec<Dim> = shape.iter().map(|&d| Dim::from(d)).collect();
+        graph = graph.input(name, *dtype, &shape);
+    }
+    for out in n.output.iter().filter(|o| !o.is_empty()) {
+        graph = graph.output(out);
+    }
+    let bytes = graph.node(n).model(18).encode_to_vec();
+    import_bytes(&bytes, Path::new("."), "run_time", &OnnxOptions::default()).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// Runs `m` through every pass on `inputs` and returns its first output.
+fn run(m: &IRModule, inputs: &[NDArray]) -> NDArray {
+    let compiled = check_passes(m.clone(), "forward", inputs, Tolerance { rtol: 0.0, atol: 0.0 })
+        .unwrap_or_else(|e| panic!("{e}"));
+    run_entry(&compiled, "forward", inputs).unwrap_or_else(|e| panic!("{e}")).remove(0)
+}
+
+/// Whether the compiled entry rejects `inputs` (a failed run-time check).
+fn rejects(m: &IRModule, inputs: &[NDArray]) -> bool {
+    let compiled = relax_compiler::pipeline::compile(m.clone(), &Default::default()).unwrap_or_else(|e| panic!("{e}"));
+    run_entry(&compiled, "forward", inputs).is_err()
+}
+
+fn iota(shape: &[usize]) -> NDArray {
+    let n: usize = shape.iter().product();
+    NDArray::from_f64_values(DType::F32, shape, &(0..n).map(|v| v as f64).collect::<Vec<_>>())
+}
+
+fn i64s(values: &[i64]) -> NDArray {
+    NDArray::from_i64_values(DType::I64, &[values.len()], values)
+}
+
+fn values(a: &NDArray) -> Vec<f64> {
+    (0..a.numel()).map(|i| a.get(i).to_f64()).collect()
+}
+
+#[test]
+fn reshape_to_a_shape_given_at_run_time() {
+    let m =
+        model(node("Reshape", &["x", "shape"], &["y"]), &[("x", DType::F32, &[2, 3, 4]), ("shape", DType::I64, &[3])]);
+    let x = iota(&[2, 3, 4]);
+    for (shape, want) in [([4, 0, -1], vec![4, 3, 2]), ([-1, 2, 2], vec![6, 2, 2]), ([0, 0, 4], vec![2, 3, 4])] {
+        let y = run(&m, &[x.clone(), i64s(&shape)]);
+        assert_eq!(y.shape(), &want[..], "target {shape:?}");
+        assert_eq!(values(&y), values(&x));
+    }
+    assert!(rejects(&m, &[x.clone(), i64s(&[5, -1, 0])]), "24 elements do not fill [5, 4.8, 3]");
+    assert!(rejects(&m, &[x, i64s(&[-2, -3, 4])]), "negative sizes are rejected, even with the right product");
+}
+
+/// `ReduceSum` over `axes` of a `[2, 3, 4]` iota, computed by index.
+fn reduce_sum(axes: &[i64], keepdims: bool) -> (Vec<usize>, Vec<f64>) {
+    let dims = [2usize, 3, 4];
+    let reduced: Vec<bool> = (0..3).map(|i| axes.iter().any(|&a| (a + 3) % 3 == i as i64)).collect();
+    let kept: Vec<usize> = (0..3).map(|i| if reduced[i] { 1 } else { dims[i] }).collect();
+    let mut sums = vec![0.0; kept.iter().product()];
+    for flat in 0..24 {
+        let idx = [flat / 12, flat / 4 % 3, flat % 4];
+        let out: usize = (0..3).fold(0, |acc, i| acc * kept[i] + if reduced[i] { 0 } else { idx[i] });
+        sums[out] += flat as f64;
+    }
+    let shape = if keepdims { kept } else { (0..3).filter(|&i| !reduced[i]).map(|i| dims[i]).collect() };
+    (shape, sums)
+}
+
+#[test]
+fn reductions_over_axes_given_at_run_time() {
+    for keepdims in [true, false] {
+        let n = node("ReduceSum", &["x", "axes"], &["y"]).with_attr(attr_int("keepdims", keepdims as i64));
+        let m = model(n, &[("x", DType::F32, &[2, 3, 4]), ("axes", DType::I64, &[2])]);
+        for axes in [[0, 2], [-1, 1], [1, 0]] {
+            let y = run(&m, &[iota(&[2, 3, 4]), i64s(&axes)]);
+            let (shape, sums) = reduce_sum(&axes, keepdims);
+            assert_eq!(y.shape(), &shape[..], "axes {axes:?}, keepdims {keepdims}");
+            assert_eq!(values(&y), sums, "axes {axes:?}, keepdims {keepdims}");
+        }
+    }
+    let m = model(
+        node("ReduceSum", &["x", "axes"], &["y"]).with_attr(attr_int("keepdims", 0)),
+        &[("x", DType::F32, &[2, 3, 4]), ("axes", DType::I64, &[2])],
+    );
+    assert!(rejects(&m, &[iota(&[2, 3, 4]), i64s(&[1, 1])]), "a repeated axis leaves the rank wrong");
+}
+
+#[test]
+fn slices_given_at_run_time() {
+    let inputs: &[(&str, DType, &[usize])] = &[
+        ("x", DType::F32, &[4, 5]),
+        ("starts", DType::I64, &[1]),
+        ("ends", DType::I64, &[1]),
+        ("axes", DType::I64, &[1]),
+        ("steps", DType::I64, &[1]),
+    ];
+    let m = model(node("Slice", &["x", "starts", "ends", "axes", "steps"], &["y"]), inputs);
+    let x = iota(&[4, 5]);
+    let slice = |start: i64, end: i64, axis: i64, step: i64| {
+        run(&m, &[x.clone(), i64s(&[start]), i64s(&[end]), i64s(&[axis]), i64s(&[step])])
+    };
+    let y = slice(1, 100, 1, 2);
+    assert_eq!((y.shape(), values(&y)), (&[4, 2][..], vec![1.0, 3.0, 6.0, 8.0, 11.0, 13.0, 16.0, 18.0]));
+    let y = slice(-1, i64::MIN, 0, -2);
+    let rows: Vec<f64> = [3.0, 1.0].iter().flat_map(|r| (0..5).map(move |c| r * 5.0 + c as f64)).collect();
+    assert_eq!((y.shape(), values(&y)), (&[2, 5][..], rows));
+    assert_eq!(slice(3, 1, -1, 1).shape(), &[4, 0]);
+}
+
+#[test]
+fn unsqueeze_squeeze_tile_and_expand_given_at_run_time() {
+    let x = iota(&[2, 3]);
+    let m = model(node("Unsqueeze", &["x", "axes"], &["y"]), &[("x", DType::F32, &[2, 3]), ("axes", DType::I64, &[2])]);
+    assert_eq!(run(&m, &[x.clone(), i64s(&[0, -1])]).shape(), &[1, 2, 3, 1]);
+    assert_eq!(run(&m, &[x.clone(), i64s(&[1, 2])]).shape(), &[2, 1, 1, 3]);
+    let m =
+        model(node("Squeeze", &["x", "axes"], &["y"]), &[("x", DType::F32, &[1, 3, 1]), ("axes", DType::I64, &[1])]);
+    assert_eq!(run(&m, &[iota(&[1, 3, 1]), i64s(&[0])]).shape(), &[3, 1]);
+    assert_eq!(run(&m, &[iota(&[1, 3, 1]), i64s(&[-1])]).shape(), &[1, 3]);
+    let m =
+        model(node("Tile", &["x", "repeats"], &["y"]), &[("x", DType::F32, &[2, 3]), ("repeats", DType::I64, &[2])]);
+    let y = run(&m, &[x.clone(), i64s(&[2, 1])]);
+    assert_eq!((y.shape(), values(&y)), (&[4, 3][..], [values(&x), values(&x)].concat()));
+    assert_eq!(run(&m, &[x.clone(), i64s(&[1, 3])]).shape(), &[2, 9]);
+    let m = model(node("Expand", &["x", "shape"], &["y"]), &[("x", DType::F32, &[3, 1]), ("shape", DType::I64, &[3])]);
+    let y = run(&m, &[iota(&[3, 1]), i64s(&[2, 1, 4])]);
+    assert_eq!(y.shape(), &[2, 3, 4]);
+    assert_eq!(values(&y)[4..8], [1.0; 4]);
+    assert!(rejects(&m, &[iota(&[3, 1]), i64s(&[2, 2, 4])]), "3 does not broadcast to 2");
+}
+
+#[test]
+fn split_and_pad_given_at_run_time() {
+    let m = model(node("Split", &["x", "split"], &["a", "b"]), &[("x", DType::F32, &[5]), ("split", DType::I64, &[2])]);
+    assert_eq!(values(&run(&m, &[iota(&[5]), i64s(&[2, 3])])), vec![0.0, 1.0]);
+    assert_eq!(values(&run(&m, &[iota(&[5]), i64s(&[4, 1])])), vec![0.0, 1.0, 2.0, 3.0]);
+    assert!(rejects(&m, &[iota(&[5]), i64s(&[2, 2])]), "the parts must add up to the axis");
+    let m = model(node("Pad", &["x", "pads"], &["y"]), &[("x", DType::F32, &[2, 2]), ("pads", DType::I64, &[4])]);
+    let y = run(&m, &[iota(&[2, 2]), i64s(&[0, 1, 1, -1])]);
+    assert_eq!((y.shape(), values(&y)), (&[3, 2][..], vec![0.0, 0.0, 0.0, 2.0, 0.0, 0.0]));
+}
