@@ -13,6 +13,7 @@ mod conv;
 mod elementwise;
 mod indexing;
 mod linalg;
+mod loss;
 mod math;
 mod nn;
 mod pool;
@@ -20,6 +21,8 @@ mod reduce;
 mod shape;
 mod spatial;
 mod tensor;
+#[cfg(test)]
+mod testing;
 mod window;
 
 use super::attrs::Attributes;
@@ -80,6 +83,7 @@ const FAMILIES: &[&[Converter]] = &[
     conv::CONVERTERS,
     spatial::CONVERTERS,
     indexing::CONVERTERS,
+    loss::CONVERTERS,
 ];
 
 /// The converter of ONNX operator `op_type` (default domain).
