@@ -16,6 +16,7 @@ mod linalg;
 mod loss;
 mod math;
 mod nn;
+mod normalization;
 mod pool;
 mod reduce;
 mod shape;
@@ -75,6 +76,7 @@ const FAMILIES: &[&[Converter]] = &[
     math::CONVERTERS,
     linalg::CONVERTERS,
     nn::CONVERTERS,
+    normalization::CONVERTERS,
     pool::CONVERTERS,
     reduce::CONVERTERS,
     shape::CONVERTERS,

@@ -15,9 +15,24 @@ use std::path::Path;
 /// The outputs of `node` on run-time inputs `args` and initializers `consts`
 /// (constants the importer folds), checked to agree after every pass.
 pub fn run_node(opset: i64, node: NodeProto, args: &[(&str, &NDArray)], consts: &[(&str, &NDArray)]) -> Vec<NDArray> {
+    run_node_symbolic(opset, node, args, consts, &[])
+}
+
+/// [`run_node`] with the listed `(input, axis, name)` dims of the inputs
+/// declared symbolic, so the converter sees (and cannot fold) them.
+pub fn run_node_symbolic(
+    opset: i64,
+    node: NodeProto,
+    args: &[(&str, &NDArray)],
+    consts: &[(&str, &NDArray)],
+    symbolic: &[(&str, usize, &str)],
+) -> Vec<NDArray> {
     let mut graph = GraphBuilder::new("single");
     for (name, a) in args {
-        let shape: Vec<Dim> = a.shape().iter().map(|&d| Dim::from(d)).collect();
+        let mut shape: Vec<Dim> = a.shape().iter().map(|&d| Dim::from(d)).collect();
+        for (_, axis, var) in symbolic.iter().filter(|(input, _, _)| input == name) {
+            shape[*axis] = Dim::var(var);
+        }
         graph = graph.input(name, a.dtype(), &shape);
     }
     for (name, a) in consts {
