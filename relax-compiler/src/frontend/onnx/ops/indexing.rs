@@ -1,9 +1,9 @@
-//! Indexing operators: `CumSum`, `Trilu`, `OneHot`, `GatherElements`,
+//! Indexing operators: `CumSum`, `CumProd`, `Trilu`, `OneHot`, `GatherElements`,
 //! `GatherND`, `ScatterElements` (and its deprecated name `Scatter`),
 //! `ScatterND` and `Hardmax`, each one relax operator of `op/indexing.rs`,
 //! and `EyeLike`, a diagonal made of two `trilu` masks.
 //!
-//! `CumSum`'s axis and `Trilu`'s `k` may be computed at run time; `OneHot`'s
+//! The running folds' axis and `Trilu`'s `k` may be computed at run time; `OneHot`'s
 //! depth fixes the result's shape, so it must be known at compile time.
 
 use super::{single, Converter};
@@ -17,7 +17,8 @@ use relax_rt::DType;
 const REDUCTIONS: &[&str] = &["none", "add", "mul", "max", "min"];
 
 pub const CONVERTERS: &[Converter] = &[
-    Converter::new("CumSum", cumsum).attrs(&["exclusive", "reverse"]).since(11),
+    Converter::new("CumSum", |ctx| running(ctx, "cumsum")).attrs(&["exclusive", "reverse"]).since(11),
+    Converter::new("CumProd", |ctx| running(ctx, "cumprod")).attrs(&["exclusive", "reverse"]).since(26),
     Converter::new("Trilu", trilu).attrs(&["upper"]).since(14),
     Converter::new("OneHot", one_hot).attrs(&["axis"]).since(9),
     Converter::new("GatherElements", gather_elements).attrs(&["axis"]).since(11),
@@ -38,14 +39,14 @@ fn check_reduction(attrs: &Attributes, _: i64) -> Result<(), String> {
     }
 }
 
-/// A constant axis becomes an attribute; one computed at run time stays an
-/// argument, which the kernel reads.
-fn cumsum(ctx: &mut NodeCtx) -> Result<Vec<Value>, String> {
+/// A running sum or product (`op`). A constant axis becomes an attribute;
+/// one computed at run time stays an argument, which the kernel reads.
+fn running(ctx: &mut NodeCtx, op: &str) -> Result<Vec<Value>, String> {
     let mut attrs = Attrs::new()
         .with("exclusive", AttrValue::Bool(ctx.attrs.int_or("exclusive", 0)? != 0))
         .with("reverse", AttrValue::Bool(ctx.attrs.int_or("reverse", 0)? != 0));
     let args = scalar_as_attr(ctx, 1, "axis", &mut attrs)?;
-    single(ctx.call("cumsum", &args, attrs)?)
+    single(ctx.call(op, &args, attrs)?)
 }
 
 /// `k` (default 0) is an attribute when constant, else an argument.
@@ -166,7 +167,7 @@ fn eye_like(ctx: &mut NodeCtx) -> Result<Vec<Value>, String> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::testing::{run_node, run_node_symbolic};
+    use super::super::testing::{i64s, run_node, run_node_symbolic};
     use crate::frontend::onnx::builder::{attr_int, node};
     use crate::ndarray::NDArray;
     use relax_rt::DType;
@@ -184,5 +185,17 @@ mod tests {
         let y = run_node_symbolic(9, below, &[("x", &x)], &[], &[("x", 0, "rows")]);
         let expected = [0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 1, 0];
         assert_eq!(y[0], NDArray::from_i64_values(DType::I64, &[4, 3], &expected));
+    }
+
+    #[test]
+    fn cum_prod_reverse_exclusive_along_a_run_time_axis() {
+        // The spec's example [1, 2, 3] reversed and exclusive: [6, 3, 1]; per row here.
+        let x = i64s(&[2, 3], &[1, 2, 3, 2, 2, 2]);
+        let axis = i64s(&[], &[1]);
+        let n = node("CumProd", &["x", "axis"], &["y"])
+            .with_attr(attr_int("exclusive", 1))
+            .with_attr(attr_int("reverse", 1));
+        let y = run_node(26, n, &[("x", &x), ("axis", &axis)], &[]);
+        assert_eq!(y[0], i64s(&[2, 3], &[6, 3, 1, 4, 2, 1]));
     }
 }
