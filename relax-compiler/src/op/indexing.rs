@@ -909,7 +909,7 @@ mod tests {
         let x = ints(DType::I64, &[4], &[1, 2, 3, 4]);
         let case = |exclusive: bool, reverse: bool| {
             let at = attrs(&[("exclusive", AttrValue::Bool(exclusive)), ("reverse", AttrValue::Bool(reverse))]);
-            values(&check_op("cumprod", &[x.clone()], &at)[0])
+            values(&check_op("cumprod", std::slice::from_ref(&x), &at)[0])
         };
         assert_eq!(case(false, false), [1, 2, 6, 24]);
         assert_eq!(case(true, false), [1, 1, 2, 6]);

@@ -10,6 +10,7 @@
 
 mod control;
 mod conv;
+mod einsum;
 mod elementwise;
 mod indexing;
 mod linalg;
@@ -75,6 +76,7 @@ const FAMILIES: &[&[Converter]] = &[
     elementwise::CONVERTERS,
     math::CONVERTERS,
     linalg::CONVERTERS,
+    einsum::CONVERTERS,
     nn::CONVERTERS,
     normalization::CONVERTERS,
     pool::CONVERTERS,
