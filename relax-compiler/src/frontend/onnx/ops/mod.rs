@@ -21,6 +21,7 @@ mod normalization;
 mod pool;
 mod reduce;
 mod shape;
+mod sort;
 mod spatial;
 mod tensor;
 #[cfg(test)]
@@ -88,6 +89,7 @@ const FAMILIES: &[&[Converter]] = &[
     spatial::CONVERTERS,
     indexing::CONVERTERS,
     loss::CONVERTERS,
+    sort::CONVERTERS,
 ];
 
 /// The converter of ONNX operator `op_type` (default domain).
