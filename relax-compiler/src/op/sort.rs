@@ -126,56 +126,59 @@ fn eval_topk(args: &[&NDArray], attrs: &Attrs) -> Result<Vec<NDArray>, String> {
     Ok(vec![values, indices])
 }
 
-/// Per lane, `k` selection scans (see the module documentation); the lane
-/// state is four scalars: the last selected element and the best so far.
+/// Per lane, `k` selection scans (see the module documentation).
 fn legalize_topk(args: &[TensorInfo], attrs: &Attrs, outs: &[TensorInfo]) -> Result<PrimFunc, String> {
     let topk = check(args, attrs)?;
     if outs.len() != 2 {
         return Err(format!("topk: writes 2 outputs, its kernel was asked for {}", outs.len()));
     }
     let (x, axis) = (&args[0], topk.axis);
-    let outer_vars: Vec<String> =
-        index_vars("i", x.rank()).into_iter().enumerate().filter(|(a, _)| *a != axis).map(|(_, v)| v).collect();
-    let outer_extents: Vec<Dim> =
-        x.shape.iter().enumerate().filter(|(a, _)| *a != axis).map(|(_, d)| d.clone()).collect();
+    let (outer_vars, outer_extents): (Vec<String>, Vec<Dim>) = index_vars("i", x.rank())
+        .into_iter()
+        .zip(x.shape.clone())
+        .enumerate()
+        .filter(|(a, _)| *a != axis)
+        .map(|(_, v)| v)
+        .unzip();
+    // The index of the lane's element at `position`.
     let at = |position: PExpr| -> Vec<PExpr> {
         let mut vars = outer_vars.iter().map(|v| PExpr::var(v));
         (0..x.rank())
             .map(|a| if a == axis { position.clone() } else { vars.next().expect("one var per outer axis") })
             .collect()
     };
+    let lane = lane_kernel(&topk, x, at);
+    Ok(prim_func("topk", args, outs, Stmt::loop_nest(&outer_vars, &outer_extents, lane)))
+}
+
+/// One lane's selection: for each output position `j`, the scan keeps the
+/// best element (`best`, `best_at`; none yet while `best_at < 0`) among
+/// those ordered after the last one selected (`last`, `last_at`).
+fn lane_kernel(topk: &TopK, x: &TensorInfo, at: impl Fn(PExpr) -> Vec<PExpr>) -> Stmt {
     let value = |e: PExpr| ScalarCode::new(e, x.dtype);
     let position = |e: PExpr| ScalarCode::new(e, DType::I64);
     let (j, r) = (PExpr::var("j"), PExpr::var("r"));
     let candidate = (value(load(0, at(r.clone()))), position(r.clone()));
     let last = (value(accumulator("last")), position(accumulator("last_at")));
     let best = (value(accumulator("best")), position(accumulator("best_at")));
-    let after_last = PExpr::bin(
-        BinOp::Or,
-        PExpr::bin(BinOp::Eq, j.clone(), PExpr::int(0)),
-        topk.precedes(last, candidate.clone()).expr,
-    );
-    let first_found = PExpr::bin(BinOp::Lt, accumulator("best_at"), PExpr::int(0));
-    let beats_best = PExpr::bin(BinOp::Or, first_found, topk.precedes(candidate.clone(), best).expr);
+    let first_output = PExpr::bin(BinOp::Eq, j.clone(), PExpr::int(0));
+    let after_last = PExpr::bin(BinOp::Or, first_output, topk.precedes(last, candidate.clone()).expr);
+    let none_yet = PExpr::bin(BinOp::Lt, accumulator("best_at"), PExpr::int(0));
+    let beats_best = PExpr::bin(BinOp::Or, none_yet, topk.precedes(candidate.clone(), best).expr);
     let take = Stmt::Seq(vec![Stmt::store("best", vec![], candidate.0.expr), Stmt::store("best_at", vec![], r)]);
-    let scan = Stmt::If {
-        cond: PExpr::bin(BinOp::And, after_last, beats_best),
-        then_branch: Box::new(take),
-        else_branch: None,
-    };
+    let cond = PExpr::bin(BinOp::And, after_last, beats_best);
+    let scan = Stmt::If { cond, then_branch: Box::new(take), else_branch: None };
     let select = Stmt::Seq(vec![
         Stmt::store("best", vec![], PExpr::constant(0.0, x.dtype)),
         Stmt::store("best_at", vec![], PExpr::int(-1)),
-        Stmt::for_("r", PExpr::from_dim(&x.shape[axis]), scan),
+        Stmt::for_("r", PExpr::from_dim(&x.shape[topk.axis]), scan),
         Stmt::store("out0", at(j.clone()), accumulator("best")),
-        Stmt::store("out1", at(j.clone()), accumulator("best_at")),
+        Stmt::store("out1", at(j), accumulator("best_at")),
         Stmt::store("last", vec![], accumulator("best")),
         Stmt::store("last_at", vec![], accumulator("best_at")),
     ]);
     let lane = Stmt::for_("j", PExpr::int(topk.k), select);
-    let lane =
-        with_accumulators(&["last", "best"], x.dtype, with_accumulators(&["last_at", "best_at"], DType::I64, lane));
-    Ok(prim_func("topk", args, outs, Stmt::loop_nest(&outer_vars, &outer_extents, lane)))
+    with_accumulators(&["last", "best"], x.dtype, with_accumulators(&["last_at", "best_at"], DType::I64, lane))
 }
 
 #[cfg(test)]

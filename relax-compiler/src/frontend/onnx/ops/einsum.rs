@@ -8,20 +8,26 @@
 //! the columns. A final sum and permutation give the output's order.
 
 use super::{single, Converter};
+use crate::frontend::onnx::attrs::Attributes;
 use crate::frontend::onnx::context::{ints_attr, NodeCtx};
 use crate::frontend::onnx::value::Value;
-use crate::ir::{AttrValue, Attrs, Dim};
+use crate::ir::{AttrValue, Attrs, Dim, Equality};
 use relax_rt::DType;
 
 pub const CONVERTERS: &[Converter] =
-    &[Converter::new("Einsum", einsum).attrs(&["equation"]).since(12).check(|attrs, _| {
-        let equation = attrs.string_or("equation", "")?;
-        parse(&equation).map(|_| ())
-    })];
+    &[Converter::new("Einsum", einsum).attrs(&["equation"]).since(12).check(|attrs, _| equation(attrs).map(|_| ()))];
+
+/// The node's parsed `equation` attribute, which is required.
+fn equation(attrs: &Attributes) -> Result<Equation, String> {
+    if !attrs.has("equation") {
+        return Err("attribute equation is required".to_string());
+    }
+    parse(&attrs.string_or("equation", "")?)
+}
 
 /// An axis label: a letter of the equation, or one of the axes an ellipsis
 /// stands for (private-use characters, numbered from the leftmost axis of
-/// the broadcast ellipsis), which sort before every letter.
+/// the broadcast ellipsis).
 type Label = char;
 
 fn ellipsis_label(k: usize) -> Label {
@@ -136,8 +142,19 @@ impl Operand {
 }
 
 fn einsum(ctx: &mut NodeCtx) -> Result<Vec<Value>, String> {
-    let equation = parse(&ctx.attrs.string_or("equation", "")?)?;
+    let equation = equation(&ctx.attrs)?;
     let values = ctx.present_inputs();
+    let (labels, output) = labels_of(&equation, &values)?;
+    let mut operands = Vec::with_capacity(values.len());
+    for (value, labels) in values.into_iter().zip(labels) {
+        operands.push(take_diagonals(ctx, Operand { value, labels })?);
+    }
+    let result = contract_all(ctx, operands, &output)?;
+    single(arrange(ctx, result, &output)?)
+}
+
+/// The labels of each input's axes and of the output's.
+fn labels_of(equation: &Equation, values: &[Value]) -> Result<(Vec<Vec<Label>>, Vec<Label>), String> {
     if values.len() != equation.inputs.len() {
         return Err(format!("the equation has {} input terms for {} inputs", equation.inputs.len(), values.len()));
     }
@@ -148,23 +165,24 @@ fn einsum(ctx: &mut NodeCtx) -> Result<Vec<Value>, String> {
     let span = spans.into_iter().max().unwrap_or(0);
     let labels: Vec<Vec<Label>> =
         equation.inputs.iter().zip(&ranks).map(|(term, &rank)| expand(term, rank, span)).collect();
-    let output = output_labels(&equation, &labels, span)?;
-    let mut operands = Vec::with_capacity(values.len());
-    for (value, labels) in values.into_iter().zip(labels) {
-        operands.push(take_diagonals(ctx, Operand { value, labels })?);
-    }
+    let output = output_labels(equation, &labels, span)?;
+    Ok((labels, output))
+}
+
+/// The operands contracted left to right, each step keeping the labels the
+/// output and the operands still to come need.
+fn contract_all(ctx: &mut NodeCtx, mut operands: Vec<Operand>, output: &[Label]) -> Result<Operand, String> {
     let mut result: Option<Operand> = None;
     while !operands.is_empty() {
         let next = operands.remove(0);
-        let later: Vec<Label> = operands.iter().flat_map(|o| o.labels.clone()).collect();
-        let kept: Vec<Label> = output.iter().chain(&later).copied().collect();
+        let later = operands.iter().flat_map(|o| o.labels.iter().copied());
+        let kept: Vec<Label> = output.iter().copied().chain(later).collect();
         result = Some(match result {
             None => sum_out(ctx, next, &kept)?,
             Some(acc) => contract(ctx, acc, next, &kept)?,
         });
     }
-    let result = result.ok_or("the equation has no inputs")?;
-    single(arrange(ctx, result, &output)?)
+    result.ok_or_else(|| "the equation has no inputs".to_string())
 }
 
 /// The operand with every repeated label reduced to one axis: the diagonal
@@ -178,6 +196,10 @@ fn take_diagonals(ctx: &mut NodeCtx, mut operand: Operand) -> Result<Operand, St
         order.extend([first, second]);
         let moved = permute(ctx, operand.value, &order)?;
         let shape = moved.info().shape;
+        let (n, m) = (&shape[rank - 2], &shape[rank - 1]);
+        if n.equality(m) != Equality::Proven {
+            return Err(format!("the label `{label}` is repeated on axes of sizes {n} and {m}, which must be equal"));
+        }
         let mask = identity_mask(ctx, &shape[rank - 2..])?;
         let zero = Value::scalar(moved.dtype(), 0.0);
         let diagonal_only = ctx.call("where", &[mask, moved, zero], Attrs::new())?;

@@ -103,6 +103,12 @@ fn negative_log_likelihood(ctx: &mut NodeCtx, x: Value) -> Result<Value, String>
         Some(w) => ctx.call("mul", &[loss, w.clone()], Attrs::new())?,
         None => loss,
     };
+    reduce(ctx, reduction, loss, weight)
+}
+
+/// The per-sample losses reduced: summed, or for `mean` divided by the
+/// total weight (by their count when every sample weighs 1).
+fn reduce(ctx: &mut NodeCtx, reduction: Reduction, loss: Value, weight: Option<Value>) -> Result<Value, String> {
     let all = Attrs::new().with("keepdims", AttrValue::Bool(false));
     match (reduction, weight) {
         (Reduction::None, _) => Ok(loss),

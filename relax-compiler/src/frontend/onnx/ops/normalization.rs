@@ -96,32 +96,40 @@ fn group_normalization(ctx: &mut NodeCtx) -> Result<Vec<Value>, String> {
     if info.rank() < 2 {
         return Err(format!("the input must be (N, C, ...), got {info}"));
     }
-    let channels = info.shape[1].as_int();
-    if groups <= 0 || channels.is_some_and(|c| c % groups != 0) {
+    if groups <= 0 || info.shape[1].as_int().is_some_and(|c| c % groups != 0) {
         return Err(format!("num_groups={groups} must divide the channel count {}", info.shape[1]));
     }
-    let per_group = ctx.opset < 21;
-    let stash = if per_group { info.dtype } else { stash_dtype(ctx.attrs.int_or("stash_type", 1)?)? };
-    let stashed = cast(ctx, x, stash)?;
-    let grouped_shape = vec![info.shape[0].clone(), Dim::Int(groups), Dim::Int(-1)];
-    let grouped = ctx.call("reshape", &[stashed], Attrs::new().with("shape", AttrValue::Dims(grouped_shape)))?;
     let epsilon = ctx.attrs.float_or("epsilon", 1e-5)?;
-    let (_, centered, inv_std) = moments(ctx, grouped, &[2], epsilon)?;
-    let normalized = ctx.call("mul", &[centered, inv_std], Attrs::new())?;
     let back = Attrs::new().with("shape", AttrValue::Dims(info.shape.clone()));
-    if per_group {
-        // [G] as [G, 1] against [N, G, group elements].
-        let (scale, bias) = (per_channel(ctx, scale, 1)?, per_channel(ctx, bias, 1)?);
-        let scaled = ctx.call("mul", &[normalized, scale], Attrs::new())?;
-        let shifted = ctx.call("add", &[scaled, bias], Attrs::new())?;
+    if ctx.opset < 21 {
+        // [G] as [G, 1], against [N, G, group elements].
+        let normalized = normalized_groups(ctx, x, groups, epsilon)?;
+        let shifted = scale_and_shift(ctx, normalized, scale, bias, 1)?;
         return single(ctx.call("reshape", &[shifted], back)?);
     }
+    let stash = stash_dtype(ctx.attrs.int_or("stash_type", 1)?)?;
+    let stashed = cast(ctx, x, stash)?;
+    let normalized = normalized_groups(ctx, stashed, groups, epsilon)?;
     let normalized = cast(ctx, normalized, info.dtype)?;
     let normalized = ctx.call("reshape", &[normalized], back)?;
-    let trailing = info.rank() - 2;
+    single(scale_and_shift(ctx, normalized, scale, bias, info.rank() - 2)?)
+}
+
+/// `x` as `[N, groups, group elements]`, each group normalized to zero
+/// mean and unit (population) variance.
+fn normalized_groups(ctx: &mut NodeCtx, x: Value, groups: i64, epsilon: f64) -> Result<Value, String> {
+    let shape = vec![x.info().shape[0].clone(), Dim::Int(groups), Dim::Int(-1)];
+    let grouped = ctx.call("reshape", &[x], Attrs::new().with("shape", AttrValue::Dims(shape)))?;
+    let (_, centered, inv_std) = moments(ctx, grouped, &[2], epsilon)?;
+    ctx.call("mul", &[centered, inv_std], Attrs::new())
+}
+
+/// `x * scale + bias` with `scale` and `bias` vectors over axis 1 of `x`,
+/// which has `trailing` axes after it.
+fn scale_and_shift(ctx: &mut NodeCtx, x: Value, scale: Value, bias: Value, trailing: usize) -> Result<Value, String> {
     let (scale, bias) = (per_channel(ctx, scale, trailing)?, per_channel(ctx, bias, trailing)?);
-    let scaled = ctx.call("mul", &[normalized, scale], Attrs::new())?;
-    single(ctx.call("add", &[scaled, bias], Attrs::new())?)
+    let scaled = ctx.call("mul", &[x, scale], Attrs::new())?;
+    ctx.call("add", &[scaled, bias], Attrs::new())
 }
 
 /// `x` in `dtype`, cast only if it is not already.
