@@ -83,14 +83,18 @@ impl Combine {
         }
     }
 
-    pub fn apply(self, acc: PExpr, x: PExpr) -> PExpr {
-        let op = match self {
+    /// The binary operator folding one element into the accumulator.
+    pub fn bin_op(self) -> BinOp {
+        match self {
             Combine::Sum => BinOp::Add,
             Combine::Max => BinOp::Max,
             Combine::Min => BinOp::Min,
             Combine::Prod => BinOp::Mul,
-        };
-        PExpr::bin(op, acc, x)
+        }
+    }
+
+    pub fn apply(self, acc: PExpr, x: PExpr) -> PExpr {
+        PExpr::bin(self.bin_op(), acc, x)
     }
 
     /// The same reduction on concrete values (for reference semantics).

@@ -1,4 +1,5 @@
-//! Indexing operators: running sums (`cumsum`), triangle masks (`trilu`),
+//! Indexing operators: running sums and products (`cumsum`, `cumprod`),
+//! triangle masks (`trilu`),
 //! `one_hot`, element-wise and n-dimensional gathers and scatters, and
 //! `hardmax`. What they share is that an element's position, not only its
 //! value, decides the result, often through an index read from a tensor.
@@ -21,7 +22,20 @@ use crate::ndarray::{unravel, NDArray, Scalar};
 use relax_rt::DType;
 
 pub const OPS: &[OpDef] = &[
-    OpDef { name: "cumsum", kind: OpKind::Opaque, infer: infer_cumsum, eval: eval_cumsum, legalize: legalize_cumsum },
+    OpDef {
+        name: "cumsum",
+        kind: OpKind::Opaque,
+        infer: |args, attrs| infer_scan(CUMSUM, args, attrs),
+        eval: |args, attrs| eval_scan(CUMSUM, args, attrs),
+        legalize: |args, attrs, outs| legalize_scan(CUMSUM, args, attrs, outs),
+    },
+    OpDef {
+        name: "cumprod",
+        kind: OpKind::Opaque,
+        infer: |args, attrs| infer_scan(CUMPROD, args, attrs),
+        eval: |args, attrs| eval_scan(CUMPROD, args, attrs),
+        legalize: |args, attrs, outs| legalize_scan(CUMPROD, args, attrs, outs),
+    },
     OpDef { name: "trilu", kind: OpKind::Opaque, infer: infer_trilu, eval: eval_trilu, legalize: legalize_trilu },
     OpDef {
         name: "one_hot",
@@ -238,14 +252,24 @@ fn expect_tensor_and_scalar(op: &str, args: &[TensorInfo], attrs: &Attrs, name: 
     Ok(())
 }
 
-// ---- cumsum ----
+// ---- cumsum, cumprod ----
 
-/// Which elements along the axis a cumulative sum at position `i` includes:
+/// A running fold along an axis: the operator's name and how it combines.
+#[derive(Clone, Copy)]
+struct Scan {
+    name: &'static str,
+    combine: Combine,
+}
+
+const CUMSUM: Scan = Scan { name: "cumsum", combine: Combine::Sum };
+const CUMPROD: Scan = Scan { name: "cumprod", combine: Combine::Prod };
+
+/// Which elements along the axis a running fold at position `i` includes:
 /// `r <= i` by default, strictly before with `exclusive`, from the end with
 /// `reverse`. One comparison serves the kernel and reference semantics.
-fn cumsum_includes(attrs: &Attrs) -> Result<BinOp, String> {
-    let exclusive = attrs.bool_or("exclusive", false).in_op("cumsum")?;
-    let reverse = attrs.bool_or("reverse", false).in_op("cumsum")?;
+fn scan_includes(op: &str, attrs: &Attrs) -> Result<BinOp, String> {
+    let exclusive = attrs.bool_or("exclusive", false).in_op(op)?;
+    let reverse = attrs.bool_or("reverse", false).in_op(op)?;
     Ok(match (exclusive, reverse) {
         (false, false) => BinOp::Le,
         (true, false) => BinOp::Lt,
@@ -255,60 +279,65 @@ fn cumsum_includes(attrs: &Attrs) -> Result<BinOp, String> {
 }
 
 /// Checks `cumsum(x)` (axis attribute) or `cumsum(x, axis)` (axis known at
-/// run time); returns the axis when it is an attribute.
-fn check_cumsum(args: &[TensorInfo], attrs: &Attrs) -> Result<Option<usize>, String> {
-    expect_tensor_and_scalar("cumsum", args, attrs, "axis")?;
-    expect_attrs("cumsum", attrs, &["axis", "exclusive", "reverse"])?;
-    expect_dtype_class("cumsum", args[0].dtype, DTypeClass::Numeric)?;
-    cumsum_includes(attrs)?;
-    let axis = axis_in("cumsum", attrs.int_or("axis", 0).in_op("cumsum")?, args[0].rank())?;
+/// run time), or the same of `cumprod`; returns the axis when it is an
+/// attribute.
+fn check_scan(scan: Scan, args: &[TensorInfo], attrs: &Attrs) -> Result<Option<usize>, String> {
+    let op = scan.name;
+    expect_tensor_and_scalar(op, args, attrs, "axis")?;
+    expect_attrs(op, attrs, &["axis", "exclusive", "reverse"])?;
+    expect_dtype_class(op, args[0].dtype, DTypeClass::Numeric)?;
+    scan_includes(op, attrs)?;
+    let axis = axis_in(op, attrs.int_or("axis", 0).in_op(op)?, args[0].rank())?;
     Ok(Some(axis).filter(|_| args.len() == 1))
 }
 
-fn infer_cumsum(args: &[TensorInfo], attrs: &Attrs) -> Result<StructInfo, String> {
-    check_cumsum(args, attrs)?;
+fn infer_scan(scan: Scan, args: &[TensorInfo], attrs: &Attrs) -> Result<StructInfo, String> {
+    check_scan(scan, args, attrs)?;
     Ok(StructInfo::Tensor(args[0].clone()))
 }
 
-/// Sums in increasing position order, adding zero for excluded elements,
-/// exactly as the kernel does, so the two agree bit for bit.
-fn eval_cumsum(args: &[&NDArray], attrs: &Attrs) -> Result<Vec<NDArray>, String> {
-    check_cumsum(&infos_of(args), attrs)?;
+/// Folds in increasing position order, folding in the identity (0 or 1)
+/// for excluded elements, exactly as the kernel does, so the two agree bit
+/// for bit.
+fn eval_scan(scan: Scan, args: &[&NDArray], attrs: &Attrs) -> Result<Vec<NDArray>, String> {
+    let (op, combine) = (scan.name, scan.combine);
+    check_scan(scan, &infos_of(args), attrs)?;
     let x = args[0];
-    let axis = axis_in("cumsum", attr_or_arg("cumsum", args, attrs, "axis", 0)?, x.shape().len())?;
-    let includes = cumsum_includes(attrs)?;
+    let axis = axis_in(op, attr_or_arg(op, args, attrs, "axis", 0)?, x.shape().len())?;
+    let includes = scan_includes(op, attrs)?;
     let (dtype, dim) = (x.dtype(), x.shape()[axis]);
-    let zero = Scalar::I(0).cast(dtype);
+    let identity = combine.init_value(dtype);
     Ok(vec![NDArray::from_fn(dtype, x.shape(), |flat| {
         let idx = unravel(flat, x.shape());
-        (0..dim).fold(Combine::Sum.init_value(dtype), |acc, r| {
+        (0..dim).fold(identity, |acc, r| {
             let taken = binary(includes, Scalar::I(r as i64), Scalar::I(idx[axis] as i64), DType::I64).to_bool();
-            let term = if taken { x.at(&replaced(&idx, axis, r)) } else { zero };
-            binary(BinOp::Add, acc, term, dtype).cast(dtype)
+            let term = if taken { x.at(&replaced(&idx, axis, r)) } else { identity };
+            binary(combine.bin_op(), acc, term, dtype).cast(dtype)
         })
     })])
 }
 
-fn legalize_cumsum(args: &[TensorInfo], attrs: &Attrs, outs: &[TensorInfo]) -> Result<PrimFunc, String> {
-    let axis = check_cumsum(args, attrs)?;
-    let includes = cumsum_includes(attrs)?;
-    let out = the_output("cumsum", outs)?;
-    let Some(axis) = axis else { return Ok(cumsum_along_run_time_axis(args, includes, out)) };
+fn legalize_scan(scan: Scan, args: &[TensorInfo], attrs: &Attrs, outs: &[TensorInfo]) -> Result<PrimFunc, String> {
+    let (op, combine) = (scan.name, scan.combine);
+    let axis = check_scan(scan, args, attrs)?;
+    let includes = scan_includes(op, attrs)?;
+    let out = the_output(op, outs)?;
+    let Some(axis) = axis else { return Ok(scan_along_run_time_axis(scan, args, includes, out)) };
     let dtype = args[0].dtype;
-    let fold = Fold { extents: std::slice::from_ref(&args[0].shape[axis]), combine: Combine::Sum, acc_dtype: dtype };
+    let fold = Fold { extents: std::slice::from_ref(&args[0].shape[axis]), combine, acc_dtype: dtype };
     let value = |oi: &[PExpr], ri: &[PExpr]| {
         let taken = PExpr::bin(includes, ri[0].clone(), oi[axis].clone());
-        PExpr::select(taken, load(0, replaced(oi, axis, ri[0].clone())), PExpr::constant(0.0, dtype))
+        PExpr::select(taken, load(0, replaced(oi, axis, ri[0].clone())), combine.init(dtype))
     };
-    Ok(reduce("cumsum", args, out, fold, value, |acc, _| acc))
+    Ok(reduce(op, args, out, fold, value, |acc, _| acc))
 }
 
 /// The kernel when the axis is an argument: the axis is wrapped and clamped
 /// into the rank, and then selects, for each output element, the extent
-/// summed over and the position it is at; the summed element's index is
+/// folded over and the position it is at; the folded element's index is
 /// the output's with `r` on the selected axis, so it stays in bounds.
-fn cumsum_along_run_time_axis(args: &[TensorInfo], includes: BinOp, out: &TensorInfo) -> PrimFunc {
-    let (x, rank) = (&args[0], args[0].rank());
+fn scan_along_run_time_axis(scan: Scan, args: &[TensorInfo], includes: BinOp, out: &TensorInfo) -> PrimFunc {
+    let (x, rank, combine) = (&args[0], args[0].rank(), scan.combine);
     let axis = clamped_index(load_one_int(1, &args[1]), &Dim::Int(rank as i64));
     let is_axis = |k: usize| PExpr::bin(BinOp::Eq, axis.clone(), PExpr::int(k as i64));
     let pick = |per_axis: Vec<PExpr>| {
@@ -320,15 +349,15 @@ fn cumsum_along_run_time_axis(args: &[TensorInfo], includes: BinOp, out: &Tensor
     let extent = pick(x.shape.iter().map(PExpr::from_dim).collect());
     let position = pick(oi.clone());
     let source: Vec<PExpr> = (0..rank).map(|k| PExpr::select(is_axis(k), r.clone(), oi[k].clone())).collect();
-    let term = PExpr::select(PExpr::bin(includes, r, position), load(0, source), PExpr::constant(0.0, x.dtype));
+    let term = PExpr::select(PExpr::bin(includes, r, position), load(0, source), combine.init(x.dtype));
     let acc = PExpr::load("acc", vec![]);
     let per_element = Stmt::Seq(vec![
-        Stmt::store("acc", vec![], Combine::Sum.init(x.dtype)),
-        Stmt::for_("r", extent, Stmt::store("acc", vec![], acc.clone() + term)),
+        Stmt::store("acc", vec![], combine.init(x.dtype)),
+        Stmt::for_("r", extent, Stmt::store("acc", vec![], combine.apply(acc.clone(), term))),
         Stmt::store("out", oi, acc),
     ]);
     let body = with_accumulators(&["acc"], x.dtype, per_element);
-    prim_func("cumsum", args, std::slice::from_ref(out), Stmt::loop_nest(&index_vars("i", rank), &out.shape, body))
+    prim_func(scan.name, args, std::slice::from_ref(out), Stmt::loop_nest(&index_vars("i", rank), &out.shape, body))
 }
 
 // ---- trilu ----
@@ -878,6 +907,34 @@ mod tests {
         assert_eq!(case(true, false), [0, 1, 3, 6]);
         assert_eq!(case(false, true), [10, 9, 7, 4]);
         assert_eq!(case(true, true), [9, 7, 4, 0]);
+    }
+
+    #[test]
+    fn cumprod_in_all_four_directions_starts_from_one() {
+        let x = ints(DType::I64, &[4], &[1, 2, 3, 4]);
+        let case = |exclusive: bool, reverse: bool| {
+            let at = attrs(&[("exclusive", AttrValue::Bool(exclusive)), ("reverse", AttrValue::Bool(reverse))]);
+            values(&check_op("cumprod", std::slice::from_ref(&x), &at)[0])
+        };
+        assert_eq!(case(false, false), [1, 2, 6, 24]);
+        assert_eq!(case(true, false), [1, 1, 2, 6]);
+        assert_eq!(case(false, true), [24, 24, 12, 4]);
+        assert_eq!(case(true, true), [24, 12, 4, 1]);
+    }
+
+    #[test]
+    fn cumprod_along_attribute_and_run_time_axes() {
+        // Rows [1, 2, 3] and [4, 5, 6]: down the columns 1*4, 2*5, 3*6.
+        let x = NDArray::from_f64_values(DType::F32, &[2, 3], &[1., 2., 3., 4., 5., 6.]);
+        let down = check_op("cumprod", std::slice::from_ref(&x), &attrs(&[("axis", int(0))]));
+        assert_eq!(down[0], NDArray::from_f64_values(DType::F32, &[2, 3], &[1., 2., 3., 4., 10., 18.]));
+        let axis = NDArray::scalar(DType::I64, Scalar::I(-1));
+        let along = check_op_symbolic("cumprod", &[x, axis], &Attrs::new(), &[(0, 0, "n")]);
+        assert_eq!(along[0], NDArray::from_f64_values(DType::F32, &[2, 3], &[1., 2., 6., 4., 20., 120.]));
+        assert_eq!(
+            infer_error("cumprod", &[info(DType::Bool, &[2])], &Attrs::new()),
+            "cumprod: expected numeric tensors (floats and integers, not bool), got bool"
+        );
     }
 
     #[test]

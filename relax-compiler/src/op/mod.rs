@@ -12,6 +12,7 @@ pub mod linalg;
 pub mod manipulate;
 pub mod nn;
 pub mod reduce;
+pub mod sort;
 pub mod spatial;
 #[cfg(test)]
 pub mod testing;
@@ -60,7 +61,7 @@ impl std::fmt::Debug for OpDef {
 
 /// Every operator family's list, in one place.
 const FAMILIES: &[&[OpDef]] =
-    &[elementwise::OPS, reduce::OPS, linalg::OPS, nn::OPS, manipulate::OPS, spatial::OPS, indexing::OPS];
+    &[elementwise::OPS, reduce::OPS, linalg::OPS, nn::OPS, manipulate::OPS, spatial::OPS, indexing::OPS, sort::OPS];
 
 /// The operator called `name`, if there is one.
 pub fn lookup(name: &str) -> Option<&'static OpDef> {

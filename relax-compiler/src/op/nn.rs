@@ -1,8 +1,9 @@
 //! Neural-network operators: normalizations (`softmax`, `log_softmax`,
 //! `layer_norm`), convolution (`conv2d`) and pooling (`max_pool2d`,
-//! `avg_pool2d`, `global_avg_pool2d`). Each lives in its own file under
-//! `nn/`, with the helpers its family shares: row-wise kernels for the
-//! normalizations, sliding-window geometry for convolution and pooling.
+//! `avg_pool2d`, `lp_pool2d`, `global_avg_pool2d`). Each lives in its own
+//! file under `nn/`, with the helpers its family shares: row-wise kernels
+//! for the normalizations, sliding-window geometry for convolution and
+//! pooling.
 
 mod conv2d;
 mod layer_norm;
@@ -20,5 +21,6 @@ pub const OPS: &[OpDef] = &[
     conv2d::CONV2D,
     pool::MAX_POOL2D,
     pool::AVG_POOL2D,
+    pool::LP_POOL2D,
     pool::GLOBAL_AVG_POOL2D,
 ];

@@ -1,4 +1,4 @@
-//! Pooling over NCHW inputs: `max_pool2d`, `avg_pool2d` and
+//! Pooling over NCHW inputs: `max_pool2d`, `avg_pool2d`, `lp_pool2d` and
 //! `global_avg_pool2d`.
 //!
 //! The windowed pools take `kernel = [kh, kw]`, the `strides`, `padding` and
@@ -7,18 +7,20 @@
 //! the dtype's lowest integer), and the average divides by the number of
 //! real input elements in the window; with `count_include_pad` it counts the
 //! padding too, but never positions past it that ceil mode can reach
-//! (PyTorch's and ONNX's semantics). A window lying wholly in padding (only
+//! (PyTorch's and ONNX's semantics). The Lp pool of order `p` is the window's
+//! Lp norm, `(sum |x|^p)^(1/p)`, to which padding adds nothing. A window lying wholly in padding (only
 //! possible when the padding is at least the window's span, which PyTorch
 //! rejects and ONNX allows) gives the max's identity and an average of NaN.
 
 use super::window::{expect_4d, output_hw, padded_get, padded_load, parse_windows, positive_pair, Window};
 use crate::interp::tir::binary;
-use crate::ir::{Attrs, BinOp, Dim, PExpr, PrimFunc, Stmt, StructInfo, TensorInfo};
+use crate::ir::{Attrs, BinOp, Dim, PExpr, PrimFunc, Stmt, StructInfo, TensorInfo, UnOp};
 use crate::ndarray::{unravel, NDArray, Scalar};
 use crate::op::compute::{
     accumulator, expect_args, expect_attrs, expect_dtype_class, index_vars, infos_of, load, prim_func, reduce,
     with_accumulators, Combine, DTypeClass, Fold, InOp,
 };
+use crate::op::formula::{ScalarCode, ScalarOps, ScalarValue};
 use crate::op::{OpDef, OpKind};
 use relax_rt::DType;
 
@@ -38,6 +40,14 @@ pub const AVG_POOL2D: OpDef = OpDef {
     legalize: legalize_avg,
 };
 
+pub const LP_POOL2D: OpDef = OpDef {
+    name: "lp_pool2d",
+    kind: OpKind::OutEWiseFusable,
+    infer: |args, attrs| Ok(check(Kind::Lp, args, attrs)?.struct_info()),
+    eval: eval_lp,
+    legalize: legalize_lp,
+};
+
 pub const GLOBAL_AVG_POOL2D: OpDef = OpDef {
     name: "global_avg_pool2d",
     kind: OpKind::OutEWiseFusable,
@@ -55,6 +65,7 @@ pub const GLOBAL_AVG_POOL2D: OpDef = OpDef {
 enum Kind {
     Max,
     Avg,
+    Lp,
 }
 
 impl Kind {
@@ -62,13 +73,14 @@ impl Kind {
         match self {
             Kind::Max => "max_pool2d",
             Kind::Avg => "avg_pool2d",
+            Kind::Lp => "lp_pool2d",
         }
     }
 
     fn dtypes(self) -> DTypeClass {
         match self {
             Kind::Max => DTypeClass::Numeric,
-            Kind::Avg => DTypeClass::Float,
+            Kind::Avg | Kind::Lp => DTypeClass::Float,
         }
     }
 
@@ -76,6 +88,7 @@ impl Kind {
         match self {
             Kind::Max => &["kernel", "strides", "padding", "dilation", "ceil_mode"],
             Kind::Avg => &["kernel", "strides", "padding", "dilation", "ceil_mode", "count_include_pad"],
+            Kind::Lp => &["kernel", "strides", "padding", "dilation", "ceil_mode", "p"],
         }
     }
 }
@@ -108,6 +121,9 @@ fn check(kind: Kind, args: &[TensorInfo], attrs: &Attrs) -> Result<Pooling, Stri
     let x = &args[0];
     expect_4d(op, "input", "NCHW", x)?;
     expect_dtype_class(op, x.dtype, kind.dtypes())?;
+    if let Kind::Lp = kind {
+        lp_order(attrs)?;
+    }
     let kernel =
         positive_pair(op, attrs, "kernel")?.ok_or_else(|| format!("{op}: missing attribute `kernel` ([kh, kw])"))?;
     let windows = parse_windows(op, attrs, kernel)?;
@@ -208,6 +224,71 @@ fn legalize_avg(args: &[TensorInfo], attrs: &Attrs, outs: &[TensorInfo]) -> Resu
     ]);
     let body = Stmt::loop_nest(&out_vars, &out.shape, with_accumulators(&["sum", "count"], dtype, per_output));
     Ok(prim_func("avg_pool2d", args, &outs[..1], body))
+}
+
+/// The order `p` of an Lp pool, a positive integer (default 2).
+fn lp_order(attrs: &Attrs) -> Result<i64, String> {
+    match attrs.int_or("p", 2).in_op("lp_pool2d")? {
+        p if p > 0 => Ok(p),
+        p => Err(format!("lp_pool2d: the order p must be positive, got {p}")),
+    }
+}
+
+/// `|x|^p`, with the common orders as plain arithmetic.
+fn lp_power<S: ScalarOps>(x: S, p: i64) -> S {
+    let magnitude = x.un(UnOp::Abs);
+    match p {
+        1 => magnitude,
+        2 => magnitude.clone() * magnitude,
+        _ => {
+            let order = magnitude.lit(p as f64);
+            magnitude.bin(BinOp::Pow, order)
+        }
+    }
+}
+
+/// `sum^(1/p)`.
+fn lp_root<S: ScalarOps>(sum: S, p: i64) -> S {
+    match p {
+        1 => sum,
+        2 => sum.un(UnOp::Sqrt),
+        _ => {
+            let inverse = sum.lit(1.0 / p as f64);
+            sum.bin(BinOp::Pow, inverse)
+        }
+    }
+}
+
+fn eval_lp(args: &[&NDArray], attrs: &Attrs) -> Result<Vec<NDArray>, String> {
+    let pool = check(Kind::Lp, &infos_of(args), attrs)?;
+    let (dtype, p) = (pool.dtype, lp_order(attrs)?);
+    let out_shape = pool.static_output("lp_pool2d")?;
+    let zero = ScalarValue::new(Scalar::F(0.0), dtype);
+    let value = |flat: usize| {
+        let mut sum = zero;
+        for_each_tap(&pool, args[0], &unravel(flat, &out_shape), zero.value, |v, _| {
+            sum = sum + lp_power(ScalarValue::new(v, dtype), p);
+        });
+        lp_root(sum, p).value
+    };
+    Ok(vec![NDArray::from_fn(dtype, &out_shape, value)])
+}
+
+/// The sum of `|x|^p` over each window's taps (padding reads as 0), then
+/// its `p`-th root.
+fn legalize_lp(args: &[TensorInfo], attrs: &Attrs, outs: &[TensorInfo]) -> Result<PrimFunc, String> {
+    let pool = check(Kind::Lp, args, attrs)?;
+    let (input, dtype, p) = (&args[0].shape, pool.dtype, lp_order(attrs)?);
+    let [wh, ww] = pool.windows;
+    let tap = |o: &[PExpr], r: &[PExpr]| {
+        let (h, w) = (wh.position(o[2].clone(), r[0].clone()), ww.position(o[3].clone(), r[1].clone()));
+        let x = padded_load(0, input, [o[0].clone(), o[1].clone(), h, w], PExpr::constant(0.0, dtype));
+        lp_power(ScalarCode::new(x, dtype), p).expr
+    };
+    let taps = [wh.taps(&input[2]), ww.taps(&input[3])];
+    let fold = Fold { extents: &taps, combine: Combine::Sum, acc_dtype: dtype };
+    let root = |acc: PExpr, _: &[PExpr]| lp_root(ScalarCode::new(acc, dtype), p).expr;
+    Ok(reduce("lp_pool2d", args, &outs[0], fold, tap, root))
 }
 
 /// The input of `global_avg_pool2d`: one float NCHW tensor.
@@ -320,6 +401,26 @@ mod tests {
         check_op("avg_pool2d", &[x], &attrs.with("count_include_pad", AttrValue::Bool(true)));
         let bytes = NDArray::random(DType::I8, &[1, 2, 5, 5], 2);
         check_op("max_pool2d", &[bytes], &window([3, 3], [2, 2], [1, 1]));
+    }
+
+    #[test]
+    fn lp_pool_is_the_norm_of_each_window() {
+        let x = image(&[1.0, -2.0, 3.0, -4.0], 2, 2);
+        let whole = |p: i64| window([2, 2], [1, 1], [0, 0]).with("p", AttrValue::Int(p));
+        assert_eq!(check_op("lp_pool2d", std::slice::from_ref(&x), &whole(1))[0], image(&[10.0], 1, 1));
+        let l2 = check_op("lp_pool2d", std::slice::from_ref(&x), &whole(2));
+        l2[0].assert_close(&image(&[30f64.sqrt()], 1, 1), 1e-6, 0.0).unwrap();
+        // Padded by one: a corner window holds one element, the centre all
+        // four, (1 + 8 + 27 + 64)^(1/3) = 100^(1/3).
+        let padded = window([2, 2], [1, 1], [1, 1]).with("p", AttrValue::Int(3));
+        let out = check_op("lp_pool2d", std::slice::from_ref(&x), &padded);
+        assert_eq!(out[0].at(&[0, 0, 0, 0]).to_f64(), 1.0);
+        assert!((out[0].at(&[0, 0, 1, 1]).to_f64() - 100f64.cbrt()).abs() < 1e-5);
+        let ceil = window([3, 2], [2, 3], [1, 0]).with("ceil_mode", AttrValue::Bool(true)).with("p", AttrValue::Int(3));
+        check_op_symbolic("lp_pool2d", &[NDArray::random(DType::F64, &[2, 3, 7, 8], 6)], &ceil, &[(0, 0, "n")]);
+        let zero = window([2, 2], [1, 1], [0, 0]).with("p", AttrValue::Int(0));
+        let x = TensorInfo::new(DType::F32, vec![Dim::Int(1), Dim::Int(1), Dim::Int(2), Dim::Int(2)]);
+        assert_eq!(infer_err("lp_pool2d", x, &zero), "lp_pool2d: the order p must be positive, got 0");
     }
 
     #[test]

@@ -1,4 +1,4 @@
-//! Unary math, activations (and the gated `SwiGLU`), `Clip` and the casts.
+//! Unary math, activations (and the gated `SwiGLU`), `Shrink`, `Clip` and the casts.
 //!
 //! Activations without a relax operator of their own are written as the
 //! formula ONNX defines them by (`Elu` is `x < 0 ? alpha * (exp(x) - 1) : x`),
@@ -45,6 +45,7 @@ pub const CONVERTERS: &[Converter] = &[
     Converter::new("Tan", tan),
     Converter::new("IsNaN", is_nan).since(9),
     Converter::new("IsInf", is_inf).attrs(&["detect_negative", "detect_positive"]).since(10),
+    Converter::new("Shrink", shrink).attrs(&["bias", "lambd"]).since(9),
     Converter::new("Gelu", gelu).attrs(&["approximate"]).since(20).check(check_gelu),
     Converter::new("Clip", clip).attrs(&["min", "max"]),
     // `saturate` only changes conversions to 8-bit floats, which have no relax dtype.
@@ -233,6 +234,71 @@ fn is_inf(ctx: &mut NodeCtx) -> Result<Vec<Value>, String> {
     }
 }
 
+/// `x < -lambd ? x + bias : x > lambd ? x - bias : 0`. On integers the
+/// thresholds are compared exactly (an integer is below -1.5 when it is
+/// below -1), and a threshold beyond the dtype's range makes its test
+/// always or never hold; the bias must then be a whole number.
+fn shrink(ctx: &mut NodeCtx) -> Result<Vec<Value>, String> {
+    let x = ctx.input(0)?;
+    let (lambd, bias) = (ctx.attrs.float_or("lambd", 0.5)?, ctx.attrs.float_or("bias", 0.0)?);
+    let dtype = x.dtype();
+    if !dtype.is_float() && bias.fract() != 0.0 {
+        return Err(format!("attribute bias={bias} must be a whole number for {dtype} inputs"));
+    }
+    let zero = scalar(&x, 0.0);
+    let mut y = ctx.call("broadcast_to", &[zero], Attrs::new().with("shape", AttrValue::Dims(x.info().shape)))?;
+    // The inner test first: the outer one wins where both hold.
+    for (test, shift) in [(Threshold::above(dtype, lambd), "sub"), (Threshold::below(dtype, -lambd), "add")] {
+        let shifted = |ctx: &mut NodeCtx| ctx.call(shift, &[x.clone(), scalar(&x, bias)], Attrs::new());
+        y = match test {
+            Threshold::Never => y,
+            Threshold::Always => shifted(ctx)?,
+            Threshold::Compare(op, t) => {
+                let holds = ctx.call(op, &[x.clone(), scalar(&x, t)], Attrs::new())?;
+                let shifted = shifted(ctx)?;
+                ctx.call("where", &[holds, shifted, y], Attrs::new())?
+            }
+        };
+    }
+    single(y)
+}
+
+/// One of `Shrink`'s tests, `x > t` or `x < t`, for a given dtype.
+enum Threshold {
+    Never,
+    Always,
+    /// The comparison operator and the threshold, exact in the dtype.
+    Compare(&'static str, f64),
+}
+
+impl Threshold {
+    /// `x > t`: on integers `x > floor(t)`.
+    fn above(dtype: DType, t: f64) -> Threshold {
+        if dtype.is_float() {
+            return Threshold::Compare("greater", t);
+        }
+        let (lo, hi) = crate::op::compute::int_range(dtype);
+        match t.floor() {
+            t if t >= hi as f64 => Threshold::Never,
+            t if t < lo as f64 => Threshold::Always,
+            t => Threshold::Compare("greater", t),
+        }
+    }
+
+    /// `x < t`: on integers `x < ceil(t)`.
+    fn below(dtype: DType, t: f64) -> Threshold {
+        if dtype.is_float() {
+            return Threshold::Compare("less", t);
+        }
+        let (lo, hi) = crate::op::compute::int_range(dtype);
+        match t.ceil() {
+            t if t <= lo as f64 => Threshold::Never,
+            t if t > hi as f64 => Threshold::Always,
+            t => Threshold::Compare("less", t),
+        }
+    }
+}
+
 fn gelu_op(attrs: &Attributes) -> Result<&'static str, String> {
     match attrs.string_or("approximate", "none")?.as_str() {
         "none" => Ok("gelu"),
@@ -308,5 +374,37 @@ fn cast_to(ctx: &mut NodeCtx, x: Value, dtype: DType) -> Result<Value, String> {
     match &x {
         Value::Shape(s) if dtype.is_int() => Ok(Value::Shape(s.clone().with_dtype(dtype))),
         _ => ctx.call("cast", &[x], Attrs::new().with("dtype", AttrValue::DType(dtype))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::{assert_close, f32s, run_node};
+    use crate::frontend::onnx::builder::{attr_float, node};
+    use crate::frontend::onnx::proto::NodeProto;
+    use crate::ndarray::NDArray;
+    use relax_rt::DType;
+
+    fn shrink(lambd: f32, bias: f32) -> NodeProto {
+        node("Shrink", &["x"], &["y"]).with_attr(attr_float("lambd", lambd)).with_attr(attr_float("bias", bias))
+    }
+
+    fn ints(dtype: DType, values: &[i64]) -> NDArray {
+        NDArray::from_i64_values(dtype, &[values.len()], values)
+    }
+
+    #[test]
+    fn shrink_moves_values_beyond_lambda_toward_zero() {
+        let x = f32s(&[5], &[-2., -1., 0., 1., 2.]);
+        assert_close(&run_node(9, shrink(1.5, 1.5), &[("x", &x)], &[])[0], &f32s(&[5], &[-0.5, 0., 0., 0., 0.5]));
+        // Integers below -1.5 are those below -1, above 1.5 those above 1.
+        let x = ints(DType::I32, &[-3, -2, -1, 0, 1, 2, 3]);
+        let y = run_node(9, shrink(1.5, 1.0), &[("x", &x)], &[]);
+        assert_eq!(y[0], ints(DType::I32, &[-2, -1, 0, 0, 0, 1, 2]));
+        // Unsigned values are never below -1; with a negative lambda every
+        // one is below 300 (the dtype cannot even hold it), so all get + bias.
+        let x = ints(DType::U8, &[0, 1, 2, 5]);
+        assert_eq!(run_node(9, shrink(1.0, 1.0), &[("x", &x)], &[])[0], ints(DType::U8, &[0, 0, 1, 4]));
+        assert_eq!(run_node(9, shrink(-300.0, 1.0), &[("x", &x)], &[])[0], ints(DType::U8, &[1, 2, 3, 6]));
     }
 }

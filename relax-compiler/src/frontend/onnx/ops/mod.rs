@@ -11,17 +11,23 @@
 mod attention;
 mod control;
 mod conv;
+mod einsum;
 mod elementwise;
 mod indexing;
 mod linalg;
+mod loss;
 mod math;
 mod nn;
+mod normalization;
 mod pool;
 mod reduce;
 mod rotary;
 mod shape;
+mod sort;
 mod spatial;
 mod tensor;
+#[cfg(test)]
+mod testing;
 mod window;
 
 use super::attrs::Attributes;
@@ -73,7 +79,9 @@ const FAMILIES: &[&[Converter]] = &[
     elementwise::CONVERTERS,
     math::CONVERTERS,
     linalg::CONVERTERS,
+    einsum::CONVERTERS,
     nn::CONVERTERS,
+    normalization::CONVERTERS,
     pool::CONVERTERS,
     reduce::CONVERTERS,
     shape::CONVERTERS,
@@ -84,6 +92,8 @@ const FAMILIES: &[&[Converter]] = &[
     indexing::CONVERTERS,
     attention::CONVERTERS,
     rotary::CONVERTERS,
+    loss::CONVERTERS,
+    sort::CONVERTERS,
 ];
 
 /// The converter of ONNX operator `op_type` (default domain).

@@ -1,6 +1,6 @@
 //! Normalizations and inference-time no-ops: `Softmax`, `LogSoftmax`,
 //! `LayerNormalization`, `RMSNormalization`, `InstanceNormalization`,
-//! `BatchNormalization`, `Dropout`.
+//! `BatchNormalization`, `Dropout`; the other normalizations are in `normalization.rs`.
 
 use super::{single, Converter};
 use crate::frontend::onnx::attrs::Attributes;
@@ -24,9 +24,9 @@ pub const CONVERTERS: &[Converter] = &[
         .since(23)
         .check(check_rms_norm),
     Converter::new("InstanceNormalization", instance_norm).attrs(&["epsilon"]),
-    // `momentum` only matters when training.
     Converter::new("BatchNormalization", batch_norm)
         .attrs(&["epsilon", "momentum", "spatial", "training_mode"])
+        .outputs(3)
         .check(check_batch_norm),
     Converter::new("Dropout", dropout).attrs(&["ratio", "seed"]).outputs(2),
 ];
@@ -85,7 +85,23 @@ fn layer_norm(ctx: &mut NodeCtx) -> Result<Vec<Value>, String> {
 
 /// The mean over `axes` (kept as size 1), `x` minus it, and the reciprocal
 /// standard deviation `1 / sqrt(var + epsilon)` with the biased variance.
-fn moments(ctx: &mut NodeCtx, x: Value, axes: &[i64], epsilon: f64) -> Result<(Value, Value, Value), String> {
+pub(super) fn moments(
+    ctx: &mut NodeCtx,
+    x: Value,
+    axes: &[i64],
+    epsilon: f64,
+) -> Result<(Value, Value, Value), String> {
+    let (mean, centered, var) = mean_and_variance(ctx, x, axes)?;
+    let var_eps = ctx.call("add", &[var.clone(), Value::scalar(var.dtype(), epsilon)], Attrs::new())?;
+    let inv_std = ctx.call("rsqrt", &[var_eps], Attrs::new())?;
+    Ok((mean, centered, inv_std))
+}
+
+/// The mean over `axes` (kept as size 1), `x` minus it, and the biased
+/// (population) variance, the mean of the centered squares: computing it
+/// from the centered values, rather than as `E[x^2] - E[x]^2`, cannot go
+/// negative through cancellation.
+pub(super) fn mean_and_variance(ctx: &mut NodeCtx, x: Value, axes: &[i64]) -> Result<(Value, Value, Value), String> {
     let over = Attrs::new().with("axes", ints_attr(axes)).with("keepdims", AttrValue::Bool(true));
     let mean = ctx.call("mean", std::slice::from_ref(&x), over.clone())?;
     let mean = ctx.bind(mean, "mean");
@@ -93,9 +109,7 @@ fn moments(ctx: &mut NodeCtx, x: Value, axes: &[i64], epsilon: f64) -> Result<(V
     let centered = ctx.bind(centered, "centered");
     let squared = ctx.call("square", std::slice::from_ref(&centered), Attrs::new())?;
     let var = ctx.call("mean", &[squared], over)?;
-    let var_eps = ctx.call("add", &[var.clone(), Value::scalar(var.dtype(), epsilon)], Attrs::new())?;
-    let inv_std = ctx.call("rsqrt", &[var_eps], Attrs::new())?;
-    Ok((mean, centered, inv_std))
+    Ok((mean, centered, ctx.bind(var, "var")))
 }
 
 fn check_rms_norm(attrs: &Attributes, _: i64) -> Result<(), String> {
@@ -169,20 +183,37 @@ fn instance_norm(ctx: &mut NodeCtx) -> Result<Vec<Value>, String> {
 }
 
 fn check_batch_norm(attrs: &Attributes, _: i64) -> Result<(), String> {
-    if attrs.int_or("training_mode", 0)? != 0 {
-        return Err("attribute training_mode=1 is not supported (inference only)".to_string());
-    }
     if attrs.int_or("spatial", 1)? != 1 {
         return Err("attribute spatial=0 is not supported".to_string());
     }
     Ok(())
 }
 
+/// Inference normalizes with the given statistics. Training mode (opset 14's
+/// `training_mode = 1`) normalizes with the batch's own and also outputs the
+/// updated running statistics. Before opset 14, training was asked for by
+/// the extra outputs, whose meaning those opsets leave unclear; that is not
+/// supported.
+fn batch_norm(ctx: &mut NodeCtx) -> Result<Vec<Value>, String> {
+    let training = ctx.attrs.int_or("training_mode", 0)? != 0;
+    if training {
+        return batch_norm_training(ctx);
+    }
+    if ctx.output_count() > 1 {
+        return Err(if ctx.opset >= 14 {
+            "the running mean and variance outputs need training_mode=1".to_string()
+        } else {
+            format!("training-mode outputs (mean, var, ...) are only supported from opset 14, not {}", ctx.opset)
+        });
+    }
+    batch_norm_inference(ctx)
+}
+
 /// Inference batch normalization, `(x - mean) / sqrt(var + epsilon) * scale +
 /// bias`, as one multiply and one add per element: `x * k + (bias - mean * k)`
 /// with `k = scale / sqrt(var + epsilon)` per channel (axis 1). With constant
 /// statistics, `k` and the shift are folded at compile time.
-fn batch_norm(ctx: &mut NodeCtx) -> Result<Vec<Value>, String> {
+fn batch_norm_inference(ctx: &mut NodeCtx) -> Result<Vec<Value>, String> {
     let x = ctx.input(0)?;
     let [scale, bias, mean, var] = [1, 2, 3, 4].map(|k| ctx.input(k));
     let (scale, bias, mean, var) = (scale?, bias?, mean?, var?);
@@ -199,9 +230,46 @@ fn batch_norm(ctx: &mut NodeCtx) -> Result<Vec<Value>, String> {
     single(ctx.call("add", &[scaled, shift?], Attrs::new())?)
 }
 
+/// Training batch normalization: each channel normalized with the mean and
+/// population variance of the batch (every axis but 1), then scaled and
+/// shifted; the running statistics become `input * momentum + batch * (1 -
+/// momentum)`.
+fn batch_norm_training(ctx: &mut NodeCtx) -> Result<Vec<Value>, String> {
+    let x = ctx.input(0)?;
+    let [scale, bias, running_mean, running_var] = [1, 2, 3, 4].map(|k| ctx.input(k));
+    let trailing = x.rank().checked_sub(2).ok_or("the input must have a batch and a channel axis")?;
+    let axes: Vec<i64> = (0..x.rank() as i64).filter(|&a| a != 1).collect();
+    let (mean, centered, var) = mean_and_variance(ctx, x, &axes)?;
+    let epsilon = Value::scalar(var.dtype(), ctx.attrs.float_or("epsilon", 1e-5)?);
+    let var_eps = ctx.call("add", &[var.clone(), epsilon], Attrs::new())?;
+    let inv_std = ctx.call("rsqrt", &[var_eps], Attrs::new())?;
+    let normalized = ctx.call("mul", &[centered, inv_std], Attrs::new())?;
+    let (scale, bias) = (per_channel(ctx, scale?, trailing)?, per_channel(ctx, bias?, trailing)?);
+    let scaled = ctx.call("mul", &[normalized, scale], Attrs::new())?;
+    let mut outputs = vec![ctx.call("add", &[scaled, bias], Attrs::new())?];
+    let momentum = ctx.attrs.float_or("momentum", 0.9)?;
+    let per_channel_axes = Attrs::new().with("axes", ints_attr(&axes));
+    for (k, (running, batch)) in [(1, (running_mean, mean)), (2, (running_var, var))] {
+        if !ctx.wants_output(k) {
+            continue;
+        }
+        let batch = ctx.call("squeeze", &[batch], per_channel_axes.clone())?;
+        outputs.resize(k, Value::scalar(batch.dtype(), 0.0));
+        outputs.push(blend(ctx, running?, batch, momentum)?);
+    }
+    Ok(outputs)
+}
+
+/// `running * momentum + batch * (1 - momentum)`.
+fn blend(ctx: &mut NodeCtx, running: Value, batch: Value, momentum: f64) -> Result<Value, String> {
+    let kept = ctx.call("mul", &[running.clone(), Value::scalar(running.dtype(), momentum)], Attrs::new())?;
+    let added = ctx.call("mul", &[batch, Value::scalar(running.dtype(), 1.0 - momentum)], Attrs::new())?;
+    ctx.call("add", &[kept, added], Attrs::new())
+}
+
 /// A per-channel vector `[C]` shaped `[C, 1, ..., 1]` to broadcast against
 /// `[N, C, d1, ..., dk]`.
-fn per_channel(ctx: &mut NodeCtx, v: Value, trailing: usize) -> Result<Value, String> {
+pub(super) fn per_channel(ctx: &mut NodeCtx, v: Value, trailing: usize) -> Result<Value, String> {
     if trailing == 0 {
         return Ok(v);
     }
@@ -226,4 +294,40 @@ fn dropout(ctx: &mut NodeCtx) -> Result<Vec<Value>, String> {
         outputs.push(ctx.call("broadcast_to", &[keep], Attrs::new().with("shape", AttrValue::Dims(shape)))?);
     }
     Ok(outputs)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::{assert_close, f32s, import_error, run_node};
+    use crate::frontend::onnx::builder::{attr_float, attr_int, node};
+
+    #[test]
+    fn batch_norm_training_uses_batch_statistics_and_updates_running_ones() {
+        // Channel 0 holds 1, 3 (mean 2, variance 1); channel 1 holds 2, 6
+        // (mean 4, variance 4). With epsilon 0 both normalize to [-1, 1].
+        let x = f32s(&[2, 2], &[1., 2., 3., 6.]);
+        let (scale, bias) = (f32s(&[2], &[1., 2.]), f32s(&[2], &[0., 1.]));
+        let (mean, var) = (f32s(&[2], &[0., 10.]), f32s(&[2], &[2., 2.]));
+        let n = node("BatchNormalization", &["x", "scale", "bias", "mean", "var"], &["y", "new_mean", "new_var"])
+            .with_attr(attr_int("training_mode", 1))
+            .with_attr(attr_float("epsilon", 0.0))
+            .with_attr(attr_float("momentum", 0.5));
+        let consts = [("scale", &scale), ("bias", &bias), ("mean", &mean), ("var", &var)];
+        let outs = run_node(15, n, &[("x", &x)], &consts);
+        assert_close(&outs[0], &f32s(&[2, 2], &[-1., -1., 1., 3.]));
+        // Halfway between the given statistics and the batch's.
+        assert_close(&outs[1], &f32s(&[2], &[1., 7.]));
+        assert_close(&outs[2], &f32s(&[2], &[1.5, 3.]));
+    }
+
+    #[test]
+    fn batch_norm_statistics_outputs_need_training_mode() {
+        let x = f32s(&[2, 2], &[1., 2., 3., 6.]);
+        let inputs = ["x", "scale", "bias", "mean", "var"];
+        let args = [("x", &x), ("scale", &x), ("bias", &x), ("mean", &x), ("var", &x)];
+        let err = import_error(15, node("BatchNormalization", &inputs, &["y", "m", "v"]), &args);
+        assert!(err.contains("the running mean and variance outputs need training_mode=1"), "{err}");
+        let err = import_error(9, node("BatchNormalization", &inputs, &["y", "m", "v"]), &args);
+        assert!(err.contains("only supported from opset 14, not 9"), "{err}");
+    }
 }

@@ -1,6 +1,6 @@
-//! Pooling over `[N, C, ...]` inputs: `MaxPool` and `AveragePool` (1-D and
-//! 2-D, as relax's `max_pool2d` and `avg_pool2d`), and the global pools over
-//! every spatial axis of any rank.
+//! Pooling over `[N, C, ...]` inputs: `MaxPool`, `AveragePool` and `LpPool`
+//! (1-D and 2-D, as relax's `max_pool2d`, `avg_pool2d` and `lp_pool2d`), and
+//! the global pools over every spatial axis of any rank.
 
 use super::window::{check_window_attrs, from_2d, spatial_axes, to_2d, Window};
 use super::{single, Converter};
@@ -15,6 +15,10 @@ pub const CONVERTERS: &[Converter] = &[
         .check(check_max_pool),
     Converter::new("AveragePool", |ctx| pool(ctx, "avg_pool2d"))
         .attrs(&["auto_pad", "ceil_mode", "count_include_pad", "dilations", "kernel_shape", "pads", "strides"])
+        .check(|attrs, _| check_window_attrs(attrs)),
+    // `ceil_mode` and `dilations` came in opset 18; earlier models have neither.
+    Converter::new("LpPool", lp_pool)
+        .attrs(&["auto_pad", "ceil_mode", "dilations", "kernel_shape", "p", "pads", "strides"])
         .check(|attrs, _| check_window_attrs(attrs)),
     Converter::new("GlobalAveragePool", global_average_pool),
     Converter::new("GlobalMaxPool", |ctx| global_pool(ctx, "max")),
@@ -31,6 +35,18 @@ fn check_max_pool(attrs: &Attributes, _: i64) -> Result<(), String> {
 }
 
 fn pool(ctx: &mut NodeCtx, op: &str) -> Result<Vec<Value>, String> {
+    windowed(ctx, op, Attrs::new())
+}
+
+/// The Lp norm of each window, of order `p` (default 2).
+fn lp_pool(ctx: &mut NodeCtx) -> Result<Vec<Value>, String> {
+    let p = ctx.attrs.int_or("p", 2)?;
+    windowed(ctx, "lp_pool2d", Attrs::new().with("p", AttrValue::Int(p)))
+}
+
+/// Relax pool `op` over the node's window, with the operator's own
+/// attributes `attrs` added.
+fn windowed(ctx: &mut NodeCtx, op: &str, extra: Attrs) -> Result<Vec<Value>, String> {
     let x = ctx.input(0)?;
     let info = x.info();
     let spatial = spatial_axes(&info, "pooling")?;
@@ -40,7 +56,10 @@ fn pool(ctx: &mut NodeCtx, op: &str) -> Result<Vec<Value>, String> {
     }
     let window = Window::new(&ctx.attrs, &kernel, &info.shape[2..])?;
     let mut attrs = window.attrs().with("kernel", ints_attr(&window.kernel));
-    // Only AveragePool declares count_include_pad, so MaxPool never has it.
+    for (name, value) in extra.0 {
+        attrs.set(&name, value);
+    }
+    // Only AveragePool declares count_include_pad, so the others never have it.
     for flag in ["ceil_mode", "count_include_pad"] {
         if ctx.attrs.has(flag) {
             attrs.set(flag, AttrValue::Bool(ctx.attrs.int_or(flag, 0)? != 0));
@@ -70,4 +89,25 @@ fn global_pool(ctx: &mut NodeCtx, reduction: &str) -> Result<Vec<Value>, String>
     let axes: Vec<i64> = (2..x.rank() as i64).collect();
     let attrs = Attrs::new().with("axes", ints_attr(&axes)).with("keepdims", AttrValue::Bool(true));
     single(ctx.call(reduction, &[x], attrs)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::{assert_close, f32s, run_node};
+    use crate::frontend::onnx::builder::{attr_int, attr_ints, node};
+
+    #[test]
+    fn lp_pool_in_one_dimension_with_padding() {
+        // Windows of 2 over [0, 3, -4, 0] (one zero of padding each side):
+        // the L2 norms 3, 5, 4; with p = 1 the sums of magnitudes 3, 7, 4.
+        let x = f32s(&[1, 1, 2], &[3., -4.]);
+        let lp = |p: i64| {
+            node("LpPool", &["x"], &["y"])
+                .with_attr(attr_ints("kernel_shape", &[2]))
+                .with_attr(attr_ints("pads", &[1, 1]))
+                .with_attr(attr_int("p", p))
+        };
+        assert_close(&run_node(18, lp(2), &[("x", &x)], &[])[0], &f32s(&[1, 1, 3], &[3., 5., 4.]));
+        assert_close(&run_node(11, lp(1), &[("x", &x)], &[])[0], &f32s(&[1, 1, 3], &[3., 7., 4.]));
+    }
 }
