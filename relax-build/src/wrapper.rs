@@ -107,6 +107,7 @@ fn signature_static(module: &str, e: &EntryFunc) -> String {
                 DimSource::Axis(axis) => format!("Axis({axis})"),
                 DimSource::Element(index) => format!("Element({index})"),
                 DimSource::Derived(_) => "Derived".to_string(),
+                DimSource::ScaledElement { index, .. } => format!("ScaledElement({index})"),
             };
             format!(
                 "rt::invoke::DimBinding {{ var: {:?}, input: {}, from: rt::invoke::DimSource::{from} }}",

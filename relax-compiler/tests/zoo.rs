@@ -205,3 +205,31 @@ fn shape_passed_as_data() {
     assert!(relax_compiler::interp::entry::run_entry(&compiled, &entry.name, &[x.clone(), shape(5, 2)]).is_err());
     assert!(relax_compiler::interp::entry::run_entry(&compiled, &entry.name, &[x, shape(-3, -4)]).is_err());
 }
+
+/// A scale passed as data becomes a size: `floor(s * n)` elements of `x`.
+#[test]
+fn scale_passed_as_data() {
+    let m = module(
+        r#"mod head {
+    #[dims(len = max(0, min(n, k)))]
+    fn forward(x: Tensor<[n], f32>, s: Tensor<[1], f32> values [k] times [n]) -> Tensor<[len], f32> {
+        dataflow {
+            let y = strided_slice(x, axes = [0], begin = [0], end = [k], strides = [1]);
+            let z = match_cast(y, Tensor<[len], f32>);
+            output z;
+        }
+        z
+    }
+}"#,
+        &[],
+    );
+    let text = relax_compiler::text::print_module(&m);
+    assert!(text.contains("s: Tensor<[1], f32> values [k] times [n]"), "{text}");
+    let x = NDArray::random(DType::F32, &[10], 3);
+    for (scale, len) in [(0.5, 5), (0.25, 2), (1.0, 10), (0.0, 0)] {
+        let s = NDArray::from_f64_values(DType::F32, &[1], &[scale]);
+        let compiled = check(m.clone(), &[x.clone(), s.clone()]);
+        let y = relax_compiler::interp::entry::run_entry(&compiled, "forward", &[x.clone(), s]).unwrap();
+        assert_eq!(y[0].shape(), &[len], "scale {scale}");
+    }
+}

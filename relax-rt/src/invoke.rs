@@ -35,6 +35,8 @@ pub enum DimSource {
     Element(usize),
     /// Computed from the dims bound before it.
     Derived,
+    /// `floor(element index * a dim)` of an f32 or f64 input (a scale the caller passes).
+    ScaledElement(usize),
 }
 
 /// One run-time check of generated code; its id is its index in
@@ -251,7 +253,7 @@ fn bindings_str(sig: &Signature, inputs: &[ArgRef<'_>]) -> String {
             let (value, place) = match b.from {
                 DimSource::Axis(axis) => (*input.shape.get(axis)? as i64, format!("axis {axis}")),
                 DimSource::Element(index) => (element_i64(input, index)?, format!("element {index}")),
-                DimSource::Derived => return None,
+                DimSource::Derived | DimSource::ScaledElement(_) => return None,
             };
             Some(format!("{} = {} from `{}` {place}", b.var, value, sig.inputs[b.input].name))
         })

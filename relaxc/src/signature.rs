@@ -37,6 +37,7 @@ fn binding(b: &relax_compiler::ir::entry::DimBinding) -> DimBinding {
         From::Axis(axis) => invoke::DimSource::Axis(axis),
         From::Element(index) => invoke::DimSource::Element(index),
         From::Derived(_) => invoke::DimSource::Derived,
+        From::ScaledElement { index, .. } => invoke::DimSource::ScaledElement(index),
     };
     DimBinding { var: leak_str(b.var.clone()), input: b.input, from }
 }

@@ -67,6 +67,10 @@ fn run_checks(e: &EntryFunc, inputs: &[NDArray]) -> Result<DimEnv> {
             let value = match &b.from {
                 DimSource::Axis(axis) if !elements => inputs[b.input].shape()[*axis] as i64,
                 DimSource::Element(index) if elements => inputs[b.input].get(*index).to_i64(),
+                DimSource::ScaledElement { index, factor } if elements => {
+                    let factor = factor.eval(env).ok_or_else(|| Error::msg(format!("cannot evaluate {factor}")))?;
+                    crate::interp::graph::scaled_value(inputs[b.input].get(*index).to_f64(), factor)
+                }
                 DimSource::Derived(d) if elements => {
                     d.eval(env).ok_or_else(|| Error::msg(format!("{}: cannot evaluate {} = {d}", e.name, b.var)))?
                 }

@@ -62,11 +62,19 @@ impl<'m> Frame<'m> {
         for values in &f.value_dims {
             let t = self.vars.get(&values.param).and_then(|v| v.tensor().ok());
             let t = t.ok_or_else(|| Error::msg(format!("`{}` binds value dims but is no tensor", values.param)))?;
-            if t.numel() != values.vars.len() || !t.dtype().is_int() {
+            if t.numel() != values.vars.len() {
                 return Err(Error::msg(format!("`{}` cannot hold the values of {:?}", values.param, values.vars)));
             }
             for (k, var) in values.vars.iter().enumerate() {
-                self.dims.insert(var.clone(), t.get(k).to_i64());
+                let value = match values.factors.get(k) {
+                    None => t.get(k).to_i64(),
+                    Some(factor) => {
+                        let factor =
+                            factor.eval(&self.dims).ok_or_else(|| Error::msg(format!("cannot evaluate {factor}")))?;
+                        scaled_value(t.get(k).to_f64(), factor)
+                    }
+                };
+                self.dims.insert(var.clone(), value);
             }
         }
         for (var, d) in &f.derived_dims {
@@ -242,4 +250,10 @@ pub fn with_op_name(name: &str, message: String) -> String {
     } else {
         format!("{name}: {message}")
     }
+}
+
+/// `floor(value * factor)` as a dim: how a float scale the caller passes
+/// becomes a size, saturating like codegen's `fptosi.sat` (NaN is 0).
+pub fn scaled_value(value: f64, factor: i64) -> i64 {
+    (value * factor as f64).floor() as i64
 }

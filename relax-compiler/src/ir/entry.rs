@@ -30,6 +30,8 @@ pub enum DimSource {
     Axis(usize),
     /// `inputs[input].data[index]`, an i32 or i64 element, as i64.
     Element(usize),
+    /// `floor(inputs[input].data[index] * factor)` for an f32 or f64 input.
+    ScaledElement { index: usize, factor: Dim },
     /// An expression of dims bound before it (`input` is unused).
     Derived(Dim),
 }

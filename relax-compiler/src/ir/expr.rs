@@ -206,6 +206,11 @@ pub struct ValueDims {
     pub param: String,
     /// One dim per element, in row-major order.
     pub vars: Vec<String>,
+    /// Empty for an integer parameter, whose elements are the dims. For a
+    /// float parameter (`scales: Tensor<[2], f32> values [a, b] times [h, w]`),
+    /// dim `k` is `floor(element k * factors[k])`: how a scale the caller
+    /// passes becomes a size. Factors are dims of the parameters' shapes.
+    pub factors: Vec<Dim>,
 }
 
 /// A graph-level function.

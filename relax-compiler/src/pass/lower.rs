@@ -93,9 +93,15 @@ fn input_checks(f: &Function, inputs: &[EntryParam]) -> Result<(Vec<DimBinding>,
         }
     }
     for (i, p) in f.params.iter().enumerate() {
-        for (index, var) in f.value_dims_of(&p.name).unwrap_or_default().iter().enumerate() {
-            bound.insert(var.clone());
-            bindings.push(DimBinding { var: var.clone(), input: i, from: DimSource::Element(index) });
+        for values in f.value_dims.iter().filter(|v| v.param == p.name) {
+            for (index, var) in values.vars.iter().enumerate() {
+                let from = match values.factors.get(index) {
+                    Some(factor) => DimSource::ScaledElement { index, factor: factor.clone() },
+                    None => DimSource::Element(index),
+                };
+                bound.insert(var.clone());
+                bindings.push(DimBinding { var: var.clone(), input: i, from });
+            }
         }
     }
     for (var, value) in &f.derived_dims {

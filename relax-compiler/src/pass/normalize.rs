@@ -505,20 +505,24 @@ fn check_value_dims(f: &Function) -> Result<()> {
         let Some(param) = param else {
             return Err(Error::new(f.span, format!("value dims name `{}`, which is no parameter", values.param)));
         };
-        let info = param.sinfo.as_tensor().filter(|t| matches!(t.dtype, relax_rt::DType::I32 | relax_rt::DType::I64));
+        let n = values.vars.len();
+        let info = param.sinfo.as_tensor();
         let count = info.and_then(|t| t.shape.iter().map(Dim::as_int).product::<Option<i64>>());
-        if count != Some(values.vars.len() as i64) {
+        let dtype = info.map(|t| t.dtype);
+        let scaled = values.factors.len() == n && matches!(dtype, Some(relax_rt::DType::F32 | relax_rt::DType::F64));
+        let plain = values.factors.is_empty() && matches!(dtype, Some(relax_rt::DType::I32 | relax_rt::DType::I64));
+        if count != Some(n as i64) || !(scaled || plain) {
             return Err(Error::new(
                 param.span,
                 format!(
-                    "`{}` binds {} value dims, so it must be an i32 or i64 tensor of constant shape with {} elements, \
-                     not {}",
-                    param.name,
-                    values.vars.len(),
-                    values.vars.len(),
-                    param.sinfo
+                    "`{}` binds {n} value dims, so it must be an i32 or i64 tensor (or f32/f64 with `times` \
+                     factors) of constant shape with {n} elements, not {}",
+                    param.name, param.sinfo
                 ),
             ));
+        }
+        if let Some(v) = values.factors.iter().flat_map(|d| d.free_vars()).find(|v| !shape_vars.contains(v)) {
+            return Err(Error::new(param.span, format!("factor dim `{v}` of `{}` is no parameter dim", param.name)));
         }
         for var in &values.vars {
             if shape_vars.contains(var) || !seen.insert(var.as_str()) {

@@ -40,7 +40,7 @@ impl Parser<'_> {
         let mut value_dims = Vec::new();
         let params = self.comma_list(")", "the parameter list", |p| {
             let (param, values) = p.parse_param()?;
-            value_dims.extend(values.map(|vars| ValueDims { param: param.name.clone(), vars }));
+            value_dims.extend(values.map(|(vars, factors)| ValueDims { param: param.name.clone(), vars, factors }));
             Ok(param)
         })?;
         let ret = if self.eat_punct("->").is_some() { self.parse_struct_info()? } else { StructInfo::Unknown };
@@ -62,15 +62,23 @@ impl Parser<'_> {
     }
 
     /// `name: TYPE`, optionally followed by `values [a, b]`, which names the
-    /// parameter's elements as symbolic dims; the variable's span covers it all.
-    fn parse_param(&mut self) -> Result<(Var, Option<Vec<String>>)> {
+    /// parameter's elements as symbolic dims, and for a float parameter
+    /// `times [h, w]` (`a = floor(element 0 * h)`); the variable's span covers it all.
+    #[allow(clippy::type_complexity)]
+    fn parse_param(&mut self) -> Result<(Var, Option<(Vec<String>, Vec<Dim>)>)> {
         let (name, span) = self.expect_name("a parameter name")?;
         self.expect_punct(":", &format!("and a type after parameter `{name}`"))?;
         let sinfo = self.parse_struct_info()?;
         let values = if self.eat_keyword("values").is_some() {
             self.expect_punct("[", &format!("to open the dims naming the values of `{name}`"))?;
             let vars = self.comma_list("]", "the value dims", |p| p.expect_name("a dim name"))?;
-            Some(vars.into_iter().map(|(v, _)| v).collect())
+            let factors = if self.eat_keyword("times").is_some() {
+                self.expect_punct("[", &format!("to open the factors of the values of `{name}`"))?;
+                self.comma_list("]", "the factors", |p| p.parse_dim())?
+            } else {
+                Vec::new()
+            };
+            Some((vars.into_iter().map(|(v, _)| v).collect(), factors))
         } else {
             None
         };

@@ -27,6 +27,9 @@ pub(super) fn entry_text(e: &EntryFunc, depth: usize) -> String {
             DimSource::Axis(axis) => w.line(&format!("let {} = {input}.shape[{axis}];", b.var)),
             DimSource::Element(index) => w.line(&format!("let {} = {input}.data[{index}];", b.var)),
             DimSource::Derived(d) => w.line(&format!("let {} = {d};", b.var)),
+            DimSource::ScaledElement { index, factor } => {
+                w.line(&format!("let {} = floor({input}.data[{index}] * {factor});", b.var))
+            }
         }
     }
     for (i, check) in e.checks.iter().enumerate() {

@@ -125,7 +125,13 @@ fn function_text(f: &Function, depth: usize) -> String {
         w.line(&format!("#[workspace(bytes = {}{offsets})]", plan.workspace_bytes));
     }
     let params = join(f.params.iter().map(|p| {
-        let values = f.value_dims_of(&p.name).map(|vars| format!(" values [{}]", vars.join(", "))).unwrap_or_default();
+        let values = match f.value_dims.iter().find(|v| v.param == p.name) {
+            Some(v) if v.factors.is_empty() => format!(" values [{}]", v.vars.join(", ")),
+            Some(v) => {
+                format!(" values [{}] times [{}]", v.vars.join(", "), join(v.factors.iter().map(|d| d.to_string())))
+            }
+            None => String::new(),
+        };
         format!("{}: {}{values}", p.name, struct_info_text(&p.sinfo))
     }));
     let ret = match &f.ret {

@@ -47,6 +47,28 @@ impl Importer {
         }
     }
 
+    /// `floor(element k * factors[k])` of `t` as symbolic dims read at run
+    /// time, when `t` is a graph input holding as many f32/f64 elements as
+    /// there are factors (scales that give sizes). The factors must be dims
+    /// of graph inputs' shapes; asking twice with other factors gives `None`.
+    pub fn param_scaled_values(&mut self, t: &Tensor, factors: Vec<Dim>) -> Option<Vec<Dim>> {
+        let param = t.expr.as_var().filter(|v| self.params.contains(*v))?.to_string();
+        let count = t.info.shape.iter().map(Dim::as_int).product::<Option<i64>>()? as usize;
+        if !matches!(t.info.dtype, DType::F32 | DType::F64) || count != factors.len() {
+            return None;
+        }
+        let vars = match self.value_dims.iter().find(|v| v.param == param) {
+            Some(existing) if existing.factors == factors => existing.vars.clone(),
+            Some(_) => return None,
+            None => {
+                let vars: Vec<String> = (0..count).map(|k| self.names.fresh(&format!("{param}_{k}"))).collect();
+                self.value_dims.push(ValueDims { param, vars: vars.clone(), factors });
+                vars
+            }
+        };
+        Some(vars.iter().map(|v| Dim::var(v)).collect())
+    }
+
     /// Whether `d` depends on a graph input's values (and so may be negative,
     /// or `0`/`-1` with ONNX's special meanings).
     pub fn is_value_dim(&self, d: &Dim) -> bool {
@@ -85,7 +107,7 @@ impl Importer {
             Some(existing) => existing.vars.clone(),
             None => {
                 let vars: Vec<String> = (0..count).map(|k| self.names.fresh(&format!("{param}_{k}"))).collect();
-                self.value_dims.push(ValueDims { param, vars: vars.clone() });
+                self.value_dims.push(ValueDims { param, vars: vars.clone(), factors: vec![] });
                 vars
             }
         };

@@ -79,6 +79,24 @@ impl<'ctx> TensorArray<'ctx> {
         Ok(b.build_load(cg.i64(), p, "dim")?.into_int_value())
     }
 
+    /// Element `element` of tensor `index`, an f32 (extended) or f64 float, as f64.
+    pub fn element_f64(
+        &self,
+        cg: &Codegen<'ctx>,
+        b: &Builder<'ctx>,
+        index: usize,
+        element: usize,
+        wide: bool,
+    ) -> Result<inkwell::values::FloatValue<'ctx>> {
+        let data = self.data(cg, b, index)?;
+        let ty = if wide { cg.context.f64_type() } else { cg.context.f32_type() };
+        let at = cg.i64().const_int(element as u64, false);
+        // SAFETY (of the IR): the input's shape, which holds the element, was checked first.
+        let p = unsafe { b.build_in_bounds_gep(ty, data, &[at], "")? };
+        let value = b.build_load(ty, p, "element")?.into_float_value();
+        Ok(if wide { value } else { b.build_float_ext(value, cg.context.f64_type(), "")? })
+    }
+
     /// Element `element` of tensor `index`, an i32 (sign-extended) or i64
     /// integer, as i64.
     pub fn element_i64(

@@ -155,6 +155,18 @@ impl<'a, 'ctx> EntryBuilder<'a, 'ctx> {
                     self.inputs.element_i64(self.cg, &self.b, binding.input, *index, wide)?
                 }
                 DimSource::Derived(d) if elements => self.dim(d)?,
+                DimSource::ScaledElement { index, factor } if elements => {
+                    let wide = self.e.inputs[binding.input].dtype == relax_rt::DType::F64;
+                    let value = self.inputs.element_f64(self.cg, &self.b, binding.input, *index, wide)?;
+                    let factor = self.b.build_signed_int_to_float(self.dim(factor)?, self.cg.context.f64_type(), "")?;
+                    let product = self.b.build_float_mul(value, factor, "")?;
+                    let floor = self.cg.intrinsic("llvm.floor", &[self.cg.context.f64_type().into()])?;
+                    let floored = self.cg.call(&self.b, floor, &[product.into()])?.into_float_value();
+                    let saturate = self
+                        .cg
+                        .intrinsic("llvm.fptosi.sat", &[self.cg.i64().into(), self.cg.context.f64_type().into()])?;
+                    self.cg.call(&self.b, saturate, &[floored.into()])?.into_int_value()
+                }
                 _ => continue,
             };
             self.dims.push_var(&binding.var, value);

@@ -13,7 +13,8 @@ pub(super) fn validate(ir: &IRModule, e: &EntryFunc) -> Result<()> {
     for b in &e.bindings {
         let source = match &b.from {
             DimSource::Axis(axis) => input_axis(e, b.input, *axis),
-            DimSource::Element(index) => input_element(e, b.input, *index),
+            DimSource::Element(index) => input_element(e, b.input, *index, &[DType::I32, DType::I64]),
+            DimSource::ScaledElement { index, .. } => input_element(e, b.input, *index, &[DType::F32, DType::F64]),
             DimSource::Derived(_) => Ok(()),
         };
         source.map_err(|m| err(format!("dim `{}` is bound from {m}", b.var)))?;
@@ -43,12 +44,12 @@ fn input_axis(e: &EntryFunc, input: usize, axis: usize) -> Result<(), String> {
     Ok(())
 }
 
-/// Element `index` of an i32/i64 input whose every dim is a checked constant,
+/// Element `index` of an input of one of `dtypes` whose every dim is a checked constant,
 /// so the element exists when it is read.
-fn input_element(e: &EntryFunc, input: usize, index: usize) -> Result<(), String> {
+fn input_element(e: &EntryFunc, input: usize, index: usize, dtypes: &[DType]) -> Result<(), String> {
     let param = e.inputs.get(input).ok_or_else(|| format!("input {input}, but there are {}", e.inputs.len()))?;
-    if !matches!(param.dtype, DType::I32 | DType::I64) {
-        return Err(format!("an element of input `{}`, which is {}, not i32 or i64", param.name, param.dtype));
+    if !dtypes.contains(&param.dtype) {
+        return Err(format!("an element of input `{}`, which is {}, not {dtypes:?}", param.name, param.dtype));
     }
     let checked = |axis: usize| {
         e.checks.iter().any(|c| matches!(c, Check::Dim { input: i, axis: a, .. } if *i == input && *a == axis))

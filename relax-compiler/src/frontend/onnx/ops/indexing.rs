@@ -80,10 +80,20 @@ fn one_hot(ctx: &mut NodeCtx) -> Result<Vec<Value>, String> {
     let depth = match depth.as_const() {
         Some(d) if d.numel() == 1 => Dim::Int(d.get(0).to_f64() as i64),
         Some(d) => return Err(format!("depth must hold one value, got shape {:?}", d.shape())),
-        None => match ctx.int_values(1)?.as_ref().map(|v| &v.dims[..]) {
-            Some([depth]) => ctx.importer.derived_dim("depth", depth.clone().max(1)),
-            _ => return Err(format!("input `{}` (depth) must hold one integer", ctx.input_name(1))),
-        },
+        None => {
+            let floats = match &depth {
+                Value::Tensor(t) => ctx.importer.param_scaled_values(t, vec![Dim::Int(1)]),
+                _ => None,
+            };
+            let values = match floats {
+                Some(dims) => dims,
+                None => ctx.int_values(1)?.map(|v| v.dims).unwrap_or_default(),
+            };
+            match &values[..] {
+                [depth] => ctx.importer.derived_dim("depth", depth.clone().max(1)),
+                _ => return Err(format!("input `{}` (depth) must hold one number", ctx.input_name(1))),
+            }
+        }
     };
     let attrs = Attrs::new()
         .with("depth", AttrValue::Dims(vec![depth]))

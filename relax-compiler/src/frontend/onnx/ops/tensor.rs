@@ -403,7 +403,7 @@ fn pad_run_time(
             return Err(format!("axis {axis} is out of range for rank {rank}"));
         }
         let (before, after) = (&pads[k], &pads[k + axes.len()]);
-        let mut crop = |ctx: &mut NodeCtx, v: &Dim| ctx.importer.derived_dim("crop", (Dim::Int(0) - v.clone()).max(0));
+        let crop = |ctx: &mut NodeCtx, v: &Dim| ctx.importer.derived_dim("crop", (Dim::Int(0) - v.clone()).max(0));
         let (crop_before, crop_after) = (crop(ctx, before), crop(ctx, after));
         let dim = y.info().shape[a as usize].clone();
         let end = ctx.importer.derived_dim("crop_end", dim - crop_after);
