@@ -20,7 +20,8 @@ pub fn parse_safetensors(bytes: &[u8]) -> Result<BTreeMap<String, NDArray>, Stri
         let dtype = convert_dtype(view.dtype()).ok_or_else(|| {
             format!("tensor `{name}` has dtype {:?}, which relax-rs does not support yet", view.dtype())
         })?;
-        let array = NDArray::from_bytes(dtype, view.shape(), view.data()).map_err(|e| format!("tensor `{name}`: {e}"))?;
+        let array =
+            NDArray::from_bytes(dtype, view.shape(), view.data()).map_err(|e| format!("tensor `{name}`: {e}"))?;
         out.insert(name, array);
     }
     Ok(out)
@@ -35,6 +36,12 @@ fn convert_dtype(d: Dtype) -> Option<DType> {
         Dtype::BOOL => DType::Bool,
         Dtype::I8 => DType::I8,
         Dtype::U8 => DType::U8,
+        Dtype::I16 => DType::I16,
+        Dtype::U16 => DType::U16,
+        Dtype::U32 => DType::U32,
+        Dtype::U64 => DType::U64,
+        Dtype::F16 => DType::F16,
+        Dtype::BF16 => DType::BF16,
         _ => return None,
     })
 }
