@@ -498,10 +498,12 @@ impl<T> InOp<T> for Result<T, String> {
 /// A family of dtypes an operator is defined on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum DTypeClass {
-    /// f32 and f64.
+    /// Floats of every width.
     Float,
     /// Floats and integers; not bool.
     Numeric,
+    /// Signed and unsigned integers; not bool.
+    Integer,
     /// bool only.
     Bool,
     /// Every dtype.
@@ -513,6 +515,7 @@ impl DTypeClass {
         match self {
             DTypeClass::Float => dtype.is_float(),
             DTypeClass::Numeric => dtype != DType::Bool,
+            DTypeClass::Integer => dtype.is_int(),
             DTypeClass::Bool => dtype == DType::Bool,
             DTypeClass::Any => true,
         }
@@ -520,7 +523,8 @@ impl DTypeClass {
 
     fn describe(self) -> &'static str {
         match self {
-            DTypeClass::Float => "float tensors (f32, f64)",
+            DTypeClass::Float => "float tensors (f16, bf16, f32, f64)",
+            DTypeClass::Integer => "integer tensors (signed or unsigned, not bool)",
             DTypeClass::Numeric => "numeric tensors (floats and integers, not bool)",
             DTypeClass::Bool => "bool tensors",
             DTypeClass::Any => "tensors of any dtype",

@@ -167,7 +167,7 @@ mod tests {
         let int = TensorInfo::new(DType::I32, vec![Dim::Int(4)]);
         assert_eq!(
             infer(&[int], &Attrs::new()).unwrap_err(),
-            "softmax: expected float tensors (f32, f64), got i32"
+            "softmax: expected float tensors (f16, bf16, f32, f64), got i32"
         );
         let scalar = TensorInfo::new(DType::F32, vec![]);
         let err = (lookup("log_softmax").unwrap().infer)(&[scalar], &Attrs::new()).unwrap_err();
