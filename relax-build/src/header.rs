@@ -13,7 +13,7 @@ pub fn generate(module: &IRModule, symbol_prefix: &str) -> String {
         module.name
     );
     out += "#ifndef RELAX_TENSOR_DEFINED\n#define RELAX_TENSOR_DEFINED\n";
-    out += "/* A dense row-major tensor. dtype: 0 f32, 1 f64, 2 i32, 3 i64, 4 bool (1 byte), 5 i8, 6 u8. */\n";
+    out += &format!("/* A dense row-major tensor. dtype: {}. */\n", dtype_codes());
     out += "typedef struct { void *data; int64_t *shape; int32_t ndim; int32_t dtype; } RelaxTensor;\n#endif\n\n";
     out += "#ifdef __cplusplus\nextern \"C\" {\n#endif\n\n";
     for e in &module.entries {
@@ -21,6 +21,20 @@ pub fn generate(module: &IRModule, symbol_prefix: &str) -> String {
     }
     out += "#ifdef __cplusplus\n}\n#endif\n#endif\n";
     out
+}
+
+/// The dtype codes, as the header's comment lists them: `0 f32, 1 f64, ...`;
+/// 16-bit floats are their IEEE half / bfloat16 bit patterns (`uint16_t`).
+fn dtype_codes() -> String {
+    let codes: Vec<String> = relax_rt::DType::ALL
+        .iter()
+        .map(|d| match d {
+            relax_rt::DType::Bool => format!("{} bool (1 byte)", d.code()),
+            relax_rt::DType::F16 | relax_rt::DType::BF16 => format!("{} {} (16-bit pattern)", d.code(), d),
+            _ => format!("{} {}", d.code(), d),
+        })
+        .collect();
+    codes.join(", ")
 }
 
 fn entry_decls(e: &EntryFunc, sym: &str) -> String {
@@ -62,5 +76,15 @@ fn describe(e: &EntryFunc, c: &Check) -> String {
         Check::Equal { lhs, rhs, context } => format!("{context} requires {lhs} == {rhs}"),
         Check::Output { output } => format!("output {} has the wrong rank, dtype or shape", e.outputs[*output].name),
         Check::Workspace => "the workspace is too small".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_dtype_comment_lists_every_code() {
+        let codes = super::dtype_codes();
+        assert!(codes.starts_with("0 f32, 1 f64, 2 i32, 3 i64, 4 bool (1 byte), 5 i8, 6 u8, 7 i16"), "{codes}");
+        assert!(codes.ends_with("11 f16 (16-bit pattern), 12 bf16 (16-bit pattern)"), "{codes}");
     }
 }

@@ -10,9 +10,14 @@ use relax_compiler::IRModule;
 use relax_rt::DType;
 use std::fmt::Write;
 
-/// The Rust element type of a dtype: the text-format names are Rust's.
+/// The Rust element type of a dtype: the text-format names are Rust's, but
+/// for the 16-bit floats, which are `half`'s types re-exported by the runtime.
 fn rust_type(d: DType) -> &'static str {
-    d.name()
+    match d {
+        DType::F16 => "rt::f16",
+        DType::BF16 => "rt::bf16",
+        _ => d.name(),
+    }
 }
 
 /// The `relax_rt::DType` variant, as written in generated code.
@@ -213,5 +218,18 @@ fn output_arg(e: &EntryFunc, k: usize) -> String {
         name.clone()
     } else {
         format!("out{k}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn element_types_are_rust_types_the_runtime_provides() {
+        assert_eq!(rust_type(DType::U16), "u16");
+        assert_eq!(rust_type(DType::F16), "rt::f16");
+        assert_eq!(rust_type(DType::BF16), "rt::bf16");
+        assert_eq!(dtype_variant(DType::BF16), "BF16");
     }
 }

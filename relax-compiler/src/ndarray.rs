@@ -6,29 +6,54 @@
 use relax_rt::DType;
 use std::fmt;
 
-/// One element, widened: floats to f64, integers to i64.
+/// One element, widened: floats to f64, integers to i64 (u64 values above
+/// `i64::MAX` to `U`, so every integer has one spelling and equal values
+/// compare equal).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Scalar {
     F(f64),
     I(i64),
+    /// A u64 value above `i64::MAX`; smaller ones are `I`.
+    U(u64),
     B(bool),
 }
 
 impl Scalar {
+    /// A u64 value in its one spelling.
+    pub fn from_u64(v: u64) -> Scalar {
+        match i64::try_from(v) {
+            Ok(v) => Scalar::I(v),
+            Err(_) => Scalar::U(v),
+        }
+    }
+
     pub fn to_f64(self) -> f64 {
         match self {
             Scalar::F(v) => v,
             Scalar::I(v) => v as f64,
+            Scalar::U(v) => v as f64,
             Scalar::B(v) => v as i64 as f64,
         }
     }
 
-    /// C-like conversion: floats truncate toward zero (saturating, NaN to 0).
+    /// C-like conversion: floats truncate toward zero (saturating, NaN to 0);
+    /// u64 values above `i64::MAX` wrap.
     pub fn to_i64(self) -> i64 {
         match self {
             Scalar::F(v) => v as i64,
             Scalar::I(v) => v,
+            Scalar::U(v) => v as i64,
             Scalar::B(v) => v as i64,
+        }
+    }
+
+    /// Like [`Scalar::to_i64`] into u64: negative integers wrap, floats saturate.
+    pub fn to_u64(self) -> u64 {
+        match self {
+            Scalar::F(v) => v as u64,
+            Scalar::I(v) => v as u64,
+            Scalar::U(v) => v,
+            Scalar::B(v) => v as u64,
         }
     }
 
@@ -36,30 +61,59 @@ impl Scalar {
         match self {
             Scalar::F(v) => v != 0.0,
             Scalar::I(v) => v != 0,
+            Scalar::U(_) => true,
             Scalar::B(v) => v,
         }
     }
 
-    /// The value converted to `dtype`: floats round to its precision, floats
-    /// to integers truncate and saturate at the target's range (NaN to 0),
-    /// integers to narrower integers wrap — what codegen emits
-    /// (`fptosi.sat`, `trunc`).
+    /// The value converted to `dtype`: floats round to its precision (to
+    /// nearest even, once, from f64), floats to integers truncate and saturate
+    /// at the target's range (NaN to 0), integers to narrower integers wrap —
+    /// what codegen emits (`fptosi.sat`, `trunc`).
     pub fn cast(self, dtype: DType) -> Scalar {
+        if let Some(format) = dtype.float_format() {
+            return Scalar::F(format.round(self.to_f64()));
+        }
         match (self, dtype) {
             (_, DType::F32) => Scalar::F(self.to_f64() as f32 as f64),
             (_, DType::F64) => Scalar::F(self.to_f64()),
             (_, DType::Bool) => Scalar::B(self.to_bool()),
-            (Scalar::F(v), DType::I32) => Scalar::I(v as i32 as i64),
-            (Scalar::F(v), DType::I8) => Scalar::I(v as i8 as i64),
-            (Scalar::F(v), DType::U8) => Scalar::I(v as u8 as i64),
-            (_, DType::I32) => Scalar::I(self.to_i64() as i32 as i64),
-            (_, DType::I8) => Scalar::I(self.to_i64() as i8 as i64),
-            (_, DType::U8) => Scalar::I(self.to_i64() as u8 as i64),
-            (_, DType::I64) => Scalar::I(self.to_i64()),
+            (Scalar::F(v), _) => saturate(v, dtype),
+            _ => wrap(self.to_u64(), dtype),
         }
     }
 }
 
+/// A float truncated toward zero into the range of integer `dtype` (Rust's `as`).
+fn saturate(v: f64, dtype: DType) -> Scalar {
+    match dtype {
+        DType::I8 => Scalar::I(v as i8 as i64),
+        DType::I16 => Scalar::I(v as i16 as i64),
+        DType::I32 => Scalar::I(v as i32 as i64),
+        DType::U8 => Scalar::I(v as u8 as i64),
+        DType::U16 => Scalar::I(v as u16 as i64),
+        DType::U32 => Scalar::I(v as u32 as i64),
+        DType::U64 => Scalar::from_u64(v as u64),
+        _ => Scalar::I(v as i64),
+    }
+}
+
+/// The low bits of two's-complement `bits` as integer `dtype`.
+fn wrap(bits: u64, dtype: DType) -> Scalar {
+    match dtype {
+        DType::I8 => Scalar::I(bits as i8 as i64),
+        DType::I16 => Scalar::I(bits as i16 as i64),
+        DType::I32 => Scalar::I(bits as i32 as i64),
+        DType::U8 => Scalar::I(bits as u8 as i64),
+        DType::U16 => Scalar::I(bits as u16 as i64),
+        DType::U32 => Scalar::I(bits as u32 as i64),
+        DType::U64 => Scalar::from_u64(bits),
+        _ => Scalar::I(bits as i64),
+    }
+}
+
+/// Elements in their real dtype; floats narrower than f32 as their bit patterns
+/// (`FloatFormat` says how to read them).
 #[derive(Clone, PartialEq)]
 enum Data {
     F32(Vec<f32>),
@@ -69,6 +123,11 @@ enum Data {
     Bool(Vec<bool>),
     I8(Vec<i8>),
     U8(Vec<u8>),
+    I16(Vec<i16>),
+    U16(Vec<u16>),
+    U32(Vec<u32>),
+    U64(Vec<u64>),
+    Bits16(Vec<u16>),
 }
 
 /// A dense row-major tensor of any dtype.
@@ -77,6 +136,10 @@ pub struct NDArray {
     dtype: DType,
     shape: Vec<usize>,
     data: Data,
+}
+
+fn format_of(dtype: DType) -> relax_rt::FloatFormat {
+    dtype.float_format().expect("bit-pattern data belongs to a narrow float dtype")
 }
 
 /// Row-major strides of a shape, in elements.
@@ -116,6 +179,11 @@ impl NDArray {
             DType::Bool => Data::Bool(vec![false; n]),
             DType::I8 => Data::I8(vec![0; n]),
             DType::U8 => Data::U8(vec![0; n]),
+            DType::I16 => Data::I16(vec![0; n]),
+            DType::U16 => Data::U16(vec![0; n]),
+            DType::U32 => Data::U32(vec![0; n]),
+            DType::U64 => Data::U64(vec![0; n]),
+            DType::F16 | DType::BF16 => Data::Bits16(vec![0; n]),
         };
         NDArray { dtype, shape: shape.to_vec(), data }
     }
@@ -172,6 +240,11 @@ impl NDArray {
             Data::Bool(v) => Scalar::B(v[i]),
             Data::I8(v) => Scalar::I(v[i] as i64),
             Data::U8(v) => Scalar::I(v[i] as i64),
+            Data::I16(v) => Scalar::I(v[i] as i64),
+            Data::U16(v) => Scalar::I(v[i] as i64),
+            Data::U32(v) => Scalar::I(v[i] as i64),
+            Data::U64(v) => Scalar::from_u64(v[i]),
+            Data::Bits16(v) => Scalar::F(format_of(self.dtype).decode(v[i] as u32)),
         }
     }
 
@@ -186,6 +259,11 @@ impl NDArray {
             Data::Bool(v) => v[i] = value.to_bool(),
             Data::I8(v) => v[i] = value.to_i64() as i8,
             Data::U8(v) => v[i] = value.to_i64() as u8,
+            Data::I16(v) => v[i] = value.to_i64() as i16,
+            Data::U16(v) => v[i] = value.to_i64() as u16,
+            Data::U32(v) => v[i] = value.to_i64() as u32,
+            Data::U64(v) => v[i] = value.to_u64(),
+            Data::Bits16(v) => v[i] = format_of(self.dtype).encode(value.to_f64()) as u16,
         }
     }
 
@@ -211,6 +289,10 @@ impl NDArray {
             Data::Bool(v) => v.iter().map(|&x| x as u8).collect(),
             Data::I8(v) => v.iter().map(|&x| x as u8).collect(),
             Data::U8(v) => v.clone(),
+            Data::I16(v) => v.iter().flat_map(|x| x.to_le_bytes()).collect(),
+            Data::U16(v) | Data::Bits16(v) => v.iter().flat_map(|x| x.to_le_bytes()).collect(),
+            Data::U32(v) => v.iter().flat_map(|x| x.to_le_bytes()).collect(),
+            Data::U64(v) => v.iter().flat_map(|x| x.to_le_bytes()).collect(),
         }
     }
 
@@ -235,12 +317,19 @@ impl NDArray {
             DType::Bool => Data::Bool(bytes.iter().map(|&b| b != 0).collect()),
             DType::I8 => Data::I8(bytes.iter().map(|&b| b as i8).collect()),
             DType::U8 => Data::U8(bytes.to_vec()),
+            DType::I16 => Data::I16(chunks(2).map(|c| i16::from_le_bytes(c.try_into().unwrap())).collect()),
+            DType::U16 => Data::U16(chunks(2).map(|c| u16::from_le_bytes(c.try_into().unwrap())).collect()),
+            DType::U32 => Data::U32(chunks(4).map(|c| u32::from_le_bytes(c.try_into().unwrap())).collect()),
+            DType::U64 => Data::U64(chunks(8).map(|c| u64::from_le_bytes(c.try_into().unwrap())).collect()),
+            DType::F16 | DType::BF16 => {
+                Data::Bits16(chunks(2).map(|c| u16::from_le_bytes(c.try_into().unwrap())).collect())
+            }
         };
         Ok(NDArray { dtype, shape: shape.to_vec(), data })
     }
 
     /// Deterministic pseudo-random data for tests: floats in [-1, 1), integers in
-    /// [-8, 8) (non-negative for u8), bools half true.
+    /// [-8, 8) ([0, 16) for unsigned ones), bools half true.
     pub fn random(dtype: DType, shape: &[usize], seed: u64) -> NDArray {
         let mut state = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
         let mut next = move || {
@@ -252,9 +341,9 @@ impl NDArray {
         NDArray::from_fn(dtype, shape, |_| {
             let r = next();
             match dtype {
-                DType::F32 | DType::F64 => Scalar::F((r >> 11) as f64 / (1u64 << 53) as f64 * 2.0 - 1.0),
+                _ if dtype.is_float() => Scalar::F((r >> 11) as f64 / (1u64 << 53) as f64 * 2.0 - 1.0),
                 DType::Bool => Scalar::B(r & 1 == 1),
-                DType::U8 => Scalar::I((r % 16) as i64),
+                _ if dtype.is_unsigned_int() => Scalar::I((r % 16) as i64),
                 _ => Scalar::I((r % 16) as i64 - 8),
             }
         })
@@ -291,6 +380,7 @@ impl fmt::Debug for NDArray {
             match self.get(i) {
                 Scalar::F(v) => write!(f, "{sep}{v}")?,
                 Scalar::I(v) => write!(f, "{sep}{v}")?,
+                Scalar::U(v) => write!(f, "{sep}{v}")?,
                 Scalar::B(v) => write!(f, "{sep}{v}")?,
             }
         }

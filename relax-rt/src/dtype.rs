@@ -1,6 +1,7 @@
 //! Element types. The numeric codes are part of the C ABI: generated code compares
 //! a tensor's `dtype` field against them, so they never change once published.
 
+use crate::float_format::FloatFormat;
 use core::fmt;
 
 /// The element type of a tensor.
@@ -14,10 +15,32 @@ pub enum DType {
     Bool = 4,
     I8 = 5,
     U8 = 6,
+    I16 = 7,
+    U16 = 8,
+    U32 = 9,
+    U64 = 10,
+    /// IEEE half precision (`half::f16`).
+    F16 = 11,
+    /// bfloat16: f32's exponent with 7 fraction bits (`half::bf16`).
+    BF16 = 12,
 }
 
 impl DType {
-    pub const ALL: [DType; 7] = [DType::F32, DType::F64, DType::I32, DType::I64, DType::Bool, DType::I8, DType::U8];
+    pub const ALL: [DType; 13] = [
+        DType::F32,
+        DType::F64,
+        DType::I32,
+        DType::I64,
+        DType::Bool,
+        DType::I8,
+        DType::U8,
+        DType::I16,
+        DType::U16,
+        DType::U32,
+        DType::U64,
+        DType::F16,
+        DType::BF16,
+    ];
 
     /// The ABI code of this dtype.
     pub const fn code(self) -> i32 {
@@ -31,10 +54,16 @@ impl DType {
     /// Size of one element in bytes (bool is stored as one byte, 0 or 1).
     pub const fn size(self) -> usize {
         match self {
-            DType::F32 | DType::I32 => 4,
-            DType::F64 | DType::I64 => 8,
+            DType::F64 | DType::I64 | DType::U64 => 8,
+            DType::F32 | DType::I32 | DType::U32 => 4,
+            DType::I16 | DType::U16 | DType::F16 | DType::BF16 => 2,
             DType::Bool | DType::I8 | DType::U8 => 1,
         }
+    }
+
+    /// Size of one element in bits.
+    pub const fn bits(self) -> u32 {
+        self.size() as u32 * 8
     }
 
     /// The name used in the text format and in error messages (`f32`, `i64`, ...).
@@ -47,6 +76,12 @@ impl DType {
             DType::Bool => "bool",
             DType::I8 => "i8",
             DType::U8 => "u8",
+            DType::I16 => "i16",
+            DType::U16 => "u16",
+            DType::U32 => "u32",
+            DType::U64 => "u64",
+            DType::F16 => "f16",
+            DType::BF16 => "bf16",
         }
     }
 
@@ -55,15 +90,34 @@ impl DType {
     }
 
     pub const fn is_float(self) -> bool {
-        matches!(self, DType::F32 | DType::F64)
+        matches!(self, DType::F32 | DType::F64 | DType::F16 | DType::BF16)
     }
 
     pub const fn is_int(self) -> bool {
-        matches!(self, DType::I32 | DType::I64 | DType::I8 | DType::U8)
+        self.is_signed_int() || self.is_unsigned_int()
     }
 
+    pub const fn is_signed_int(self) -> bool {
+        matches!(self, DType::I8 | DType::I16 | DType::I32 | DType::I64)
+    }
+
+    pub const fn is_unsigned_int(self) -> bool {
+        matches!(self, DType::U8 | DType::U16 | DType::U32 | DType::U64)
+    }
+
+    /// Signed integers and floats.
     pub const fn is_signed(self) -> bool {
-        matches!(self, DType::I32 | DType::I64 | DType::I8 | DType::F32 | DType::F64)
+        self.is_signed_int() || self.is_float()
+    }
+
+    /// The format of a float narrower than f32, whose values generated code
+    /// holds in f32 registers and rounds after every operation.
+    pub const fn float_format(self) -> Option<FloatFormat> {
+        match self {
+            DType::F16 => Some(FloatFormat::F16),
+            DType::BF16 => Some(FloatFormat::BF16),
+            _ => None,
+        }
     }
 }
 
@@ -102,4 +156,42 @@ unsafe impl Element for i8 {
 }
 unsafe impl Element for u8 {
     const DTYPE: DType = DType::U8;
+}
+unsafe impl Element for i16 {
+    const DTYPE: DType = DType::I16;
+}
+unsafe impl Element for u16 {
+    const DTYPE: DType = DType::U16;
+}
+unsafe impl Element for u32 {
+    const DTYPE: DType = DType::U32;
+}
+unsafe impl Element for u64 {
+    const DTYPE: DType = DType::U64;
+}
+unsafe impl Element for half::f16 {
+    const DTYPE: DType = DType::F16;
+}
+unsafe impl Element for half::bf16 {
+    const DTYPE: DType = DType::BF16;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_names_and_sizes_are_consistent() {
+        for (i, d) in DType::ALL.into_iter().enumerate() {
+            // Codes are dense and in declaration order, so appending keeps them stable.
+            assert_eq!(d.code(), i as i32);
+            assert_eq!(DType::from_code(d.code()), Some(d));
+            assert_eq!(DType::from_name(d.name()), Some(d));
+            assert!(!(d.is_float() && d.is_int()));
+            if let Some(f) = d.float_format() {
+                assert_eq!(f.sign_bit() * 2, 1 << d.bits(), "{d}");
+            }
+        }
+        assert_eq!(DType::from_code(DType::ALL.len() as i32), None);
+    }
 }

@@ -12,11 +12,14 @@ extern crate alloc;
 pub mod abi;
 mod dtype;
 mod error;
+mod float_format;
 pub mod invoke;
 mod tensor;
 mod workspace;
 
 pub use dtype::{DType, Element};
 pub use error::{Error, ErrorKind};
+pub use float_format::{FloatFormat, NonFinite};
+pub use half::{bf16, f16};
 pub use tensor::{DynTensor, Tensor, TensorView, TensorViewMut};
 pub use workspace::Workspace;

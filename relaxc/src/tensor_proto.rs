@@ -1,8 +1,7 @@
 //! A serialized ONNX `TensorProto` file (the `input_0.pb` / `output_0.pb` of
 //! backend-test data sets) as a `DynTensor`, decoded by the importer's own
 //! tensor reader (`frontend::onnx::read_tensor`), so test data and weights are
-//! read one way: FLOAT16 and BFLOAT16 widen to f32, as the importer widens
-//! half-precision inputs and outputs.
+//! read one way, each ONNX element type as its relax dtype.
 
 use crate::error::{CliError, Result};
 use relax_compiler::frontend::onnx::read_tensor;

@@ -36,6 +36,12 @@ fn convert_dtype(d: Dtype) -> Option<DType> {
         Dtype::BOOL => DType::Bool,
         Dtype::I8 => DType::I8,
         Dtype::U8 => DType::U8,
+        Dtype::I16 => DType::I16,
+        Dtype::U16 => DType::U16,
+        Dtype::U32 => DType::U32,
+        Dtype::U64 => DType::U64,
+        Dtype::F16 => DType::F16,
+        Dtype::BF16 => DType::BF16,
         _ => return None,
     })
 }

@@ -143,6 +143,9 @@ impl<'a> Machine<'a> {
                 if dx != dy {
                     return Err(format!("operands of `{}` have dtypes {dx} and {dy}", op.name()));
                 }
+                if op.is_bitwise() && !(dx.is_int() || (dx == DType::Bool && !matches!(op, BinOp::Shl | BinOp::Shr))) {
+                    return Err(format!("`{}` is not defined on {dx}", op.name()));
+                }
                 let out = if op.is_comparison() || matches!(op, BinOp::And | BinOp::Or) { DType::Bool } else { dx };
                 (binary(*op, x, y, dx).cast(out), out)
             }
@@ -165,7 +168,10 @@ impl<'a> Machine<'a> {
 }
 
 /// Binary operation semantics on one dtype. Integer division and remainder by
-/// zero give 0 (defined, so generated code never traps); integers wrap.
+/// zero give 0 (defined, so generated code never traps); integers wrap;
+/// unsigned dtypes divide, compare and shift as unsigned. Floats are computed
+/// in f64; the caller rounds the result to the dtype. The bitwise operators are
+/// not defined on floats (the interpreter and codegen reject them): NaN.
 pub fn binary(op: BinOp, x: Scalar, y: Scalar, dtype: DType) -> Scalar {
     use crate::op::compute::{nan_max, nan_min};
     if dtype.is_float() {
@@ -189,9 +195,16 @@ pub fn binary(op: BinOp, x: Scalar, y: Scalar, dtype: DType) -> Scalar {
             BinOp::Ge => Scalar::B(a >= b),
             BinOp::And => Scalar::B(a != 0.0 && b != 0.0),
             BinOp::Or => Scalar::B(a != 0.0 || b != 0.0),
+            BinOp::BitAnd | BinOp::BitOr | BinOp::BitXor | BinOp::Shl | BinOp::Shr => Scalar::F(f64::NAN),
         };
     }
+    if dtype == DType::U64 {
+        return binary_u64(op, x.to_u64(), y.to_u64());
+    }
+    // Every other integer dtype's values fit i64 with their sign, where its
+    // arithmetic is exact before the caller wraps the result to the dtype.
     let (a, b) = (x.to_i64(), y.to_i64());
+    let logical = |v: bool| if dtype == DType::Bool { Scalar::B(v) } else { Scalar::I(v as i64) };
     match op {
         BinOp::Add => Scalar::I(a.wrapping_add(b)),
         BinOp::Sub => Scalar::I(a.wrapping_sub(b)),
@@ -223,7 +236,59 @@ pub fn binary(op: BinOp, x: Scalar, y: Scalar, dtype: DType) -> Scalar {
                 Scalar::I(a | b)
             }
         }
+        BinOp::BitAnd if dtype == DType::Bool => logical(a != 0 && b != 0),
+        BinOp::BitOr if dtype == DType::Bool => logical(a != 0 || b != 0),
+        BinOp::BitXor if dtype == DType::Bool => logical((a != 0) != (b != 0)),
+        BinOp::BitAnd => Scalar::I(a & b),
+        BinOp::BitOr => Scalar::I(a | b),
+        BinOp::BitXor => Scalar::I(a ^ b),
+        BinOp::Shl => Scalar::I(if shift_in_range(b, dtype) { a << b } else { 0 }),
+        BinOp::Shr => Scalar::I(if shift_in_range(b, dtype) { a >> b } else { a >> 63 }),
     }
+}
+
+/// Whether a shift amount is in `0..width` of `dtype` (others shift every bit out).
+fn shift_in_range(amount: i64, dtype: DType) -> bool {
+    (0..dtype.bits() as i64).contains(&amount)
+}
+
+/// [`binary`] on u64, whose values do not all fit i64.
+fn binary_u64(op: BinOp, a: u64, b: u64) -> Scalar {
+    let u = Scalar::from_u64;
+    match op {
+        BinOp::Add => u(a.wrapping_add(b)),
+        BinOp::Sub => u(a.wrapping_sub(b)),
+        BinOp::Mul => u(a.wrapping_mul(b)),
+        BinOp::Div | BinOp::FloorDiv => u(a.checked_div(b).unwrap_or(0)),
+        BinOp::Rem | BinOp::FloorMod => u(a.checked_rem(b).unwrap_or(0)),
+        BinOp::Min => u(a.min(b)),
+        BinOp::Max => u(a.max(b)),
+        BinOp::Pow => u(uint_pow(a, b)),
+        BinOp::Eq => Scalar::B(a == b),
+        BinOp::Ne => Scalar::B(a != b),
+        BinOp::Lt => Scalar::B(a < b),
+        BinOp::Le => Scalar::B(a <= b),
+        BinOp::Gt => Scalar::B(a > b),
+        BinOp::Ge => Scalar::B(a >= b),
+        BinOp::And | BinOp::BitAnd => u(a & b),
+        BinOp::Or | BinOp::BitOr => u(a | b),
+        BinOp::BitXor => u(a ^ b),
+        BinOp::Shl => u(if b < 64 { a << b } else { 0 }),
+        BinOp::Shr => u(if b < 64 { a >> b } else { 0 }),
+    }
+}
+
+/// Wrapping power of an unsigned base and exponent, by squaring.
+pub fn uint_pow(base: u64, exp: u64) -> u64 {
+    let (mut result, mut b, mut e) = (1u64, base, exp);
+    while e > 0 {
+        if e & 1 == 1 {
+            result = result.wrapping_mul(b);
+        }
+        b = b.wrapping_mul(b);
+        e >>= 1;
+    }
+    result
 }
 
 /// Floor modulo as `fmod` corrected toward the divisor's sign (numpy's
@@ -253,15 +318,7 @@ pub fn int_pow(base: i64, exp: i64) -> i64 {
             _ => 0,
         };
     }
-    let (mut result, mut b, mut e) = (1i64, base, exp);
-    while e > 0 {
-        if e & 1 == 1 {
-            result = result.wrapping_mul(b);
-        }
-        b = b.wrapping_mul(b);
-        e >>= 1;
-    }
-    result
+    uint_pow(base as u64, exp as u64) as i64
 }
 
 /// Unary operation semantics on one dtype.
@@ -295,10 +352,11 @@ pub fn unary(op: UnOp, x: Scalar, dtype: DType) -> Scalar {
     match op {
         UnOp::Neg => Scalar::I(a.wrapping_neg()),
         UnOp::Not => Scalar::I(!a),
+        UnOp::Abs if dtype.is_unsigned_int() => x,
         UnOp::Abs => Scalar::I(a.wrapping_abs()),
-        UnOp::Floor | UnOp::Ceil | UnOp::Round => Scalar::I(a),
+        UnOp::Floor | UnOp::Ceil | UnOp::Round => x,
         // Transcendentals on integers go through f64 and truncate.
-        _ => unary(op, Scalar::F(a as f64), DType::F64).cast(dtype),
+        _ => unary(op, Scalar::F(x.to_f64()), DType::F64).cast(dtype),
     }
 }
 

@@ -55,6 +55,16 @@ pub enum BinOp {
     Ge,
     And,
     Or,
+    /// Bitwise and, or and exclusive or of integers (of bools: logical), with the
+    /// operands' dtype (unlike `&&`/`||`, whose result is bool).
+    BitAnd,
+    BitOr,
+    BitXor,
+    /// Shifts by the second operand; an amount that is negative or not below the
+    /// width shifts every bit out: `shl` gives 0, `shr` the sign fill (-1 for a
+    /// negative signed value, else 0). `shr` is arithmetic on signed dtypes.
+    Shl,
+    Shr,
 }
 
 impl BinOp {
@@ -82,12 +92,34 @@ impl BinOp {
             BinOp::Ge => ">=",
             BinOp::And => "&&",
             BinOp::Or => "||",
+            BinOp::BitAnd => "bitand",
+            BinOp::BitOr => "bitor",
+            BinOp::BitXor => "bitxor",
+            BinOp::Shl => "shl",
+            BinOp::Shr => "shr",
         }
     }
 
     /// Whether it prints as an infix operator (`a + b`) rather than a call (`max(a, b)`).
     pub fn is_infix(self) -> bool {
-        !matches!(self, BinOp::FloorDiv | BinOp::FloorMod | BinOp::Min | BinOp::Max | BinOp::Pow)
+        !matches!(
+            self,
+            BinOp::FloorDiv
+                | BinOp::FloorMod
+                | BinOp::Min
+                | BinOp::Max
+                | BinOp::Pow
+                | BinOp::BitAnd
+                | BinOp::BitOr
+                | BinOp::BitXor
+                | BinOp::Shl
+                | BinOp::Shr
+        )
+    }
+
+    /// Operators defined on integers (the bitwise ones also on bool), not floats.
+    pub fn is_bitwise(self) -> bool {
+        matches!(self, BinOp::BitAnd | BinOp::BitOr | BinOp::BitXor | BinOp::Shl | BinOp::Shr)
     }
 }
 
@@ -135,6 +167,7 @@ impl UnOp {
 /// operands of one dtype (insert `Cast` where they differ).
 #[derive(Clone, Debug, PartialEq)]
 pub enum PExpr {
+    /// An integer literal; a u64 above `i64::MAX` is held as its bits (`-1` is `u64::MAX`).
     Int(i64, DType),
     Float(f64, DType),
     Bool(bool),
@@ -230,8 +263,10 @@ impl PExpr {
     /// A literal of `dtype` with the value `v` (rounded for integers, `v != 0` for bool).
     pub fn constant(v: f64, dtype: DType) -> PExpr {
         match dtype {
-            DType::F32 | DType::F64 => PExpr::Float(v, dtype),
             DType::Bool => PExpr::Bool(v != 0.0),
+            _ if dtype.is_float() => PExpr::Float(v, dtype),
+            // u64 literals above i64::MAX are held as their two's-complement bits.
+            DType::U64 => PExpr::Int(v as u64 as i64, dtype),
             _ => PExpr::Int(v as i64, dtype),
         }
     }

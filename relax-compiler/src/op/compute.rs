@@ -78,8 +78,9 @@ impl Combine {
             (Combine::Prod, _) => PExpr::constant(1.0, dtype),
             (Combine::Max, true) => PExpr::constant(f64::NEG_INFINITY, dtype),
             (Combine::Min, true) => PExpr::constant(f64::INFINITY, dtype),
-            (Combine::Max, false) => PExpr::Int(int_range(dtype).0, dtype),
-            (Combine::Min, false) => PExpr::Int(int_range(dtype).1, dtype),
+            // As loop-IR literals (u64::MAX is held as its bits, -1).
+            (Combine::Max, false) => PExpr::Int(int_range(dtype).0 as i64, dtype),
+            (Combine::Min, false) => PExpr::Int(int_range(dtype).1 as i64, dtype),
         }
     }
 
@@ -106,6 +107,17 @@ impl Combine {
                 Combine::Max => nan_max(a, b),
                 Combine::Min => nan_min(a, b),
             }),
+            // u64 values above i64::MAX order as unsigned; sums and products
+            // wrap alike in both readings.
+            (Scalar::U(_), _) | (_, Scalar::U(_)) => {
+                let (a, b) = (acc.to_u64(), x.to_u64());
+                Scalar::from_u64(match self {
+                    Combine::Sum => a.wrapping_add(b),
+                    Combine::Prod => a.wrapping_mul(b),
+                    Combine::Max => a.max(b),
+                    Combine::Min => a.min(b),
+                })
+            }
             (a, b) => {
                 let (a, b) = (a.to_i64(), b.to_i64());
                 Scalar::I(match self {
@@ -137,14 +149,18 @@ pub fn nan_min(a: f64, b: f64) -> f64 {
     }
 }
 
-/// Smallest and largest value of an integer dtype.
-pub fn int_range(dtype: DType) -> (i64, i64) {
+/// Smallest and largest value of an integer dtype (or bool).
+pub fn int_range(dtype: DType) -> (i128, i128) {
     match dtype {
-        DType::I8 => (i8::MIN as i64, i8::MAX as i64),
-        DType::U8 => (0, u8::MAX as i64),
-        DType::I32 => (i32::MIN as i64, i32::MAX as i64),
+        DType::I8 => (i8::MIN.into(), i8::MAX.into()),
+        DType::I16 => (i16::MIN.into(), i16::MAX.into()),
+        DType::I32 => (i32::MIN.into(), i32::MAX.into()),
+        DType::U8 => (0, u8::MAX.into()),
+        DType::U16 => (0, u16::MAX.into()),
+        DType::U32 => (0, u32::MAX.into()),
+        DType::U64 => (0, u64::MAX.into()),
         DType::Bool => (0, 1),
-        _ => (i64::MIN, i64::MAX),
+        _ => (i64::MIN.into(), i64::MAX.into()),
     }
 }
 
@@ -486,10 +502,12 @@ impl<T> InOp<T> for Result<T, String> {
 /// A family of dtypes an operator is defined on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum DTypeClass {
-    /// f32 and f64.
+    /// Floats of every width.
     Float,
     /// Floats and integers; not bool.
     Numeric,
+    /// Signed and unsigned integers; not bool.
+    Integer,
     /// bool only.
     Bool,
     /// Every dtype.
@@ -501,6 +519,7 @@ impl DTypeClass {
         match self {
             DTypeClass::Float => dtype.is_float(),
             DTypeClass::Numeric => dtype != DType::Bool,
+            DTypeClass::Integer => dtype.is_int(),
             DTypeClass::Bool => dtype == DType::Bool,
             DTypeClass::Any => true,
         }
@@ -508,7 +527,8 @@ impl DTypeClass {
 
     fn describe(self) -> &'static str {
         match self {
-            DTypeClass::Float => "float tensors (f32, f64)",
+            DTypeClass::Float => "float tensors (f16, bf16, f32, f64)",
+            DTypeClass::Integer => "integer tensors (signed or unsigned, not bool)",
             DTypeClass::Numeric => "numeric tensors (floats and integers, not bool)",
             DTypeClass::Bool => "bool tensors",
             DTypeClass::Any => "tensors of any dtype",

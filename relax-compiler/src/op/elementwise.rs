@@ -1,5 +1,6 @@
 //! Element-wise operators: arithmetic with numpy broadcasting, unary math,
-//! comparisons, logic, `where`, `cast` and `clip`.
+//! comparisons, logic, bitwise operations and shifts on integers, `where`,
+//! `cast` and `clip`.
 //!
 //! Each operator is a scalar formula (see [`super::formula`]) written once and
 //! read both as reference semantics and as the legalized kernel's expression,
@@ -8,7 +9,9 @@
 //! Conventions: binary operators take arguments of one dtype; integer
 //! arithmetic wraps, and integer division or remainder by zero gives 0 (the
 //! loop IR's semantics, so generated code never traps); `round` rounds half to
-//! even; `maximum`/`minimum` propagate NaN. Broadcast dims must be provably
+//! even; `maximum`/`minimum` propagate NaN; a shift by an amount outside
+//! `0..bits` shifts every bit out (0, or the sign fill for `right_shift` of a
+//! negative signed value), as numpy's shifts do. Broadcast dims must be provably
 //! equal unless one is 1 (see [`require_equal`]).
 
 use super::compute::{
@@ -59,6 +62,7 @@ macro_rules! binary {
 const ARITHMETIC: Signature = Signature::binary(DTypeClass::Numeric);
 const COMPARISON: Signature = Signature { params: BINARY_PARAMS, class: DTypeClass::Any, returns_bool: true };
 const LOGICAL: Signature = Signature::binary(DTypeClass::Bool);
+const BITWISE: Signature = Signature::binary(DTypeClass::Integer);
 
 pub const OPS: &[OpDef] = &[
     // Arithmetic.
@@ -103,6 +107,13 @@ pub const OPS: &[OpDef] = &[
     binary!("logical_and", LOGICAL, |a, b| a.bin(BinOp::And, b)),
     binary!("logical_or", LOGICAL, |a, b| a.bin(BinOp::Or, b)),
     unary!("logical_not", Bool, |x| x.un(UnOp::Not)),
+    // Bits of integers.
+    binary!("bitwise_and", BITWISE, |a, b| a.bin(BinOp::BitAnd, b)),
+    binary!("bitwise_or", BITWISE, |a, b| a.bin(BinOp::BitOr, b)),
+    binary!("bitwise_xor", BITWISE, |a, b| a.bin(BinOp::BitXor, b)),
+    unary!("bitwise_not", Integer, |x| x.un(UnOp::Not)),
+    binary!("left_shift", BITWISE, |a, b| a.bin(BinOp::Shl, b)),
+    binary!("right_shift", BITWISE, |a, b| a.bin(BinOp::Shr, b)),
     // Selection and conversion.
     OpDef { name: "where", kind: OpKind::Broadcast, infer: infer_where, eval: eval_where, legalize: legalize_where },
     OpDef { name: "cast", kind: OpKind::ElemWise, infer: infer_cast, eval: eval_cast, legalize: legalize_cast },
@@ -348,7 +359,7 @@ fn legalize_clip(args: &[TensorInfo], attrs: &Attrs, outs: &[TensorInfo]) -> Res
 #[cfg(test)]
 mod tests {
     use crate::ir::{AttrValue, Attrs, Dim, StructInfo, TensorInfo};
-    use crate::ndarray::NDArray;
+    use crate::ndarray::{NDArray, Scalar};
     use crate::op::compute::{info_of, DTypeClass};
     use crate::op::lookup;
     use crate::op::testing::{check_op, check_op_symbolic};
@@ -376,6 +387,7 @@ mod tests {
         "reciprocal",
         "square",
         "logical_not",
+        "bitwise_not",
     ];
     const FLOAT_ONLY: &[&str] =
         &["exp", "log", "sqrt", "rsqrt", "tanh", "sigmoid", "gelu", "gelu_tanh", "erf", "sin", "cos", "reciprocal"];
@@ -397,6 +409,11 @@ mod tests {
         "greater_equal",
         "logical_and",
         "logical_or",
+        "bitwise_and",
+        "bitwise_or",
+        "bitwise_xor",
+        "left_shift",
+        "right_shift",
     ];
     const COMPARISONS: &[&str] = &["equal", "not_equal", "less", "less_equal", "greater", "greater_equal"];
 
@@ -406,6 +423,8 @@ mod tests {
             DTypeClass::Float
         } else if op.starts_with("logical") {
             DTypeClass::Bool
+        } else if op.starts_with("bitwise") || op.ends_with("_shift") {
+            DTypeClass::Integer
         } else if COMPARISONS.contains(&op) {
             DTypeClass::Any
         } else {
@@ -449,6 +468,10 @@ mod tests {
 
     fn bools(values: &[bool]) -> NDArray {
         NDArray::from_i64_values(DType::Bool, &[values.len()], &values.iter().map(|&b| b as i64).collect::<Vec<_>>())
+    }
+
+    fn u64s(values: &[u64]) -> NDArray {
+        NDArray::from_fn(DType::U64, &[values.len()], |i| Scalar::from_u64(values[i]))
     }
 
     /// Runs `op` through the harness and checks its one output against `want`.
@@ -505,6 +528,89 @@ mod tests {
         assert_op("pow", &args, &Attrs::new(), &f64s(DType::F32, &[2.0, 0.5, -512.0]));
         let args = [i64s(DType::I64, &[2, 3, -2, 2, -1]), i64s(DType::I64, &[10, 0, 3, -1, -3])];
         assert_op("pow", &args, &Attrs::new(), &i64s(DType::I64, &[1024, 1, -8, 0, -1]));
+    }
+
+    #[test]
+    fn bitwise_operations_keep_the_dtype() {
+        let a = i64s(DType::I16, &[0b1100, -1, 0x7f00]);
+        let b = i64s(DType::I16, &[0b1010, 0x1234, 0x0ff0]);
+        let args = [a.clone(), b];
+        assert_op("bitwise_and", &args, &Attrs::new(), &i64s(DType::I16, &[0b1000, 0x1234, 0x0f00]));
+        assert_op("bitwise_or", &args, &Attrs::new(), &i64s(DType::I16, &[0b1110, -1, 0x7ff0]));
+        assert_op("bitwise_xor", &args, &Attrs::new(), &i64s(DType::I16, &[0b0110, !0x1234, 0x70f0]));
+        assert_op("bitwise_not", &[a], &Attrs::new(), &i64s(DType::I16, &[!0b1100, 0, !0x7f00]));
+        // On u8 the complement stays in 0..=255: !5 is 250.
+        assert_op("bitwise_not", &[i64s(DType::U8, &[5, 0])], &Attrs::new(), &i64s(DType::U8, &[250, 255]));
+        let top = NDArray::from_fn(DType::U64, &[1], |_| Scalar::from_u64(u64::MAX));
+        let mask = i64s(DType::U64, &[0xff]);
+        assert_op("bitwise_xor", &[top, mask], &Attrs::new(), &u64s(&[u64::MAX - 0xff]));
+    }
+
+    #[test]
+    fn shifts_by_amounts_outside_the_width_shift_every_bit_out() {
+        // Left shifts wrap into and past the sign bit: 64 << 1 and 1 << 7 are -128 in i8.
+        let x = i64s(DType::I8, &[64, 1, -64, 3]);
+        let by = i64s(DType::I8, &[1, 7, 1, 8]);
+        assert_op("left_shift", &[x, by], &Attrs::new(), &i64s(DType::I8, &[-128, -128, -128, 0]));
+        // Right shifts of signed values are arithmetic; out-of-range amounts
+        // (8 and more, or negative) leave the sign fill.
+        let x = i64s(DType::I8, &[-8, 4, -1, -8, 100]);
+        let by = i64s(DType::I8, &[1, 9, 127, -1, -3]);
+        assert_op("right_shift", &[x, by], &Attrs::new(), &i64s(DType::I8, &[-4, 0, -1, -1, 0]));
+        let x = i64s(DType::I32, &[-8, 4, -1]);
+        let by = i64s(DType::I32, &[-1, -32, 32]);
+        assert_op("left_shift", &[x, by], &Attrs::new(), &i64s(DType::I32, &[0, 0, 0]));
+        // Unsigned right shifts fill with zeros, including at the top bit of u64.
+        let x = u64s(&[1 << 63, u64::MAX, 0x80]);
+        let by = u64s(&[63, 64, 7]);
+        assert_op("right_shift", &[x.clone(), by.clone()], &Attrs::new(), &u64s(&[1, 0, 1]));
+        assert_op("left_shift", &[x, by], &Attrs::new(), &u64s(&[0, 0, 1 << 14]));
+        assert_op(
+            "right_shift",
+            &[i64s(DType::U8, &[200]), i64s(DType::U8, &[3])],
+            &Attrs::new(),
+            &i64s(DType::U8, &[25]),
+        );
+    }
+
+    #[test]
+    fn unsigned_arithmetic_wraps_and_compares_as_unsigned() {
+        let args = [i64s(DType::U16, &[65535, 0, 40000]), i64s(DType::U16, &[1, 1, 30000])];
+        assert_op("add", &args, &Attrs::new(), &i64s(DType::U16, &[0, 1, 4464]));
+        assert_op("sub", &args, &Attrs::new(), &i64s(DType::U16, &[65534, 65535, 10000]));
+        // 40000 * 30000 = 1_200_000_000 = 18310 * 65536 + 35840.
+        assert_op("mul", &args, &Attrs::new(), &i64s(DType::U16, &[65535, 0, 35840]));
+        let args = [u64s(&[u64::MAX, 7, 1 << 63]), u64s(&[2, u64::MAX, 3])];
+        assert_op("div", &args, &Attrs::new(), &u64s(&[u64::MAX / 2, 0, (1 << 63) / 3]));
+        assert_op("mod", &args, &Attrs::new(), &u64s(&[1, 7, (1 << 63) % 3]));
+        assert_op("floor_mod", &args, &Attrs::new(), &u64s(&[1, 7, (1 << 63) % 3]));
+        assert_op("maximum", &args, &Attrs::new(), &u64s(&[u64::MAX, u64::MAX, 1 << 63]));
+        assert_op("minimum", &args, &Attrs::new(), &u64s(&[2, 7, 3]));
+        assert_op("greater", &args, &Attrs::new(), &bools(&[true, false, true]));
+        assert_op("sub", &[u64s(&[0]), u64s(&[1])], &Attrs::new(), &u64s(&[u64::MAX]));
+        // 3^(2^63) mod 2^64, by the exponent's bits: an unsigned exponent is never negative.
+        let expected = crate::interp::tir::uint_pow(3, 1 << 63);
+        assert_op("pow", &[u64s(&[3]), u64s(&[1 << 63])], &Attrs::new(), &u64s(&[expected]));
+        let args = [i64s(DType::U32, &[4_000_000_000]), i64s(DType::U32, &[3])];
+        assert_op("div", &args, &Attrs::new(), &i64s(DType::U32, &[1_333_333_333]));
+        assert_op("abs", &[u64s(&[u64::MAX])], &Attrs::new(), &u64s(&[u64::MAX]));
+    }
+
+    #[test]
+    fn half_precision_rounds_after_every_operation() {
+        // f16 has 10 fraction bits: 1 + 2^-11 is a tie between 1 and 1 + 2^-10
+        // and rounds to even (1); 1 + 3 * 2^-11 rounds up to 1 + 2^-9.
+        let one = f64s(DType::F16, &[1.0, 1.0, 65504.0, 65504.0]);
+        let small = f64s(DType::F16, &[2f64.powi(-11), 3.0 * 2f64.powi(-11), 16.0, 15.0]);
+        // 65504 + 16 = 65520 is halfway to 65536 and rounds up, past the largest f16: inf.
+        let want = f64s(DType::F16, &[1.0, 1.0 + 2f64.powi(-9), f64::INFINITY, 65504.0]);
+        assert_op("add", &[one, small], &Attrs::new(), &want);
+        // bf16 has 7: 257 is a tie between 256 and 258 and rounds to 256.
+        let args = [f64s(DType::BF16, &[256.0, 1.0]), f64s(DType::BF16, &[1.0, 2f64.powi(-8)])];
+        assert_op("add", &args, &Attrs::new(), &f64s(DType::BF16, &[256.0, 1.0]));
+        // Each product is rounded before the sum: (1 + 2^-10)^2 = 1 + 2^-9 + 2^-20 rounds to 1 + 2^-9.
+        let x = f64s(DType::F16, &[1.0 + 2f64.powi(-10)]);
+        assert_op("square", &[x], &Attrs::new(), &f64s(DType::F16, &[1.0 + 2f64.powi(-9)]));
     }
 
     #[test]
@@ -734,8 +840,14 @@ mod tests {
     fn ops_reject_dtypes_outside_their_domain() {
         let none = Attrs::new();
         let one = |d| [tensor(d, &dims(&[3]))];
-        assert_eq!(infer_error("exp", &one(DType::I32), &none), "exp: expected float tensors (f32, f64), got i32");
-        assert_eq!(infer_error("gelu", &one(DType::Bool), &none), "gelu: expected float tensors (f32, f64), got bool");
+        assert_eq!(
+            infer_error("exp", &one(DType::I32), &none),
+            "exp: expected float tensors (f16, bf16, f32, f64), got i32"
+        );
+        assert_eq!(
+            infer_error("gelu", &one(DType::Bool), &none),
+            "gelu: expected float tensors (f16, bf16, f32, f64), got bool"
+        );
         assert_eq!(
             infer_error("neg", &one(DType::Bool), &none),
             "neg: expected numeric tensors (floats and integers, not bool), got bool"

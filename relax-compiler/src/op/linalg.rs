@@ -96,7 +96,7 @@ fn check(args: &[TensorInfo], attrs: &Attrs) -> Result<Checked, String> {
     let b_inner = b.len().saturating_sub(2);
     let unproven = || unproven_in_b(&args[1], "inner dimensions", b_inner);
     require_equal(k, b_k, unproven, || cannot(format!("inner dimensions {k} and {b_k} differ")))?;
-    let batch = broadcast_batches(&operands, &args[1], &cannot)?;
+    let batch = broadcast_batches(&operands, &args[1], cannot)?;
     Ok(Checked { dtype, operands, batch })
 }
 

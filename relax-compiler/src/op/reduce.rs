@@ -482,7 +482,7 @@ mod tests {
     fn reductions_reject_wrong_dtypes_and_attributes() {
         let shape = dims(&[2, 3]);
         let err = infer_error("mean", &shape, DType::I32, &Attrs::new());
-        assert_eq!(err, "mean: expected float tensors (f32, f64), got i32");
+        assert_eq!(err, "mean: expected float tensors (f16, bf16, f32, f64), got i32");
         let err = infer_error("sum", &shape, DType::Bool, &Attrs::new());
         assert_eq!(err, "sum: expected numeric tensors (floats and integers, not bool), got bool");
         let err = infer_error("sum", &shape, DType::F32, &axis(1));

@@ -368,9 +368,9 @@ mod tests {
         let err = lex("a @ b").unwrap_err();
         assert_eq!(err.diagnostics[0].message, "unexpected character `@`");
         assert_eq!(err.diagnostics[0].span, Span::new(2, 3));
-        let err = lex("2.0f16").unwrap_err();
-        assert_eq!(err.diagnostics[0].span, Span::new(3, 6));
-        assert!(err.diagnostics[0].message.contains("unknown literal suffix `f16`"));
+        let err = lex("2.0f128").unwrap_err();
+        assert_eq!(err.diagnostics[0].span, Span::new(3, 7));
+        assert!(err.diagnostics[0].message.contains("unknown literal suffix `f128`"));
         assert_eq!(lex("x \"abc").unwrap_err().diagnostics[0].span, Span::new(2, 3));
         assert_eq!(lex("/* open").unwrap_err().diagnostics[0].message, "unterminated `/*` comment");
         assert!(lex(r#""\q""#).unwrap_err().diagnostics[0].message.contains("`\\q`"));

@@ -33,6 +33,7 @@ pub(super) fn scalar(value: Scalar, dtype: DType) -> String {
         Scalar::F(v) if dtype == DType::F32 => format_f32(v as f32),
         Scalar::F(v) => format_float(v),
         Scalar::I(v) => v.to_string(),
+        Scalar::U(v) => v.to_string(),
         Scalar::B(b) => b.to_string(),
     }
 }
@@ -90,6 +91,15 @@ pub(super) fn int_value(number: &Number, negative: bool) -> Result<i64, String> 
     i64::try_from(value).map_err(|_| format!("integer literal `{}` does not fit in i64", number.text))
 }
 
+/// An integer literal of integer `dtype`, range-checked, as the loop IR holds
+/// it: u64 values above `i64::MAX` as their two's-complement bits.
+pub(super) fn typed_int_value(number: &Number, negative: bool, dtype: DType) -> Result<i64, String> {
+    let magnitude: i128 = number.text.parse().map_err(|_| format!("`{}` is not an integer", number.text))?;
+    let value = if negative { -magnitude } else { magnitude };
+    check_int_range(value, dtype)?;
+    Ok(value as i64)
+}
+
 /// The value of a numeric literal read for `dtype`: `f32` literals are rounded
 /// to `f32` straight from the text, anything else is read as `f64`.
 pub(super) fn float_value(number: &Number, negative: bool, dtype: Option<DType>) -> f64 {
@@ -105,12 +115,17 @@ pub(super) fn float_value(number: &Number, negative: bool, dtype: Option<DType>)
 }
 
 /// Checks that an integer fits its dtype (`300i8` does not).
-pub(super) fn check_int_range(value: i64, dtype: DType) -> Result<(), String> {
-    let (min, max) = match dtype {
-        DType::I8 => (i8::MIN as i64, i8::MAX as i64),
-        DType::U8 => (0, u8::MAX as i64),
-        DType::I32 => (i32::MIN as i64, i32::MAX as i64),
-        _ => (i64::MIN, i64::MAX),
+pub(super) fn check_int_range(value: impl Into<i128>, dtype: DType) -> Result<(), String> {
+    let value: i128 = value.into();
+    let (min, max): (i128, i128) = match dtype {
+        DType::I8 => (i8::MIN.into(), i8::MAX.into()),
+        DType::I16 => (i16::MIN.into(), i16::MAX.into()),
+        DType::I32 => (i32::MIN.into(), i32::MAX.into()),
+        DType::U8 => (0, u8::MAX.into()),
+        DType::U16 => (0, u16::MAX.into()),
+        DType::U32 => (0, u32::MAX.into()),
+        DType::U64 => (0, u64::MAX.into()),
+        _ => (i64::MIN.into(), i64::MAX.into()),
     };
     if (min..=max).contains(&value) {
         Ok(())
@@ -144,5 +159,11 @@ mod tests {
         assert!(check_int_range(300, DType::U8).is_err());
         assert!(check_int_range(-1, DType::U8).is_err());
         assert!(check_int_range(-128, DType::I8).is_ok());
+        assert!(check_int_range(65536, DType::U16).is_err());
+        assert!(check_int_range(-32769, DType::I16).is_err());
+        let max = Number { text: "18446744073709551615".into(), is_float: false, suffix: Some(DType::U64) };
+        assert_eq!(typed_int_value(&max, false, DType::U64), Ok(-1));
+        assert!(typed_int_value(&max, false, DType::I64).unwrap_err().contains("does not fit in i64"));
+        assert!(typed_int_value(&max, true, DType::U64).is_err());
     }
 }

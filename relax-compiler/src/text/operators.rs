@@ -67,7 +67,7 @@ pub(super) const TIR_UNARY: Prec = 7;
 pub(super) const TIR_ATOM: Prec = 8;
 
 /// Every binary operator, for lookups by spelling.
-const ALL_BINOPS: [BinOp; 18] = [
+const ALL_BINOPS: [BinOp; 23] = [
     BinOp::Add,
     BinOp::Sub,
     BinOp::Mul,
@@ -86,6 +86,11 @@ const ALL_BINOPS: [BinOp; 18] = [
     BinOp::Ge,
     BinOp::And,
     BinOp::Or,
+    BinOp::BitAnd,
+    BinOp::BitOr,
+    BinOp::BitXor,
+    BinOp::Shl,
+    BinOp::Shr,
 ];
 
 /// The level of an infix operator; `None` for those written as calls
@@ -97,7 +102,16 @@ pub(super) fn tir_prec(op: BinOp) -> Option<Prec> {
         BinOp::Eq | BinOp::Ne | BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge => Some(TIR_COMPARE),
         BinOp::Add | BinOp::Sub => Some(TIR_ADDITIVE),
         BinOp::Mul | BinOp::Div | BinOp::Rem => Some(TIR_MULTIPLICATIVE),
-        BinOp::FloorDiv | BinOp::FloorMod | BinOp::Min | BinOp::Max | BinOp::Pow => None,
+        BinOp::FloorDiv
+        | BinOp::FloorMod
+        | BinOp::Min
+        | BinOp::Max
+        | BinOp::Pow
+        | BinOp::BitAnd
+        | BinOp::BitOr
+        | BinOp::BitXor
+        | BinOp::Shl
+        | BinOp::Shr => None,
     }
 }
 

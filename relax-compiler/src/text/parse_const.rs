@@ -3,7 +3,7 @@
 //! weight whose data the weights file supplies.
 
 use super::lexer::TokenKind;
-use super::literal::{check_int_range, float_value, int_value};
+use super::literal::{float_value, typed_int_value};
 use super::parser::Parser;
 use crate::error::{Error, Result, Span};
 use crate::ir::dim::shape_to_string;
@@ -91,9 +91,13 @@ impl Parser<'_> {
             }
             TokenKind::Number(n) if dtype.is_float() => Scalar::F(float_value(n, negative, Some(dtype))),
             TokenKind::Number(n) if dtype != DType::Bool && !n.is_float => {
-                let v = int_value(n, negative).map_err(|e| Error::new(token.span, e))?;
-                check_int_range(v, dtype).map_err(|e| Error::new(self.span_from(start).to(token.span), e))?;
-                Scalar::I(v)
+                let v = typed_int_value(n, negative, dtype)
+                    .map_err(|e| Error::new(self.span_from(start).to(token.span), e))?;
+                if dtype == DType::U64 {
+                    Scalar::from_u64(v as u64)
+                } else {
+                    Scalar::I(v)
+                }
             }
             TokenKind::Number(n) => return Err(mismatch(&format!("`{}`", n.text))),
             TokenKind::Ident(w) if w == "inf" || w == "nan" => {

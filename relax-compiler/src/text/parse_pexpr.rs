@@ -7,7 +7,7 @@
 //! others need a suffix (`0.0f32`, `1i32`) or `as` (`1e-5 as f32`, `-inf as f32`).
 
 use super::lexer::{Number, TokenKind};
-use super::literal::{check_int_range, check_suffix, float_value, int_value};
+use super::literal::{check_suffix, float_value, int_value, typed_int_value};
 use super::operators::{
     tir_binary_intrinsic, tir_infix_by_symbol, tir_intrinsic_names, tir_unary_intrinsic, Prec, TIR_COMPARE,
     TIR_MULTIPLICATIVE, TIR_OR,
@@ -137,10 +137,11 @@ impl Parser<'_> {
             PExpr::Float(float_value(number, negative, Some(dtype)), dtype)
         } else {
             let dtype = number.suffix.unwrap_or(DType::I64);
-            let value = int_value(number, negative).map_err(at)?;
-            if !dtype.is_float() {
-                check_int_range(value, dtype).map_err(at)?;
-            }
+            let value = if dtype.is_float() {
+                int_value(number, negative).map_err(at)?
+            } else {
+                typed_int_value(number, negative, dtype).map_err(at)?
+            };
             PExpr::Int(value, dtype)
         };
         self.bump();

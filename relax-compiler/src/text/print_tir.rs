@@ -113,6 +113,7 @@ fn operand(e: &PExpr, min: Prec) -> String {
 fn pexpr_with_prec(e: &PExpr) -> (String, Prec) {
     match e {
         PExpr::Int(v, DType::I64) => literal_prec(v.to_string()),
+        PExpr::Int(v, DType::U64) => literal_prec(format!("{}u64", *v as u64)),
         PExpr::Int(v, dtype) => literal_prec(format!("{v}{dtype}")),
         PExpr::Float(v, dtype) => literal_prec(typed_float(*v, *dtype)),
         PExpr::Bool(b) => (b.to_string(), TIR_ATOM),

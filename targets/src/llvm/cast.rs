@@ -6,10 +6,14 @@
 //!   (NaN to 0): 300.0 as u8 is 255, -1.0 as u8 is 0 (`llvm.fpto[su]i.sat`);
 //! - integer to float: through f64, so an i64 is rounded once to f64 and
 //!   then to f32, the same double rounding the reference does;
+//! - float to float: to f32/f64 by `fpext`/`fptrunc`; to a narrow float
+//!   (f16, bf16, ...) rounded once from the source (`narrow_float::round`);
+//!   a narrow float is already an f32 in registers;
 //! - bool to anything: 0 or 1.
 
 use crate::error::Result;
 use crate::llvm::codegen::Codegen;
+use crate::llvm::narrow_float;
 use inkwell::builder::Builder;
 use inkwell::values::{BasicValueEnum, FloatValue, IntValue};
 use inkwell::{FloatPredicate, IntPredicate};
@@ -29,9 +33,9 @@ impl<'ctx> Typed<'ctx> {
     }
 }
 
-/// Whether integers of `dtype` are signed (u8 and bool are not).
+/// Whether integers of `dtype` are signed (unsigned ones and bool are not).
 pub(crate) fn is_signed_int(dtype: DType) -> bool {
-    matches!(dtype, DType::I8 | DType::I32 | DType::I64)
+    dtype.is_signed_int()
 }
 
 pub(crate) fn cast<'ctx>(
@@ -49,15 +53,7 @@ pub(crate) fn cast<'ctx>(
     }
     let target_type = cg.value_type(to);
     Ok(match (from.is_float(), to.is_float()) {
-        (true, true) => {
-            let x = v.value.into_float_value();
-            let t = target_type.into_float_type();
-            if to == DType::F64 {
-                b.build_float_ext(x, t, "")?.into()
-            } else {
-                b.build_float_trunc(x, t, "")?.into()
-            }
-        }
+        (true, true) => float_to_float(cg, b, v.value.into_float_value(), to)?.into(),
         (true, false) => float_to_int(cg, b, v.value.into_float_value(), to)?.into(),
         (false, true) => int_to_float(cg, b, v.value.into_int_value(), from, to)?.into(),
         (false, false) => b
@@ -70,7 +66,7 @@ pub(crate) fn cast<'ctx>(
 pub(crate) fn to_bool<'ctx>(b: &Builder<'ctx>, v: Typed<'ctx>) -> Result<IntValue<'ctx>> {
     Ok(match v.dtype {
         DType::Bool => v.value.into_int_value(),
-        DType::F32 | DType::F64 => {
+        _ if v.dtype.is_float() => {
             let x = v.value.into_float_value();
             b.build_float_compare(FloatPredicate::UNE, x, x.get_type().const_zero(), "")?
         }
@@ -100,7 +96,24 @@ fn int_to_float<'ctx>(
     } else {
         b.build_unsigned_int_to_float(x, f64t, "")?
     };
-    Ok(if to == DType::F32 { b.build_float_trunc(as_f64, cg.context.f32_type(), "")? } else { as_f64 })
+    float_to_float(cg, b, as_f64, to)
+}
+
+/// A float register value (f32 or f64) as the register value of float `to`.
+fn float_to_float<'ctx>(
+    cg: &Codegen<'ctx>,
+    b: &Builder<'ctx>,
+    x: FloatValue<'ctx>,
+    to: DType,
+) -> Result<FloatValue<'ctx>> {
+    let (f32t, f64t) = (cg.context.f32_type(), cg.context.f64_type());
+    Ok(match to {
+        DType::F64 if x.get_type() == f64t => x,
+        DType::F64 => b.build_float_ext(x, f64t, "")?,
+        DType::F32 if x.get_type() == f32t => x,
+        DType::F32 => b.build_float_trunc(x, f32t, "")?,
+        _ => narrow_float::round(cg, b, x, to)?,
+    })
 }
 
 /// A literal: `value` converted to `dtype` by the reference rules, as a constant.
@@ -108,7 +121,7 @@ pub(crate) fn constant<'ctx>(cg: &Codegen<'ctx>, value: Scalar, dtype: DType) ->
     let v = value.cast(dtype);
     let ty = cg.value_type(dtype);
     let value: BasicValueEnum<'ctx> = match dtype {
-        DType::F32 | DType::F64 => ty.into_float_type().const_float(v.to_f64()).into(),
+        _ if dtype.is_float() => ty.into_float_type().const_float(v.to_f64()).into(),
         DType::Bool => ty.into_int_type().const_int(v.to_bool() as u64, false).into(),
         _ => ty.into_int_type().const_int(v.to_i64() as u64, true).into(),
     };

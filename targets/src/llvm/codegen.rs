@@ -41,26 +41,37 @@ impl<'ctx> Codegen<'ctx> {
     pub fn i64(&self) -> IntType<'ctx> {
         self.context.i64_type()
     }
+    /// The integer type of `bits` bits (8, 16, 32 or 64; others are i64).
+    pub fn int_of_width(&self, bits: u32) -> IntType<'ctx> {
+        match bits {
+            1 => self.i1(),
+            8 => self.i8(),
+            16 => self.context.i16_type(),
+            32 => self.i32(),
+            _ => self.i64(),
+        }
+    }
     pub fn ptr(&self) -> PointerType<'ctx> {
         self.context.ptr_type(AddressSpace::default())
     }
 
-    /// The type a value of `dtype` has in registers (bool is `i1`).
+    /// The type a value of `dtype` has in registers (bool is `i1`; floats
+    /// narrower than f32 are f32s holding their exact value, see `narrow_float`).
     pub fn value_type(&self, dtype: DType) -> BasicTypeEnum<'ctx> {
         match dtype {
-            DType::F32 => self.context.f32_type().into(),
             DType::F64 => self.context.f64_type().into(),
-            DType::I32 => self.i32().into(),
-            DType::I64 => self.i64().into(),
-            DType::I8 | DType::U8 => self.i8().into(),
+            _ if dtype.is_float() => self.context.f32_type().into(),
             DType::Bool => self.i1().into(),
+            _ => self.int_of_width(dtype.bits()).into(),
         }
     }
 
-    /// The type an element of `dtype` has in memory (bool is one byte, 0 or 1).
+    /// The type an element of `dtype` has in memory (bool is one byte, 0 or 1;
+    /// narrow floats are their bit patterns).
     pub fn memory_type(&self, dtype: DType) -> BasicTypeEnum<'ctx> {
         match dtype {
             DType::Bool => self.i8().into(),
+            _ if dtype.float_format().is_some() => self.int_of_width(dtype.bits()).into(),
             _ => self.value_type(dtype),
         }
     }

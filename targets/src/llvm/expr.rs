@@ -7,7 +7,7 @@ use crate::error::{CodegenError, Result};
 use crate::llvm::cast::{self, Typed};
 use crate::llvm::codegen::Codegen;
 use crate::llvm::scope::Scope;
-use crate::llvm::{float_ops, int_ops, memory};
+use crate::llvm::{float_ops, int_ops, memory, narrow_float};
 use inkwell::builder::Builder;
 use inkwell::values::{BasicValueEnum, IntValue};
 use relax_compiler::ir::{BinOp, PExpr, UnOp};
@@ -80,7 +80,12 @@ impl<'a, 'ctx> ExprCompiler<'a, 'ctx> {
         }
         let result_dtype =
             if op.is_comparison() || matches!(op, BinOp::And | BinOp::Or) { DType::Bool } else { x.dtype };
-        let value = if x.dtype.is_float() {
+        if x.dtype.is_float() && op.is_bitwise() {
+            return Err(CodegenError::new(format!("`{}` is not defined on {}", op.name(), x.dtype)));
+        }
+        let value = if x.dtype.float_format().is_some() {
+            self.narrow_binary(op, x, y, result_dtype)?
+        } else if x.dtype.is_float() {
             float_ops::binary(self.cg, self.b, op, x.value.into_float_value(), y.value.into_float_value())?
         } else {
             int_ops::binary(self.cg, self.b, op, x.value.into_int_value(), y.value.into_int_value(), x.dtype)?
@@ -88,10 +93,31 @@ impl<'a, 'ctx> ExprCompiler<'a, 'ctx> {
         Ok(Typed::new(value, result_dtype))
     }
 
+    /// A narrow float operation: computed in f32 and rounded to the format;
+    /// floor division, floor modulo and powers in f64 (as f32 does), so they
+    /// too round once.
+    fn narrow_binary(&self, op: BinOp, x: Typed<'ctx>, y: Typed<'ctx>, result: DType) -> Result<BasicValueEnum<'ctx>> {
+        let (mut a, mut c) = (x.value.into_float_value(), y.value.into_float_value());
+        if matches!(op, BinOp::FloorDiv | BinOp::FloorMod | BinOp::Pow) {
+            let f64t = self.cg.context.f64_type();
+            (a, c) = (self.b.build_float_ext(a, f64t, "")?, self.b.build_float_ext(c, f64t, "")?);
+        }
+        let value = float_ops::binary(self.cg, self.b, op, a, c)?;
+        if result == DType::Bool {
+            return Ok(value);
+        }
+        Ok(narrow_float::round(self.cg, self.b, value.into_float_value(), result)?.into())
+    }
+
     fn unary(&self, op: UnOp, a: &PExpr) -> Result<Typed<'ctx>> {
         let x = self.compile(a)?;
         let value: BasicValueEnum<'ctx> = if x.dtype.is_float() {
-            float_ops::unary(self.cg, self.b, op, x.value.into_float_value())?.into()
+            let value = float_ops::unary(self.cg, self.b, op, x.value.into_float_value())?;
+            if x.dtype.float_format().is_some() {
+                narrow_float::round(self.cg, self.b, value, x.dtype)?.into()
+            } else {
+                value.into()
+            }
         } else {
             int_ops::unary(self.cg, self.b, op, x.value.into_int_value(), x.dtype)?
         };

@@ -5,7 +5,7 @@
 //! `fmod` corrected toward the divisor's sign; `%` is C `fmod`;
 //! `&&`/`||` treat non-zero (and NaN) as true; `!x` is `x == 0` as 0.0 or 1.0.
 
-use crate::error::Result;
+use crate::error::{CodegenError, Result};
 use crate::llvm::codegen::Codegen;
 use crate::llvm::math::{self, FloatKind, Fp, MathFn};
 use inkwell::builder::Builder;
@@ -47,6 +47,9 @@ pub(crate) fn binary<'ctx>(
             } else {
                 b.build_or(xt, yt, "")?.into()
             }
+        }
+        BinOp::BitAnd | BinOp::BitOr | BinOp::BitXor | BinOp::Shl | BinOp::Shr => {
+            return Err(CodegenError::new(format!("`{}` is not defined on floats", op.name())))
         }
     })
 }

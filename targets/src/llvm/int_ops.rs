@@ -1,9 +1,11 @@
 //! Binary and unary operations on integers, per the reference semantics:
 //! arithmetic wraps; division and remainder by zero give 0 and never trap (the
 //! divisor is replaced by 1 before dividing, branch-free); `MIN / -1` wraps to
-//! `MIN`; u8 (and bool) use unsigned division, comparison, min and max;
-//! `&`/`|` are bitwise, their result a bool (`(a & b) != 0`). Arithmetic on
-//! bools is done on their 0/1 value as u8, then tested against zero.
+//! `MIN`; unsigned dtypes (and bool) use unsigned division, comparison, min,
+//! max and right shift;
+//! `&&`/`||` test the bitwise result, giving a bool (`(a & b) != 0`), while
+//! `bitand`/`bitor`/`bitxor` keep the dtype; shifts are total (see [`shift`]).
+//! Arithmetic on bools is done on their 0/1 value as u8, then tested against zero.
 
 use crate::error::Result;
 use crate::llvm::cast::{cast, is_signed_int, Typed};
@@ -49,7 +51,37 @@ pub(crate) fn binary<'ctx>(
             let bits = if op == BinOp::And { b.build_and(x, y, "")? } else { b.build_or(x, y, "")? };
             b.build_int_compare(IntPredicate::NE, bits, bits.get_type().const_zero(), "")?.into()
         }
+        BinOp::BitAnd => b.build_and(x, y, "")?.into(),
+        BinOp::BitOr => b.build_or(x, y, "")?.into(),
+        BinOp::BitXor => b.build_xor(x, y, "")?.into(),
+        BinOp::Shl | BinOp::Shr => shift(b, op == BinOp::Shl, x, y, signed)?.into(),
     })
+}
+
+/// A shift that is total: an amount outside `0..width` (compared unsigned, so
+/// negative amounts are out too) shifts every bit out, giving 0 or, for a
+/// signed right shift, the sign fill. The amount is replaced by 0 before
+/// shifting so LLVM never sees an oversized (poison) shift.
+fn shift<'ctx>(
+    b: &Builder<'ctx>,
+    left: bool,
+    x: IntValue<'ctx>,
+    amount: IntValue<'ctx>,
+    signed: bool,
+) -> Result<IntValue<'ctx>> {
+    let ty = x.get_type();
+    let width = ty.const_int(u64::from(ty.get_bit_width()), false);
+    let in_range = b.build_int_compare(IntPredicate::ULT, amount, width, "")?;
+    let safe = b.build_select(in_range, amount, ty.const_zero(), "")?.into_int_value();
+    let (shifted, fill) = if left {
+        (b.build_left_shift(x, safe, "")?, ty.const_zero())
+    } else if signed {
+        let top = ty.const_int(u64::from(ty.get_bit_width() - 1), false);
+        (b.build_right_shift(x, safe, true, "")?, b.build_right_shift(x, top, true, "")?)
+    } else {
+        (b.build_right_shift(x, safe, false, "")?, ty.const_zero())
+    };
+    Ok(b.build_select(in_range, shifted, fill, "")?.into_int_value())
 }
 
 /// The signed or the unsigned variant of an operation.
@@ -72,6 +104,9 @@ fn bool_binary<'ctx>(
 ) -> Result<BasicValueEnum<'ctx>> {
     if op.is_comparison() || matches!(op, BinOp::And | BinOp::Or) {
         return binary(cg, b, op, x, y, DType::U8);
+    }
+    if matches!(op, BinOp::Shl | BinOp::Shr) {
+        return Err(crate::error::CodegenError::new(format!("`{}` is not defined on bool", op.name())));
     }
     let widen = |v| cast(cg, b, Typed::new(v, DType::Bool), DType::U8).map(|w| w.into_int_value());
     let result = binary(cg, b, op, widen(x)?, widen(y)?, DType::U8)?;
@@ -105,8 +140,9 @@ pub(crate) fn unary<'ctx>(
     })
 }
 
-/// Wrapping power: both operands widened to i64 by their signedness, so a u8
-/// exponent of 200 stays positive.
+/// Wrapping power: both operands widened to 64 bits by their signedness, so a
+/// u8 exponent of 200 stays positive, and an unsigned exponent is never
+/// negative (a u64 one of 2^63 included).
 fn power<'ctx>(
     cg: &Codegen<'ctx>,
     b: &Builder<'ctx>,
@@ -114,8 +150,9 @@ fn power<'ctx>(
     y: IntValue<'ctx>,
     dtype: DType,
 ) -> Result<IntValue<'ctx>> {
-    let widen = |v| cast(cg, b, Typed::new(v, dtype), DType::I64).map(|w| w.into_int_value());
-    let result = math::int_pow(cg, b, widen(x)?, widen(y)?)?;
+    let wide = if is_signed_int(dtype) { DType::I64 } else { DType::U64 };
+    let widen = |v| cast(cg, b, Typed::new(v, dtype), wide).map(|w| w.into_int_value());
+    let result = math::int_pow(cg, b, widen(x)?, widen(y)?, is_signed_int(dtype))?;
     Ok(b.build_int_truncate_or_bit_cast(result, x.get_type(), "")?)
 }
 

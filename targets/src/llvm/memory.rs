@@ -1,10 +1,12 @@
 //! Element addressing, loads and stores. Buffers are dense and row-major; the
 //! flat index is built with `nsw` arithmetic and an `inbounds` GEP because the
 //! IR guarantees every index is in bounds, which lets LLVM analyse and
-//! vectorize the loops. Bools live in memory as one byte, 0 or 1.
+//! vectorize the loops. Bools live in memory as one byte, 0 or 1; floats
+//! narrower than f32 as their bit patterns, converted on load and store.
 
 use crate::error::{CodegenError, Result};
 use crate::llvm::codegen::Codegen;
+use crate::llvm::narrow_float;
 use crate::llvm::scope::BufferSlot;
 use inkwell::builder::Builder;
 use inkwell::values::{BasicValue, BasicValueEnum, InstructionValue, IntValue, PointerValue};
@@ -46,6 +48,9 @@ pub(crate) fn load<'ctx>(
     let ptr = element_ptr(cg, b, buf, idx)?;
     let value = b.build_load(cg.memory_type(buf.dtype), ptr, "")?;
     set_alignment(value.as_instruction_value(), buf.dtype)?;
+    if buf.dtype.float_format().is_some() {
+        return Ok(narrow_float::decode(cg, b, value.into_int_value(), buf.dtype)?.into());
+    }
     if buf.dtype != DType::Bool {
         return Ok(value);
     }
@@ -64,6 +69,8 @@ pub(crate) fn store<'ctx>(
     let ptr = element_ptr(cg, b, buf, idx)?;
     let value = if buf.dtype == DType::Bool {
         b.build_int_z_extend(value.into_int_value(), cg.i8(), "")?.into()
+    } else if buf.dtype.float_format().is_some() {
+        narrow_float::encode(cg, b, value.into_float_value(), buf.dtype)?.into()
     } else {
         value
     };

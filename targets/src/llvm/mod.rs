@@ -1,7 +1,7 @@
 //! Loop IR and executor IR to LLVM IR, by concept: [`codegen`] holds the shared
 //! state, [`prim_func`] and [`stmt`] compile kernels, [`expr`] scalar
-//! expressions (with [`cast`], [`int_ops`], [`float_ops`] and the [`math`]
-//! library), [`memory`] buffer access, [`entry`] the executor, [`constants`]
+//! expressions (with [`cast`], [`int_ops`], [`float_ops`], [`narrow_float`]
+//! and the [`math`] library), [`memory`] buffer access, [`entry`] the executor, [`constants`]
 //! weights, and [`passes`] optimization and object emission.
 
 mod cast;
@@ -14,6 +14,7 @@ mod int_ops;
 mod kernel_export;
 mod math;
 mod memory;
+mod narrow_float;
 mod passes;
 mod prim_func;
 mod scope;

@@ -62,8 +62,9 @@ pub fn test_values(dtype: DType, count: usize, seed: u64) -> NDArray {
             return specials[i];
         }
         match dtype {
-            DType::F32 | DType::F64 if i % 2 == 0 => Scalar::F(rng.unit() * 8.0),
-            DType::F32 | DType::F64 => Scalar::F(rng.unit() * 10f64.powi((rng.next() % 12) as i32 - 4)),
+            _ if dtype.is_float() && i % 2 == 0 => Scalar::F(rng.unit() * 8.0),
+            _ if dtype.is_float() => Scalar::F(rng.unit() * 10f64.powi((rng.next() % 12) as i32 - 4)),
+            DType::U64 if i % 2 == 0 => Scalar::from_u64(rng.next()),
             DType::Bool => Scalar::B(rng.next() & 1 == 1),
             DType::I64 if i % 2 == 0 => Scalar::I((rng.next() >> 1) as i64 * if rng.next() & 1 == 1 { -1 } else { 1 }),
             _ if i % 2 == 0 => Scalar::I(rng.next() as i64),
@@ -74,6 +75,7 @@ pub fn test_values(dtype: DType, count: usize, seed: u64) -> NDArray {
 
 fn special_values(dtype: DType) -> Vec<Scalar> {
     match dtype {
+        _ if dtype.float_format().is_some() => NARROW_FLOAT_SPECIALS.iter().map(|&v| Scalar::F(v)).collect(),
         DType::F32 | DType::F64 => [
             0.0,
             -0.0,
@@ -105,12 +107,53 @@ fn special_values(dtype: DType) -> Vec<Scalar> {
         .map(Scalar::F)
         .collect(),
         DType::Bool => vec![Scalar::B(false), Scalar::B(true)],
-        _ => [0, 1, -1, 2, -2, 3, 7, -7, 100, -128, 127, 255, i32::MIN as i64, i32::MAX as i64, i64::MAX, i64::MIN + 1]
+        // Shift amounts at and around every width (8, 16, 32, 64) too.
+        _ => [0, 1, -1, 2, -2, 3, 7, -7, 8, 15, 16, 31, 32, 63, 64, 100, -128, 127, 255, 65535, -32768]
             .into_iter()
+            .chain([i32::MIN as i64, i32::MAX as i64, i64::MAX, i64::MIN + 1])
             .map(Scalar::I)
+            // (u64 only: as i64 they would be `i64::MIN`, see above.)
+            .chain(if dtype == DType::U64 { vec![Scalar::U(u64::MAX), Scalar::U(1 << 63)] } else { vec![] })
             .collect(),
     }
 }
+
+/// Values probing narrow floats (given to every one; each rounds them on the
+/// way in, and their sums and products land on ties): the largest finite
+/// values and the halfway points above them (f16 65504/65520, E4M3FN 448/464,
+/// E4M3FNUZ 240/248, E5M2 57344/61440), subnormals and their halfway points,
+/// the ties just above 1 for 10 (f16) and 7 (bf16) fraction bits, NaN and
+/// infinities.
+const NARROW_FLOAT_SPECIALS: [f64; 28] = [
+    0.0,
+    -0.0,
+    1.0,
+    -1.0,
+    0.5,
+    -2.5,
+    3.0,
+    0.1,
+    65504.0,
+    65520.0,
+    -65519.0,
+    448.0,
+    464.0,
+    240.0,
+    248.0,
+    57344.0,
+    61440.0,
+    5.960464477539063e-8,  // 2^-24, the smallest f16 subnormal
+    2.9802322387695312e-8, // 2^-25, halfway to it
+    8.940696716308594e-8,  // 3 * 2^-25, halfway between two subnormals
+    1.00048828125,         // 1 + 2^-11
+    1.00146484375,         // 1 + 3 * 2^-11
+    1.00390625,            // 1 + 2^-8
+    3.0e38,
+    1e-40,
+    f64::INFINITY,
+    f64::NEG_INFINITY,
+    f64::NAN,
+];
 
 /// xorshift64: deterministic data without a dependency.
 pub struct Rng(pub u64);

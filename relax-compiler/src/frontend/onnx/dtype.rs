@@ -1,10 +1,8 @@
 //! ONNX element types (`TensorProto.DataType` codes) as relax dtypes.
 //!
-//! FLOAT16 and BFLOAT16 have no relax dtype yet: they are widened to f32, so a
-//! half-precision model computes in single precision (initializers are
-//! converted exactly; results are at least as accurate as the model's). The
-//! other types without a relax dtype (strings, 16-bit and unsigned 32/64-bit
-//! integers, complex, 8- and 4-bit floats) are reported as unsupported.
+//! Every numeric ONNX type with a relax dtype maps to it one to one (FLOAT16
+//! is f16 and computes in half precision, as ONNX defines); the others
+//! (strings, complex, packed 4- and 2-bit types) are reported as unsupported.
 
 use super::proto::tensor_proto::DataType;
 use relax_rt::DType;
@@ -13,13 +11,19 @@ use relax_rt::DType;
 pub fn dtype_of(code: i32) -> Result<DType, String> {
     let data_type = DataType::try_from(code).map_err(|_| format!("unknown ONNX element type {code}"))?;
     Ok(match data_type {
-        DataType::Float | DataType::Float16 | DataType::Bfloat16 => DType::F32,
+        DataType::Float => DType::F32,
+        DataType::Float16 => DType::F16,
+        DataType::Bfloat16 => DType::BF16,
         DataType::Double => DType::F64,
         DataType::Int32 => DType::I32,
         DataType::Int64 => DType::I64,
         DataType::Bool => DType::Bool,
         DataType::Int8 => DType::I8,
         DataType::Uint8 => DType::U8,
+        DataType::Int16 => DType::I16,
+        DataType::Uint16 => DType::U16,
+        DataType::Uint32 => DType::U32,
+        DataType::Uint64 => DType::U64,
         other => return Err(format!("element type {} is not supported yet", other.as_str_name())),
     })
 }
@@ -34,6 +38,12 @@ pub fn onnx_type(dtype: DType) -> DataType {
         DType::Bool => DataType::Bool,
         DType::I8 => DataType::Int8,
         DType::U8 => DataType::Uint8,
+        DType::I16 => DataType::Int16,
+        DType::U16 => DataType::Uint16,
+        DType::U32 => DataType::Uint32,
+        DType::U64 => DataType::Uint64,
+        DType::F16 => DataType::Float16,
+        DType::BF16 => DataType::Bfloat16,
     }
 }
 
@@ -52,7 +62,9 @@ mod tests {
     #[test]
     fn maps_supported_types_and_names_the_others() {
         assert_eq!(dtype_of(DataType::Float as i32), Ok(DType::F32));
-        assert_eq!(dtype_of(DataType::Float16 as i32), Ok(DType::F32));
+        assert_eq!(dtype_of(DataType::Float16 as i32), Ok(DType::F16));
+        assert_eq!(dtype_of(DataType::Bfloat16 as i32), Ok(DType::BF16));
+        assert_eq!(dtype_of(DataType::Uint64 as i32), Ok(DType::U64));
         assert_eq!(dtype_of(DataType::Int64 as i32), Ok(DType::I64));
         assert_eq!(dtype_of(DataType::Uint8 as i32), Ok(DType::U8));
         assert_eq!(dtype_of(DataType::String as i32), Err("element type STRING is not supported yet".to_string()));

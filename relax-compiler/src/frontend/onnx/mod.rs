@@ -113,7 +113,7 @@ pub fn import_bytes(bytes: &[u8], base_dir: &Path, name: &str, options: &OnnxOpt
 }
 
 /// Decodes a serialized `TensorProto` (the `.pb` files of ONNX test data
-/// sets) into an array. f16 and bf16 data are widened to f32.
+/// sets) into an array of the same element type.
 pub fn read_tensor(bytes: &[u8]) -> Result<NDArray> {
     let tensor = proto::TensorProto::decode(bytes).map_err(|e| Error::msg(format!("not a valid ONNX tensor: {e}")))?;
     tensor::to_ndarray(&tensor, &ExternalData::new(Path::new(".")))

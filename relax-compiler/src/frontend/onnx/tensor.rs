@@ -7,8 +7,7 @@ use super::dtype::{dtype_of, type_name};
 use super::external::ExternalData;
 use super::proto::tensor_proto::{DataLocation, DataType};
 use super::proto::TensorProto;
-use crate::ndarray::{NDArray, Scalar};
-use half::{bf16, f16};
+use crate::ndarray::NDArray;
 use relax_rt::DType;
 
 /// The tensor's elements; `external` resolves data stored in other files.
@@ -42,51 +41,60 @@ fn shape_of(tensor: &TensorProto) -> Result<Vec<usize>, String> {
     Ok(shape)
 }
 
-/// Little-endian bytes of ONNX type `code`, held as `dtype`.
+/// Little-endian bytes of ONNX type `code`, held as `dtype` (the same layout).
 fn from_raw(code: i32, dtype: DType, shape: &[usize], raw: &[u8]) -> Result<NDArray, String> {
-    let widen = |convert: fn([u8; 2]) -> f32| -> Result<NDArray, String> {
-        let numel: usize = shape.iter().product();
-        if raw.len() != numel * 2 {
-            return Err(format!("{} bytes do not hold {numel} {} elements", raw.len(), type_name(code)));
-        }
-        let values = raw.chunks_exact(2).map(|c| convert([c[0], c[1]])).collect();
-        Ok(NDArray::from_f32(shape, values))
-    };
-    match DataType::try_from(code) {
-        Ok(DataType::Float16) => widen(|b| f16::from_le_bytes(b).to_f32()),
-        Ok(DataType::Bfloat16) => widen(|b| bf16::from_le_bytes(b).to_f32()),
-        _ => NDArray::from_bytes(dtype, shape, raw),
+    let numel: usize = shape.iter().product();
+    if raw.len() != numel * dtype.size() {
+        return Err(format!("{} bytes do not hold {numel} {} elements", raw.len(), type_name(code)));
     }
+    NDArray::from_bytes(dtype, shape, raw)
 }
 
-/// The typed repeated field ONNX uses for type `code`. 16-bit floats are
-/// stored as their bit patterns in `int32_data`.
+/// The typed repeated field ONNX uses for type `code`: `int32_data` holds one
+/// element per entry for every type narrower than 32 bits (16- and 8-bit
+/// floats as their bit patterns), `uint64_data` holds UINT32 and UINT64. Each
+/// entry's low bytes are the element's little-endian bytes.
 fn from_typed_fields(tensor: &TensorProto, code: i32, dtype: DType, shape: &[usize]) -> Result<NDArray, String> {
-    let values: Vec<Scalar> = match DataType::try_from(code) {
-        Ok(DataType::Float) => tensor.float_data.iter().map(|&v| Scalar::F(v as f64)).collect(),
-        Ok(DataType::Double) => tensor.double_data.iter().map(|&v| Scalar::F(v)).collect(),
-        Ok(DataType::Int64) => tensor.int64_data.iter().map(|&v| Scalar::I(v)).collect(),
-        Ok(DataType::Int32 | DataType::Int8 | DataType::Uint8 | DataType::Bool) => {
-            tensor.int32_data.iter().map(|&v| Scalar::I(v as i64)).collect()
+    fn low_bytes<const N: usize>(bytes: [u8; N], size: usize) -> impl Iterator<Item = u8> {
+        bytes.into_iter().take(size)
+    }
+    let size = dtype.size();
+    let (count, bytes): (usize, Vec<u8>) = match DataType::try_from(code) {
+        Ok(DataType::Float) => {
+            (tensor.float_data.len(), tensor.float_data.iter().flat_map(|v| v.to_le_bytes()).collect())
         }
-        Ok(DataType::Float16) => {
-            tensor.int32_data.iter().map(|&v| Scalar::F(f16::from_bits(v as u16).to_f64())).collect()
+        Ok(DataType::Double) => {
+            (tensor.double_data.len(), tensor.double_data.iter().flat_map(|v| v.to_le_bytes()).collect())
         }
-        Ok(DataType::Bfloat16) => {
-            tensor.int32_data.iter().map(|&v| Scalar::F(bf16::from_bits(v as u16).to_f64())).collect()
+        Ok(DataType::Int64) => {
+            (tensor.int64_data.len(), tensor.int64_data.iter().flat_map(|v| v.to_le_bytes()).collect())
+        }
+        Ok(DataType::Uint32 | DataType::Uint64) => (
+            tensor.uint64_data.len(),
+            tensor.uint64_data.iter().flat_map(|v| low_bytes(v.to_le_bytes(), size)).collect(),
+        ),
+        Ok(_) if size <= 4 => {
+            (tensor.int32_data.len(), tensor.int32_data.iter().flat_map(|v| low_bytes(v.to_le_bytes(), size)).collect())
         }
         _ => return Err(format!("element type {} is not supported yet", type_name(code))),
     };
     let numel: usize = shape.iter().product();
-    if values.len() != numel {
-        return Err(format!("has {} values for shape {shape:?} ({numel} elements)", values.len()));
+    if count != numel {
+        return Err(format!("has {count} values for shape {shape:?} ({numel} elements)"));
     }
-    Ok(NDArray::from_fn(dtype, shape, |i| values[i]))
+    if dtype == DType::Bool {
+        // One entry per element, 0 or 1 (any nonzero is true).
+        let flags: Vec<u8> = tensor.int32_data.iter().map(|&v| u8::from(v != 0)).collect();
+        return NDArray::from_bytes(dtype, shape, &flags);
+    }
+    NDArray::from_bytes(dtype, shape, &bytes)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ndarray::Scalar;
+    use half::{bf16, f16};
     use std::path::Path;
 
     fn tensor(data_type: DataType, dims: &[i64]) -> TensorProto {
@@ -108,7 +116,7 @@ mod tests {
             raw_data: Some([f16::from_f32(0.5), f16::from_f32(-3.0)].iter().flat_map(|v| v.to_le_bytes()).collect()),
             ..tensor(DataType::Float16, &[1, 2])
         };
-        assert_eq!(convert(&halves).unwrap(), NDArray::from_f32(&[1, 2], vec![0.5, -3.0]));
+        assert_eq!(convert(&halves).unwrap(), NDArray::from_f64_values(DType::F16, &[1, 2], &[0.5, -3.0]));
     }
 
     #[test]
@@ -119,7 +127,19 @@ mod tests {
         assert_eq!(convert(&t).unwrap(), NDArray::from_i64_values(DType::Bool, &[2], &[1, 0]));
         let bits = bf16::from_f32(2.5).to_bits() as i32;
         let t = TensorProto { int32_data: vec![bits], ..tensor(DataType::Bfloat16, &[]) };
-        assert_eq!(convert(&t).unwrap(), NDArray::from_f32(&[], vec![2.5]));
+        assert_eq!(convert(&t).unwrap(), NDArray::from_f64_values(DType::BF16, &[], &[2.5]));
+        // 16-bit integers: one value per entry, signed ones sign-extended.
+        let t = TensorProto { int32_data: vec![-2, 32767], ..tensor(DataType::Int16, &[2]) };
+        assert_eq!(convert(&t).unwrap(), NDArray::from_i64_values(DType::I16, &[2], &[-2, 32767]));
+        let t = TensorProto { int32_data: vec![65535], ..tensor(DataType::Uint16, &[1]) };
+        assert_eq!(convert(&t).unwrap(), NDArray::from_i64_values(DType::U16, &[1], &[65535]));
+        // UINT32 and UINT64 live in `uint64_data`.
+        let t = TensorProto { uint64_data: vec![u64::MAX, 7], ..tensor(DataType::Uint64, &[2]) };
+        let big = NDArray::from_fn(DType::U64, &[2], |i| [Scalar::from_u64(u64::MAX), Scalar::I(7)][i]);
+        assert_eq!(convert(&t).unwrap(), big);
+        assert_eq!(convert(&t).unwrap().get(0), Scalar::U(u64::MAX));
+        let t = TensorProto { uint64_data: vec![4_000_000_000], ..tensor(DataType::Uint32, &[]) };
+        assert_eq!(convert(&t).unwrap(), NDArray::from_i64_values(DType::U32, &[], &[4_000_000_000]));
     }
 
     #[test]

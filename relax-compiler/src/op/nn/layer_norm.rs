@@ -228,7 +228,7 @@ mod tests {
         let ints = TensorInfo::new(DType::I32, vec![Dim::Int(4)]);
         assert_eq!(
             infer_err(&[ints.clone(), ints], &Attrs::new()),
-            "layer_norm: expected float tensors (f32, f64), got i32"
+            "layer_norm: expected float tensors (f16, bf16, f32, f64), got i32"
         );
         let negative = Attrs::new().with("epsilon", AttrValue::Float(-1.0));
         assert_eq!(

@@ -456,11 +456,11 @@ mod tests {
         let ints = TensorInfo::new(DType::I32, x.shape.clone());
         assert_eq!(
             infer_err("avg_pool2d", ints.clone(), &window([2, 2], [1, 1], [0, 0])),
-            "avg_pool2d: expected float tensors (f32, f64), got i32"
+            "avg_pool2d: expected float tensors (f16, bf16, f32, f64), got i32"
         );
         assert_eq!(
             infer_err("global_avg_pool2d", ints, &Attrs::new()),
-            "global_avg_pool2d: expected float tensors (f32, f64), got i32"
+            "global_avg_pool2d: expected float tensors (f16, bf16, f32, f64), got i32"
         );
         let flat = TensorInfo::new(DType::F32, vec![Dim::Int(3), Dim::Int(4)]);
         assert_eq!(

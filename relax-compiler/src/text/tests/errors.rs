@@ -47,8 +47,8 @@ fn missing_punctuation_names_what_was_expected_and_found() {
 #[test]
 fn bad_types_and_dtypes() {
     assert_eq!(
-        first_error("mod m {\n    fn f(x: Tensor<[n], f16>) {\n        x\n    }\n}"),
-        "2:25: unknown dtype `f16`; the dtypes are f32, f64, i32, i64, bool, i8, u8"
+        first_error("mod m {\n    fn f(x: Tensor<[n], f128>) {\n        x\n    }\n}"),
+        "2:25: unknown dtype `f128`; the dtypes are f32, f64, i32, i64, bool, i8, u8, i16, u16, u32, u64, f16, bf16"
     );
     assert_eq!(
         first_error("mod m {\n    fn f(x: Tensor<[n, 2.5], f32>) {\n        x\n    }\n}"),
@@ -253,8 +253,8 @@ fn lexer_errors_point_into_the_source() {
     assert_eq!(first_error("mod m {\n    /* open\n}"), "2:5: unterminated `/*` comment");
     assert_eq!(first_error("#[weights = \"w]\nmod m {\n}"), "1:13: unterminated string literal");
     assert_eq!(
-        first_error("mod m {\n    fn f(x: Tensor<[n], f32>) {\n        2.0f16\n    }\n}"),
-        "3:12: unknown literal suffix `f16`; a suffix is a dtype such as `f32` or `i64`"
+        first_error("mod m {\n    fn f(x: Tensor<[n], f32>) {\n        2.0f128\n    }\n}"),
+        "3:12: unknown literal suffix `f128`; a suffix is a dtype such as `f32` or `i64`"
     );
 }
 

@@ -1,12 +1,13 @@
-//! Integer power on i64 by repeated squaring, wrapping on overflow. A negative
-//! exponent gives 0 (the true value rounds toward zero), except for bases 1
-//! and -1, whose powers stay +-1.
+//! Integer power on 64 bits by repeated squaring, wrapping on overflow. A
+//! negative (signed) exponent gives 0 (the true value rounds toward zero),
+//! except for bases 1 and -1, whose powers stay +-1; an unsigned exponent is
+//! never negative.
 
 use crate::error::{CodegenError, Result};
 use crate::llvm::codegen::Codegen;
 use inkwell::builder::Builder;
 use inkwell::values::{FunctionValue, IntValue};
-use inkwell::IntPredicate::{EQ, NE, SGT, SLT};
+use inkwell::IntPredicate::{EQ, NE, SLT};
 
 /// Emits the body of the helper `f(base, exponent)`.
 pub(super) fn emit_int_pow<'ctx>(
@@ -15,6 +16,7 @@ pub(super) fn emit_int_pow<'ctx>(
     f: FunctionValue<'ctx>,
     base: IntValue<'ctx>,
     exponent: IntValue<'ctx>,
+    signed: bool,
 ) -> Result<()> {
     let i64t = cg.i64();
     let (zero, one) = (i64t.const_zero(), i64t.const_int(1, false));
@@ -23,7 +25,8 @@ pub(super) fn emit_int_pow<'ctx>(
     let header = cg.context.append_basic_block(f, "loop");
     let body = cg.context.append_basic_block(f, "step");
     let exit = cg.context.append_basic_block(f, "exit");
-    b.build_conditional_branch(b.build_int_compare(SLT, exponent, zero, "")?, negative, header)?;
+    let is_negative = if signed { b.build_int_compare(SLT, exponent, zero, "")? } else { cg.i1().const_zero() };
+    b.build_conditional_branch(is_negative, negative, header)?;
 
     b.position_at_end(negative);
     let minus_one = i64t.const_all_ones();
@@ -42,7 +45,8 @@ pub(super) fn emit_int_pow<'ctx>(
         square.as_basic_value().into_int_value(),
         rest.as_basic_value().into_int_value(),
     );
-    b.build_conditional_branch(b.build_int_compare(SGT, rest_v, zero, "")?, body, exit)?;
+    // The exponent is non-negative here (or unsigned): bits remain while it is not 0.
+    b.build_conditional_branch(b.build_int_compare(NE, rest_v, zero, "")?, body, exit)?;
 
     b.position_at_end(body);
     let bit_set = b.build_int_compare(NE, b.build_and(rest_v, one, "")?, zero, "")?;

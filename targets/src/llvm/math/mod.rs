@@ -137,17 +137,19 @@ pub(crate) fn fmod<'ctx>(
     Ok(cg.call(b, helper, &[x.into(), y.into()])?.into_float_value())
 }
 
-/// Wrapping integer power of two i64 values.
+/// Wrapping integer power of two 64-bit values, signed or unsigned.
 pub(crate) fn int_pow<'ctx>(
     cg: &Codegen<'ctx>,
     b: &Builder<'ctx>,
     base: IntValue<'ctx>,
     exponent: IntValue<'ctx>,
+    signed: bool,
 ) -> Result<IntValue<'ctx>> {
     let i64t: BasicTypeEnum<'ctx> = cg.i64().into();
-    let helper = cg.helper("relax.ipow.i64", cg.fn_type(Some(i64t), &[i64t, i64t]), |hb, func| {
+    let name = if signed { "relax.ipow.i64" } else { "relax.ipow.u64" };
+    let helper = cg.helper(name, cg.fn_type(Some(i64t), &[i64t, i64t]), |hb, func| {
         let param = |i| func.get_nth_param(i).map(|p| p.into_int_value()).ok_or_else(missing_param);
-        int_pow::emit_int_pow(cg, hb, func, param(0)?, param(1)?)
+        int_pow::emit_int_pow(cg, hb, func, param(0)?, param(1)?, signed)
     })?;
     Ok(cg.call(b, helper, &[base.into(), exponent.into()])?.into_int_value())
 }

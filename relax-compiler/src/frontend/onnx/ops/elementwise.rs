@@ -1,11 +1,13 @@
 //! Element-wise operators with numpy broadcasting: arithmetic, comparisons,
-//! logic, `Where`, and the variadic `Sum`, `Mean`, `Max` and `Min`.
+//! logic, bitwise operations and shifts, `Where`, and the variadic `Sum`,
+//! `Mean`, `Max` and `Min`.
 //!
 //! Integer arithmetic on shape values (`Shape(x)[0] * 4`) is done on the
 //! symbolic dims; everything else becomes the relax operator of the same
 //! meaning, folded when its inputs are constants.
 
 use super::{single, Converter};
+use crate::frontend::onnx::attrs::Attributes;
 use crate::frontend::onnx::context::NodeCtx;
 use crate::frontend::onnx::value::Value;
 use crate::ir::{AttrValue, Attrs, Dim};
@@ -21,17 +23,25 @@ pub const CONVERTERS: &[Converter] = &[
     Converter::new("Mean", mean),
     Converter::new("Max", max),
     Converter::new("Min", min),
-    Converter::new("Equal", |ctx| comparison(ctx, "equal")),
-    Converter::new("Less", |ctx| comparison(ctx, "less")),
-    Converter::new("LessOrEqual", |ctx| comparison(ctx, "less_equal")).since(12),
-    Converter::new("Greater", |ctx| comparison(ctx, "greater")),
-    Converter::new("GreaterOrEqual", |ctx| comparison(ctx, "greater_equal")).since(12),
-    Converter::new("And", |ctx| comparison(ctx, "logical_and")),
-    Converter::new("Or", |ctx| comparison(ctx, "logical_or")),
+    Converter::new("Equal", |ctx| binary(ctx, "equal")),
+    Converter::new("Less", |ctx| binary(ctx, "less")),
+    Converter::new("LessOrEqual", |ctx| binary(ctx, "less_equal")).since(12),
+    Converter::new("Greater", |ctx| binary(ctx, "greater")),
+    Converter::new("GreaterOrEqual", |ctx| binary(ctx, "greater_equal")).since(12),
+    Converter::new("And", |ctx| binary(ctx, "logical_and")),
+    Converter::new("Or", |ctx| binary(ctx, "logical_or")),
     // Exclusive or of bools is inequality.
-    Converter::new("Xor", |ctx| comparison(ctx, "not_equal")),
+    Converter::new("Xor", |ctx| binary(ctx, "not_equal")),
     Converter::new("Not", not),
     Converter::new("Where", where_).since(9),
+    // Opsets 11 to 27 allow unsigned types only; 28 adds signed ones with an
+    // arithmetic right shift. Both are relax's shifts, including amounts
+    // outside the width (every bit shifted out).
+    Converter::new("BitShift", bit_shift).attrs(&["direction"]).since(11).check(check_direction),
+    Converter::new("BitwiseAnd", |ctx| binary(ctx, "bitwise_and")).since(18),
+    Converter::new("BitwiseOr", |ctx| binary(ctx, "bitwise_or")).since(18),
+    Converter::new("BitwiseXor", |ctx| binary(ctx, "bitwise_xor")).since(18),
+    Converter::new("BitwiseNot", |ctx| unary(ctx, "bitwise_not")).since(18),
 ];
 
 fn add(ctx: &mut NodeCtx) -> Result<Vec<Value>, String> {
@@ -89,12 +99,36 @@ fn mean(ctx: &mut NodeCtx) -> Result<Vec<Value>, String> {
     single(ctx.call("div", &[total, divisor], Attrs::new())?)
 }
 
-fn comparison(ctx: &mut NodeCtx, op: &str) -> Result<Vec<Value>, String> {
+/// A binary operator of the two inputs, as relax `op` (comparisons, logic, bits).
+fn binary(ctx: &mut NodeCtx, op: &str) -> Result<Vec<Value>, String> {
     single(ctx.call(op, &[ctx.input(0)?, ctx.input(1)?], Attrs::new())?)
 }
 
 fn not(ctx: &mut NodeCtx) -> Result<Vec<Value>, String> {
-    single(ctx.call("logical_not", &[ctx.input(0)?], Attrs::new())?)
+    unary(ctx, "logical_not")
+}
+
+fn unary(ctx: &mut NodeCtx, op: &str) -> Result<Vec<Value>, String> {
+    single(ctx.call(op, &[ctx.input(0)?], Attrs::new())?)
+}
+
+/// The shift `direction`, which has no default.
+fn shift_op(attrs: &Attributes) -> Result<&'static str, String> {
+    match attrs.string_or("direction", "")?.as_str() {
+        "LEFT" => Ok("left_shift"),
+        "RIGHT" => Ok("right_shift"),
+        "" => Err("attribute `direction` is required (LEFT or RIGHT)".to_string()),
+        other => Err(format!("attribute direction must be LEFT or RIGHT, got `{other}`")),
+    }
+}
+
+fn check_direction(attrs: &Attributes, _: i64) -> Result<(), String> {
+    shift_op(attrs).map(|_| ())
+}
+
+fn bit_shift(ctx: &mut NodeCtx) -> Result<Vec<Value>, String> {
+    let op = shift_op(&ctx.attrs)?;
+    binary(ctx, op)
 }
 
 fn where_(ctx: &mut NodeCtx) -> Result<Vec<Value>, String> {
