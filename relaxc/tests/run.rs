@@ -117,3 +117,56 @@ fn a_compile_error_points_at_the_source_line() {
     let expected = format!("{}:3:17: error: matmul: cannot multiply [n, 64] by [32, 10]", model.display());
     assert!(err.starts_with(&expected), "{err}");
 }
+
+/// Native code reads a shape the caller passes as data (`values [..]`):
+/// the same archive reshapes to whatever shape each run gives, and a shape
+/// that does not fit is a message naming the check, not a wrong read.
+#[test]
+fn run_reshapes_to_a_shape_passed_as_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("reshape.relax");
+    std::fs::write(
+        &model,
+        r#"mod reshape {
+    #[dims(rows = max(a, 0), cols = max(b, 0))]
+    fn forward(x: Tensor<[n], f32>, shape: Tensor<[2], i64> values [a, b]) -> Tensor<[rows, cols], f32> {
+        dataflow {
+            let c = match_cast(x, Tensor<[rows * cols], f32>);
+            let y = reshape(c + 1.0, shape = [rows, cols]);
+            output y;
+        }
+        y
+    }
+}"#,
+    )
+    .unwrap();
+    let x = dir.path().join("x.npy");
+    write_npy_f32(&x, &[12], &pixels(12));
+    let run = |shape: [i64; 2]| {
+        let s = dir.path().join("shape.npy");
+        write_npy_i64(&s, &[2], &shape);
+        let out = dir.path().join(format!("out{}x{}", shape[0], shape[1]));
+        let output = relaxc([
+            "run".to_string(),
+            path_str(&model),
+            "-o".into(),
+            path_str(&out),
+            "--input".into(),
+            format!("x={}", path_str(&x)),
+            "--input".into(),
+            format!("shape={}", path_str(&s)),
+        ]);
+        (output, out)
+    };
+    for shape in [[3, 4], [6, 2], [1, 12]] {
+        let (output, out) = run(shape);
+        assert!(output.status.success(), "{}", stderr(&output));
+        let (got_shape, got) = read_npy_f32(&out.join("y.npy"));
+        assert_eq!(got_shape, [shape[0] as u64, shape[1] as u64]);
+        let want: Vec<f32> = pixels(12).iter().map(|v| v + 1.0).collect();
+        assert_eq!(got, want);
+    }
+    let (output, _) = run([5, 2]);
+    let message = failure_message(&output);
+    assert!(message.contains("match_cast of `c`") && message.contains("which these inputs violate"), "{message}");
+}

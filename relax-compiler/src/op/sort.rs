@@ -29,7 +29,8 @@ pub const OPS: &[OpDef] =
 /// A checked `topk`: the lane axis, how many to take and in which order.
 struct TopK {
     axis: usize,
-    k: i64,
+    /// Possibly symbolic: a count the caller passes at run time.
+    k: Dim,
     largest: bool,
 }
 
@@ -42,11 +43,16 @@ fn check(args: &[TensorInfo], attrs: &Attrs) -> Result<TopK, String> {
         return Err("topk: expected a tensor of rank at least 1, got a scalar".to_string());
     }
     let axis = normalize_axis("topk", attrs.int_or("axis", -1).in_op("topk")?, x.rank())?;
-    let k = attrs.int("k").in_op("topk")?;
+    let k = match attrs.dims("k").in_op("topk")?.as_deref() {
+        Some([k]) => k.clone(),
+        _ => return Err("topk: attribute `k` must be one integer".to_string()),
+    };
     let lane = &x.shape[axis];
-    match lane.as_int() {
-        _ if k < 0 => return Err(format!("topk: k must not be negative, got {k}")),
-        Some(n) if k > n => return Err(format!("topk: k = {k} is more than the {n} elements along axis {axis}")),
+    match (k.as_int(), lane.as_int()) {
+        (Some(k), _) if k < 0 => return Err(format!("topk: k must not be negative, got {k}")),
+        (Some(k), Some(n)) if k > n => {
+            return Err(format!("topk: k = {k} is more than the {n} elements along axis {axis}"))
+        }
         _ => {}
     }
     Ok(TopK { axis, k, largest: attrs.bool_or("largest", true).in_op("topk")? })
@@ -55,7 +61,7 @@ fn check(args: &[TensorInfo], attrs: &Attrs) -> Result<TopK, String> {
 impl TopK {
     fn output_shape(&self, x: &TensorInfo) -> Vec<Dim> {
         let mut shape = x.shape.clone();
-        shape[self.axis] = Dim::Int(self.k);
+        shape[self.axis] = self.k.clone();
         shape
     }
 
@@ -90,7 +96,8 @@ type Element = (ScalarValue, ScalarValue);
 /// Each lane sorted by the order, its first `k` kept.
 fn eval_topk(args: &[&NDArray], attrs: &Attrs) -> Result<Vec<NDArray>, String> {
     let topk = check(&infos_of(args), attrs)?;
-    let (x, axis, k) = (args[0], topk.axis, topk.k as usize);
+    let k = topk.k.as_int().ok_or_else(|| format!("topk: k = {} is not known", topk.k))? as usize;
+    let (x, axis) = (args[0], topk.axis);
     let dtype = x.dtype();
     let element = |mut idx: Vec<usize>, at: usize| {
         idx[axis] = at;
@@ -177,7 +184,7 @@ fn lane_kernel(topk: &TopK, x: &TensorInfo, at: impl Fn(PExpr) -> Vec<PExpr>) ->
         Stmt::store("last", vec![], accumulator("best")),
         Stmt::store("last_at", vec![], accumulator("best_at")),
     ]);
-    let lane = Stmt::for_("j", PExpr::int(topk.k), select);
+    let lane = Stmt::for_("j", PExpr::from_dim(&topk.k), select);
     with_accumulators(&["last", "best"], x.dtype, with_accumulators(&["last_at", "best_at"], DType::I64, lane))
 }
 

@@ -48,6 +48,14 @@ pub fn write_npy_f32(path: &Path, shape: &[u64], data: &[f32]) {
     writer.finish().unwrap();
 }
 
+/// Writes an i64 `.npy` file.
+pub fn write_npy_i64(path: &Path, shape: &[u64], data: &[i64]) {
+    let file = std::fs::File::create(path).unwrap();
+    let mut writer = npyz::WriteOptions::new().default_dtype().shape(shape).writer(file).begin_nd().unwrap();
+    writer.extend(data.iter().copied()).unwrap();
+    writer.finish().unwrap();
+}
+
 /// Reads an f32 `.npy` file: shape and values.
 pub fn read_npy_f32(path: &Path) -> (Vec<u64>, Vec<f32>) {
     let bytes = std::fs::read(path).unwrap();

@@ -224,7 +224,7 @@ pub fn map_entry(name: &str, kernel: &str, input: DType, output: DType) -> Entry
         name: name.into(),
         inputs: vec![EntryParam { name: "x".into(), dtype: input, shape: vec![n()] }],
         outputs: vec![EntryParam { name: "y".into(), dtype: output, shape: vec![n()] }],
-        bindings: vec![DimBinding { var: "n".into(), input: 0, axis: 0 }],
+        bindings: vec![DimBinding::axis("n", 0, 0)],
         checks: vec![
             Check::Rank { input: 0 },
             Check::DType { input: 0 },

@@ -55,7 +55,7 @@ pub fn scale_module() -> IRModule {
         name: "forward".into(),
         inputs: vec![param("x")],
         outputs: vec![param("y")],
-        bindings: vec![DimBinding { var: "n".into(), input: 0, axis: 0 }],
+        bindings: vec![DimBinding::axis("n", 0, 0)],
         checks: vec![
             Check::Rank { input: 0 },
             Check::DType { input: 0 },
@@ -218,7 +218,7 @@ fn invoke_reports_a_failed_check_as_a_message() {
     use relax_rt::invoke::{invoke, ArgRef, Check as RtCheck, DimBinding as RtBinding, ParamSig, Signature};
     static INPUTS: [ParamSig; 1] = [ParamSig { name: "x", dtype: DType::F32, shape: "[n, 4]", rank: 2 }];
     static OUTPUTS: [ParamSig; 1] = [ParamSig { name: "y", dtype: DType::F32, shape: "[n, 4]", rank: 2 }];
-    static BINDINGS: [RtBinding; 1] = [RtBinding { var: "n", input: 0, axis: 0 }];
+    static BINDINGS: [RtBinding; 1] = [RtBinding { var: "n", input: 0, from: relax_rt::invoke::DimSource::Axis(0) }];
     static CHECKS: [RtCheck; 6] = [
         RtCheck::Rank { input: 0 },
         RtCheck::DType { input: 0 },

@@ -4,32 +4,45 @@
 use super::Converter;
 use crate::frontend::onnx::context::NodeCtx;
 use crate::frontend::onnx::value::Value;
-use crate::ir::{AttrValue, Attrs};
+use crate::ir::{dim_logic, AttrValue, Attrs, Dim};
 
 // `sorted = 0` leaves the order to the implementation; the sorted order is
 // one, so it is accepted and ignored.
 pub const CONVERTERS: &[Converter] =
     &[Converter::new("TopK", top_k).attrs(&["axis", "k", "largest", "sorted"]).outputs(2)];
 
-/// `k` is an attribute before opset 10 and a one-element input from it;
-/// it fixes the outputs' shape, so it must be known at compile time.
+/// `k` is an attribute before opset 10 and a one-element input from it: a
+/// constant, or a graph input's value known only at run time (then a `k`
+/// outside the axis makes the output size negative, which the entry rejects).
 fn top_k(ctx: &mut NodeCtx) -> Result<Vec<Value>, String> {
+    let x = ctx.input(0)?;
     let k = if ctx.opset < 10 {
-        ctx.attrs.int("k")?.ok_or("attribute k is required")?
+        Dim::Int(ctx.attrs.int("k")?.ok_or("attribute k is required")?)
     } else {
-        match ctx.const_ints(1)?.as_deref() {
-            Some([k]) => *k,
+        match ctx.int_values(1)?.as_ref().map(|v| &v.dims[..]) {
+            Some([k]) if k.as_int().is_some() => k.clone(),
+            Some([k]) => {
+                let info = x.info();
+                let axis = ctx.attrs.int_or("axis", -1)?;
+                let a = if axis < 0 { axis + info.rank() as i64 } else { axis };
+                let lane = usize::try_from(a).ok().and_then(|a| info.shape.get(a)).ok_or("axis is out of range")?;
+                let fits = dim_logic::not(&dim_logic::any([
+                    dim_logic::is_negative(k),
+                    dim_logic::is_negative(&(lane.clone() - k.clone())),
+                ]));
+                ctx.importer.derived_dim("k", dim_logic::select(&fits, k, &Dim::Int(-1)))
+            }
             Some(other) => {
-                return Err(format!("input `{}` (K) must hold one integer, got {other:?}", ctx.input_name(1)))
+                return Err(format!("input `{}` (K) must hold one integer, got {}", ctx.input_name(1), other.len()))
             }
             None => return Err("input K is required".to_string()),
         }
     };
     let attrs = Attrs::new()
-        .with("k", AttrValue::Int(k))
+        .with("k", AttrValue::Dims(vec![k]))
         .with("axis", AttrValue::Int(ctx.attrs.int_or("axis", -1)?))
         .with("largest", AttrValue::Bool(ctx.attrs.int_or("largest", 1)? != 0));
-    ctx.call_tuple("topk", &[ctx.input(0)?], attrs)
+    ctx.call_tuple("topk", &[x], attrs)
 }
 
 #[cfg(test)]
