@@ -30,8 +30,14 @@ fn entry_decls(e: &EntryFunc, sym: &str) -> String {
     let results: Vec<String> =
         e.outputs.iter().map(|p| format!("{}: {} {}", p.name, p.dtype, shape_to_string(&p.shape))).collect();
     let _ = writeln!(out, "/* {}({}) -> ({}) */", e.name, params.join(", "), results.join(", "));
-    let _ = writeln!(out, "/* Checks the inputs; writes output shapes and the workspace size (64-byte aligned). 0 or a check id. */");
-    let _ = writeln!(out, "int32_t {sym}_prepare(const RelaxTensor *inputs, RelaxTensor *outputs, uint64_t *workspace_bytes);");
+    let _ = writeln!(
+        out,
+        "/* Checks the inputs; writes output shapes and the workspace size (64-byte aligned). 0 or a check id. */"
+    );
+    let _ = writeln!(
+        out,
+        "int32_t {sym}_prepare(const RelaxTensor *inputs, RelaxTensor *outputs, uint64_t *workspace_bytes);"
+    );
     let _ = writeln!(out, "/* Runs the model. 0 or a check id. */");
     let _ = writeln!(out, "int32_t {sym}(const RelaxTensor *inputs, const RelaxTensor *outputs, uint8_t *workspace, uint64_t workspace_bytes);");
     let _ = writeln!(out, "/* What each non-zero return value (check id) means; index 0 is unused. */");
@@ -47,7 +53,9 @@ fn describe(e: &EntryFunc, c: &Check) -> String {
     match c {
         Check::Rank { input } => format!("input {} has the wrong rank", e.inputs[*input].name),
         Check::DType { input } => format!("input {} has the wrong dtype", e.inputs[*input].name),
-        Check::Dim { input, axis, expected } => format!("input {} axis {axis} must be {expected}", e.inputs[*input].name),
+        Check::Dim { input, axis, expected } => {
+            format!("input {} axis {axis} must be {expected}", e.inputs[*input].name)
+        }
         Check::NonNegative { output, axis, expr } => {
             format!("output {} axis {axis} would be negative ({expr})", e.outputs[*output].name)
         }

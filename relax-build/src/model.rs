@@ -158,7 +158,8 @@ impl Model {
             SourceKind::RelaxText => relax_text::load(&self.source.text, &self.base_dir),
             // `import_bytes`, not `import_file`: the rendered error already names the file.
             SourceKind::Onnx { path, options } => {
-                let bytes = std::fs::read(path).map_err(|e| Error::msg(format!("cannot read {}: {e}", path.display())))?;
+                let bytes =
+                    std::fs::read(path).map_err(|e| Error::msg(format!("cannot read {}: {e}", path.display())))?;
                 let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
                 onnx::import_bytes(&bytes, &self.base_dir, &stem, options)
             }
@@ -185,7 +186,9 @@ impl Model {
         let (text, bytes) = match &self.kind {
             SourceKind::RelaxText => (self.source.text.clone(), weight_bytes),
             // The import options shape the module as much as the file does.
-            SourceKind::Onnx { path, options } => (format!("onnx {options:?}"), std::fs::read(path).unwrap_or_default()),
+            SourceKind::Onnx { path, options } => {
+                (format!("onnx {options:?}"), std::fs::read(path).unwrap_or_default())
+            }
         };
         let key = artifact_key(&text, &bytes, &env.target, &env.features);
         let lib_name = format!("relax_{}_{}", module.name, &key[..12]);
@@ -202,12 +205,19 @@ impl Model {
         Ok(Artifacts { name, lib_name, archive, wrapper, wrapper_path, header, inputs })
     }
 
-    fn generate(&self, module: IRModule, env: &BuildEnv, lib_name: &str, archive: &Path) -> Result<(String, String), Error> {
+    fn generate(
+        &self,
+        module: IRModule,
+        env: &BuildEnv,
+        lib_name: &str,
+        archive: &Path,
+    ) -> Result<(String, String), Error> {
         let options = Options { dump_dir: self.options.dump_dir.clone() };
         let module = pipeline::compile(module, &options)?;
         let target = Target::from_triple(&env.target, &env.features).map_err(|e| Error::msg(e.to_string()))?;
         let object = emit_object(&module, &target, lib_name).map_err(|e| Error::msg(e.to_string()))?;
-        std::fs::create_dir_all(&env.out_dir).map_err(|e| Error::msg(format!("cannot create {}: {e}", env.out_dir.display())))?;
+        std::fs::create_dir_all(&env.out_dir)
+            .map_err(|e| Error::msg(format!("cannot create {}: {e}", env.out_dir.display())))?;
         write_archive(archive, &[(format!("{lib_name}.o"), object)], &target).map_err(|e| Error::msg(e.to_string()))?;
         let link = self.options.link_attribute.then_some(lib_name);
         let wrapper = wrapper::generate(&module, lib_name, &self.options.runtime_path, link, &env.target);

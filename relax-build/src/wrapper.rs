@@ -75,10 +75,16 @@ fn checks_sig(e: &EntryFunc) -> String {
             Check::Rank { input } => format!("rt::invoke::Check::Rank {{ input: {input} }}"),
             Check::DType { input } => format!("rt::invoke::Check::DType {{ input: {input} }}"),
             Check::Dim { input, axis, expected } => {
-                format!("rt::invoke::Check::Dim {{ input: {input}, axis: {axis}, expected: {:?} }}", expected.to_string())
+                format!(
+                    "rt::invoke::Check::Dim {{ input: {input}, axis: {axis}, expected: {:?} }}",
+                    expected.to_string()
+                )
             }
             Check::NonNegative { output, axis, expr } => {
-                format!("rt::invoke::Check::NonNegative {{ output: {output}, axis: {axis}, expr: {:?} }}", expr.to_string())
+                format!(
+                    "rt::invoke::Check::NonNegative {{ output: {output}, axis: {axis}, expr: {:?} }}",
+                    expr.to_string()
+                )
             }
             Check::Equal { lhs, rhs, context } => format!(
                 "rt::invoke::Check::Equal {{ context: {context:?}, lhs: {:?}, rhs: {:?} }}",
@@ -120,8 +126,10 @@ fn entry_functions(module: &str, e: &EntryFunc, sym: &str) -> String {
     let sig = format!("{}_SIGNATURE", e.name.to_uppercase());
     let f = &e.name;
     let doc = format!("`{f}({}) -> ({})`", describe(&e.inputs), describe(&e.outputs));
-    let args: Vec<String> = e.inputs.iter().map(|p| format!("{}: &rt::Tensor<{}>", p.name, rust_type(p.dtype))).collect();
-    let arg_refs: Vec<String> = e.inputs.iter().map(|p| format!("rt::invoke::ArgRef::from_view({}.view())", p.name)).collect();
+    let args: Vec<String> =
+        e.inputs.iter().map(|p| format!("{}: &rt::Tensor<{}>", p.name, rust_type(p.dtype))).collect();
+    let arg_refs: Vec<String> =
+        e.inputs.iter().map(|p| format!("rt::invoke::ArgRef::from_view({}.view())", p.name)).collect();
     let out_types: Vec<String> = e.outputs.iter().map(|p| format!("rt::Tensor<{}>", rust_type(p.dtype))).collect();
     let (ret, ret_expr) = if e.outputs.len() == 1 {
         (out_types[0].clone(), "outs.remove(0).to_tensor()?".to_string())
@@ -160,11 +168,23 @@ fn entry_functions(module: &str, e: &EntryFunc, sym: &str) -> String {
             .inputs
             .iter()
             .map(|p| format!("{}: rt::TensorView<'_, {}>", p.name, rust_type(p.dtype)))
-            .chain(e.outputs.iter().enumerate().map(|(k, p)| format!("{}: &mut rt::TensorViewMut<'_, {}>", output_arg(e, k), rust_type(p.dtype))))
+            .chain(e.outputs.iter().enumerate().map(|(k, p)| format!(
+                "{}: &mut rt::TensorViewMut<'_, {}>",
+                output_arg(e, k),
+                rust_type(p.dtype)
+            )))
             .collect::<Vec<_>>()
             .join(", "),
-        view_refs = e.inputs.iter().map(|p| format!("rt::invoke::ArgRef::from_view({})", p.name)).collect::<Vec<_>>().join(", "),
-        out_refs = (0..e.outputs.len()).map(|k| format!("rt::invoke::ArgMut::from_view({})", output_arg(e, k))).collect::<Vec<_>>().join(", "),
+        view_refs = e
+            .inputs
+            .iter()
+            .map(|p| format!("rt::invoke::ArgRef::from_view({})", p.name))
+            .collect::<Vec<_>>()
+            .join(", "),
+        out_refs = (0..e.outputs.len())
+            .map(|k| format!("rt::invoke::ArgMut::from_view({})", output_arg(e, k)))
+            .collect::<Vec<_>>()
+            .join(", "),
     );
     out
 }
@@ -178,5 +198,9 @@ fn output_arg(e: &EntryFunc, k: usize) -> String {
     let taken = e.inputs.iter().any(|p| &p.name == name)
         || e.outputs.iter().enumerate().any(|(j, p)| j != k && &p.name == name)
         || matches!(name.as_str(), "workspace" | "self" | "type" | "fn" | "mod" | "let" | "match" | "ref" | "move");
-    if is_ident && !taken { name.clone() } else { format!("out{k}") }
+    if is_ident && !taken {
+        name.clone()
+    } else {
+        format!("out{k}")
+    }
 }

@@ -32,7 +32,8 @@ fn unchanged_models_are_not_recompiled() {
     assert_eq!(stamp, std::fs::metadata(&second.archive).unwrap().modified().unwrap(), "archive was rewritten");
     // A different source is a different archive.
     let text = std::fs::read_to_string(repo().join("models/digits/digits.relax")).unwrap();
-    let changed = Model::from_source("changed.relax", &text.replace("axis = -1", "axis = 1"), repo().join("models/digits"));
+    let changed =
+        Model::from_source("changed.relax", &text.replace("axis = -1", "axis = 1"), repo().join("models/digits"));
     assert_ne!(changed.compile(&env).unwrap().archive, first.archive);
 }
 
@@ -88,9 +89,18 @@ fn c_programs_link_the_archive_through_the_header() {
     let probs: Vec<f64> = text.lines().next().unwrap().split_whitespace().map(|v| v.parse().unwrap()).collect();
     let x: Vec<f32> = (0..2 * 64).map(|i| (i % 17) as f32 / 16.0).collect();
     let x = relax_compiler::NDArray::from_f32(&[2, 64], x);
-    let reference = relax_compiler::interp::run_function(&model.load().unwrap(), "forward", vec![relax_compiler::interp::Value::Tensor(x)]).unwrap();
+    let reference = relax_compiler::interp::run_function(
+        &model.load().unwrap(),
+        "forward",
+        vec![relax_compiler::interp::Value::Tensor(x)],
+    )
+    .unwrap();
     let reference = reference.tensor().unwrap().clone();
-    let expected = relax_compiler::NDArray::from_f64_values(relax_rt::DType::F32, &[10], &(0..10).map(|i| reference.get(i).to_f64()).collect::<Vec<_>>());
+    let expected = relax_compiler::NDArray::from_f64_values(
+        relax_rt::DType::F32,
+        &[10],
+        &(0..10).map(|i| reference.get(i).to_f64()).collect::<Vec<_>>(),
+    );
     let got = relax_compiler::NDArray::from_f64_values(relax_rt::DType::F32, &[10], &probs);
     got.assert_close(&expected, 0.0, 2e-6).unwrap(); // printed with 6 decimals
     assert!(text.contains("bad shape: input x axis 1 must be 64"), "{text}");

@@ -37,7 +37,11 @@ impl Span {
 
     /// `self` unless it is `NONE`, then `fallback`.
     pub fn or(self, fallback: Span) -> Span {
-        if self.is_none() { fallback } else { self }
+        if self.is_none() {
+            fallback
+        } else {
+            self
+        }
     }
 }
 
@@ -99,7 +103,8 @@ impl Error {
             let (line, col) = source.line_col(d.span.start as usize);
             out += &format!("{}:{}:{}: error: {}\n", source.name, line, col, d.message);
             if let Some(text) = source.text.lines().nth(line - 1) {
-                let width = (d.span.end.saturating_sub(d.span.start) as usize).clamp(1, text.len().saturating_sub(col - 1).max(1));
+                let width = (d.span.end.saturating_sub(d.span.start) as usize)
+                    .clamp(1, text.len().saturating_sub(col - 1).max(1));
                 out += &format!("  {text}\n  {}{}\n", " ".repeat(col - 1), "^".repeat(width));
             }
         }

@@ -12,14 +12,14 @@ pub type Pass = fn(IRModule) -> Result<IRModule>;
 
 /// The whole pipeline, from parsed source to native entries.
 pub const PASSES: &[(&str, Pass)] = &[
-    ("normalize", pass::normalize::run),        // resolve names, A-normal form, infer struct info
-    ("fold_constants", pass::fold::run),        // evaluate calls on constants at compile time
-    ("dead_code", pass::dce::run),              // drop unused bindings, weights, kernels
-    ("legalize", pass::legalize::run),          // operators -> loop-level kernels (call_tir)
-    ("fuse", pass::fuse::run),                  // merge element-wise chains and epilogues
-    ("dead_code", pass::dce::run),              // drop kernels fusion made unused
-    ("plan_memory", pass::memory::run),         // place intermediates in one workspace arena
-    ("lower_entries", pass::lower::run),        // one native entry per exported function
+    ("normalize", pass::normalize::run), // resolve names, A-normal form, infer struct info
+    ("fold_constants", pass::fold::run), // evaluate calls on constants at compile time
+    ("dead_code", pass::dce::run),       // drop unused bindings, weights, kernels
+    ("legalize", pass::legalize::run),   // operators -> loop-level kernels (call_tir)
+    ("fuse", pass::fuse::run),           // merge element-wise chains and epilogues
+    ("dead_code", pass::dce::run),       // drop kernels fusion made unused
+    ("plan_memory", pass::memory::run),  // place intermediates in one workspace arena
+    ("lower_entries", pass::lower::run), // one native entry per exported function
 ];
 
 /// Where to print the module after each pass, if anywhere.
@@ -51,7 +51,8 @@ fn run_passes(mut module: IRModule, passes: &[(&str, Pass)], options: &Options) 
         dump(dir, 0, "parsed", &module);
     }
     for (i, (name, pass)) in passes.iter().enumerate() {
-        module = pass(module).map_err(|e| if *name == "normalize" { e } else { e.context(format!("in pass {name}")) })?;
+        module =
+            pass(module).map_err(|e| if *name == "normalize" { e } else { e.context(format!("in pass {name}")) })?;
         if let Some(dir) = &options.dump_dir {
             dump(dir, i + 1, name, &module);
         }

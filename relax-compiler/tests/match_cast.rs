@@ -19,7 +19,10 @@ const MODEL: &str = r#"mod m {
 
 #[test]
 fn unprovable_inner_dims_are_rejected_without_match_cast() {
-    let text = MODEL.replace("let w2 = match_cast(w, Tensor<[k, 4], f32>);\n        let y = matmul(x, w2);", "let y = matmul(x, w);");
+    let text = MODEL.replace(
+        "let w2 = match_cast(w, Tensor<[k, 4], f32>);\n        let y = matmul(x, w2);",
+        "let y = matmul(x, w);",
+    );
     let err = compile(parse_module(&text).unwrap(), &Options::default()).unwrap_err().to_string();
     assert!(err.contains("matmul") && err.contains('k') && err.contains('j') && err.contains("match_cast"), "{err}");
 }

@@ -2,7 +2,7 @@
 //! every pass must preserve results (see `verify::check_passes`), fusion and
 //! memory planning must do their jobs, and bad models must give clear errors.
 
-use relax_compiler::ir::{Attrs, AttrValue, Binding, Block, Dim, Expr, Function, IRModule, SeqExpr, StructInfo, Var};
+use relax_compiler::ir::{AttrValue, Attrs, Binding, Block, Dim, Expr, Function, IRModule, SeqExpr, StructInfo, Var};
 use relax_compiler::pipeline::{compile, Options};
 use relax_compiler::verify::{check_passes, Tolerance};
 use relax_compiler::NDArray;
@@ -27,13 +27,21 @@ fn bind(name: &str, value: Expr) -> Binding {
 /// softmax(relu(x @ w1 + b1) @ w2 + b2): the digits classifier's shape.
 fn mlp(hidden: usize) -> IRModule {
     let mut m = IRModule { name: "mlp".into(), ..Default::default() };
-    for (name, shape, seed) in [("w1", vec![8, hidden], 1), ("b1", vec![hidden], 2), ("w2", vec![hidden, 4], 3), ("b2", vec![4], 4)] {
+    for (name, shape, seed) in
+        [("w1", vec![8, hidden], 1), ("b1", vec![hidden], 2), ("w2", vec![hidden, 4], 3), ("b2", vec![4], 4)]
+    {
         m.constants.insert(name.into(), NDArray::random(DType::F32, &shape, seed));
     }
-    let h = call("relu", vec![call("add", vec![call("matmul", vec![Expr::var("x"), Expr::var("w1")]), Expr::var("b1")])]);
+    let h =
+        call("relu", vec![call("add", vec![call("matmul", vec![Expr::var("x"), Expr::var("w1")]), Expr::var("b1")])]);
     let logits = call("add", vec![call("matmul", vec![Expr::var("h"), Expr::var("w2")]), Expr::var("b2")]);
     let y = Expr::op("softmax", vec![logits], Attrs::new().with("axis", AttrValue::Int(-1)));
-    let block = Block { dataflow: true, bindings: vec![bind("h", h), bind("y", y)], outputs: vec!["y".into()], span: Default::default() };
+    let block = Block {
+        dataflow: true,
+        bindings: vec![bind("h", h), bind("y", y)],
+        outputs: vec!["y".into()],
+        span: Default::default(),
+    };
     m.functions.push(Function {
         name: "forward".into(),
         params: vec![Var::new("x", tensor(&[n(), Dim::Int(8)]))],

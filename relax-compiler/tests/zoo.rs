@@ -34,7 +34,12 @@ fn cnn_with_symbolic_batch() {
         y
     }
 }"#,
-        &[("cw", DType::F32, &[8, 3, 3, 3]), ("cb", DType::F32, &[8]), ("fw", DType::F32, &[8, 5]), ("fb", DType::F32, &[5])],
+        &[
+            ("cw", DType::F32, &[8, 3, 3, 3]),
+            ("cb", DType::F32, &[8]),
+            ("fw", DType::F32, &[8, 5]),
+            ("fb", DType::F32, &[5]),
+        ],
     );
     for n in [1, 2] {
         check(m.clone(), &[NDArray::random(DType::F32, &[n, 3, 10, 10], n as u64)]);
@@ -57,7 +62,12 @@ fn attention_block_with_layer_norm_and_tuples() {
         y
     }
 }"#,
-        &[("wqkv", DType::F32, &[8, 24]), ("gamma", DType::F32, &[8]), ("beta", DType::F32, &[8]), ("w1", DType::F32, &[8, 8])],
+        &[
+            ("wqkv", DType::F32, &[8, 24]),
+            ("gamma", DType::F32, &[8]),
+            ("beta", DType::F32, &[8]),
+            ("w1", DType::F32, &[8, 8]),
+        ],
     );
     for s in [1, 5] {
         check(m.clone(), &[NDArray::random(DType::F32, &[s, 8], s as u64)]);

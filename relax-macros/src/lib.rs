@@ -26,7 +26,10 @@ pub fn relax(input: TokenStream) -> TokenStream {
     }
 }
 
-fn expand(runtime: Option<proc_macro2::TokenStream>, body: proc_macro2::TokenStream) -> Result<proc_macro2::TokenStream, syn::Error> {
+fn expand(
+    runtime: Option<proc_macro2::TokenStream>,
+    body: proc_macro2::TokenStream,
+) -> Result<proc_macro2::TokenStream, syn::Error> {
     let call_site = proc_macro2::Span::call_site();
     let (text, map) = flatten(body);
     let env = BuildEnv::from_macro().map_err(|e| syn::Error::new(call_site, e))?;

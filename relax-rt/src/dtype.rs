@@ -17,8 +17,7 @@ pub enum DType {
 }
 
 impl DType {
-    pub const ALL: [DType; 7] =
-        [DType::F32, DType::F64, DType::I32, DType::I64, DType::Bool, DType::I8, DType::U8];
+    pub const ALL: [DType; 7] = [DType::F32, DType::F64, DType::I32, DType::I64, DType::Bool, DType::I8, DType::U8];
 
     /// The ABI code of this dtype.
     pub const fn code(self) -> i32 {

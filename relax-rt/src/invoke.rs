@@ -31,13 +31,31 @@ pub struct DimBinding {
 /// [`Signature::checks`] plus one.
 #[derive(Debug)]
 pub enum Check {
-    Rank { input: usize },
-    DType { input: usize },
-    Dim { input: usize, axis: usize, expected: &'static str },
-    NonNegative { output: usize, axis: usize, expr: &'static str },
+    Rank {
+        input: usize,
+    },
+    DType {
+        input: usize,
+    },
+    Dim {
+        input: usize,
+        axis: usize,
+        expected: &'static str,
+    },
+    NonNegative {
+        output: usize,
+        axis: usize,
+        expr: &'static str,
+    },
     /// A shape equality stated with `match_cast` that only the inputs decide.
-    Equal { context: &'static str, lhs: &'static str, rhs: &'static str },
-    Output { output: usize },
+    Equal {
+        context: &'static str,
+        lhs: &'static str,
+        rhs: &'static str,
+    },
+    Output {
+        output: usize,
+    },
     Workspace,
 }
 
@@ -195,11 +213,8 @@ fn run_call(
     let mut in_shapes = shapes_of(inputs);
     let raw_in = raw_inputs(inputs, &mut in_shapes);
     let mut out_shapes: Vec<Vec<i64>> = outputs.iter().map(|a| dims_i64(a.shape)).collect();
-    let raw_out: Vec<RelaxTensor> = outputs
-        .iter_mut()
-        .zip(out_shapes.iter_mut())
-        .map(|(a, s)| raw(a.bytes.as_mut_ptr(), s, a.dtype))
-        .collect();
+    let raw_out: Vec<RelaxTensor> =
+        outputs.iter_mut().zip(out_shapes.iter_mut()).map(|(a, s)| raw(a.bytes.as_mut_ptr(), s, a.dtype)).collect();
     let ws_ptr = ws.ensure(ws_bytes as usize);
     // SAFETY: all buffers are live and sized by their shapes; the native code
     // re-checks every shape and the workspace size before touching memory.
@@ -241,7 +256,10 @@ fn describe_failure(
     outputs: Option<&[(DType, Vec<usize>)]>,
 ) -> Error {
     let Some(check) = usize::try_from(code).ok().and_then(|c| c.checked_sub(1)).and_then(|i| sig.checks.get(i)) else {
-        return Error::new(ErrorKind::Internal, format!("{}: generated code returned unknown error code {code}", sig.name));
+        return Error::new(
+            ErrorKind::Internal,
+            format!("{}: generated code returned unknown error code {code}", sig.name),
+        );
     };
     let param = |i: usize| &sig.inputs[i];
     match *check {
@@ -293,7 +311,11 @@ fn describe_failure(
         ),
         Check::Equal { context, lhs, rhs } => Error::new(
             ErrorKind::Shape,
-            format!("{}: {context} requires {lhs} == {rhs}, which these inputs violate{}", sig.name, bindings_str(sig, inputs)),
+            format!(
+                "{}: {context} requires {lhs} == {rhs}, which these inputs violate{}",
+                sig.name,
+                bindings_str(sig, inputs)
+            ),
         ),
         Check::Output { output } => {
             let got = outputs.and_then(|o| o.get(output));

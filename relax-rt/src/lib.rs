@@ -12,9 +12,9 @@ extern crate alloc;
 pub mod abi;
 mod dtype;
 mod error;
+pub mod invoke;
 mod tensor;
 mod workspace;
-pub mod invoke;
 
 pub use dtype::{DType, Element};
 pub use error::{Error, ErrorKind};

@@ -134,10 +134,7 @@ impl DynTensor {
     /// Converts to a typed tensor, or errors naming both dtypes.
     pub fn to_tensor<T: Element>(&self) -> Result<Tensor<T>, Error> {
         if self.dtype != T::DTYPE {
-            return Err(Error::new(
-                ErrorKind::DType,
-                format!("expected a tensor of {}, got {}", T::DTYPE, self.dtype),
-            ));
+            return Err(Error::new(ErrorKind::DType, format!("expected a tensor of {}, got {}", T::DTYPE, self.dtype)));
         }
         let n = numel(&self.shape);
         // SAFETY: storage holds `n` elements of `T` (dtype checked above), suitably aligned.

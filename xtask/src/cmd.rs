@@ -30,11 +30,7 @@ pub fn display(cmd: &Command) -> String {
     let mut parts = Vec::new();
     for (k, v) in cmd.get_envs() {
         if let Some(v) = v {
-            parts.push(format!(
-                "{}={}",
-                k.to_string_lossy(),
-                quote(&v.to_string_lossy())
-            ));
+            parts.push(format!("{}={}", k.to_string_lossy(), quote(&v.to_string_lossy())));
         }
     }
     // `$CARGO` is a long toolchain path; `cargo` says the same.
@@ -49,9 +45,7 @@ pub fn display(cmd: &Command) -> String {
 }
 
 fn quote(s: &str) -> String {
-    let plain = !s.is_empty()
-        && s.chars()
-            .all(|c| c.is_ascii_alphanumeric() || "-_./=:,+@%".contains(c));
+    let plain = !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || "-_./=:,+@%".contains(c));
     if plain {
         s.to_string()
     } else {
@@ -78,10 +72,7 @@ fn describe_status(status: ExitStatus) -> String {
 fn spawn_error(cmd: &Command, e: io::Error) -> Error {
     let program = cmd.get_program().to_string_lossy().into_owned();
     if e.kind() == io::ErrorKind::NotFound {
-        Error(format!(
-            "`{program}` not found (needed to run `{}`)",
-            display(cmd)
-        ))
+        Error(format!("`{program}` not found (needed to run `{}`)", display(cmd)))
     } else {
         Error(format!("could not start `{}`: {e}", display(cmd)))
     }
@@ -107,31 +98,16 @@ pub fn run_status(cmd: &mut Command) -> Result<ExitStatus> {
 
 /// The error for a command that ran and failed.
 pub fn failed(cmd: &Command, status: ExitStatus) -> Error {
-    Error(format!(
-        "`{}` failed with {}",
-        display(cmd),
-        describe_status(status)
-    ))
+    Error(format!("`{}` failed with {}", display(cmd), describe_status(status)))
 }
 
 /// Run quietly and capture stdout (stderr is captured too and returned on failure).
 pub fn output(cmd: &mut Command) -> Result<String> {
-    let out = cmd
-        .stdin(Stdio::null())
-        .output()
-        .map_err(|e| spawn_error(cmd, e))?;
+    let out = cmd.stdin(Stdio::null()).output().map_err(|e| spawn_error(cmd, e))?;
     if !out.status.success() {
         let stderr = String::from_utf8_lossy(&out.stderr);
-        let last = stderr
-            .lines()
-            .rev()
-            .find(|l| !l.trim().is_empty())
-            .unwrap_or("");
-        let mut msg = format!(
-            "`{}` failed with {}",
-            display(cmd),
-            describe_status(out.status)
-        );
+        let last = stderr.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("");
+        let mut msg = format!("`{}` failed with {}", display(cmd), describe_status(out.status));
         if !last.is_empty() {
             msg.push_str(": ");
             msg.push_str(last.trim());
@@ -164,9 +140,7 @@ pub fn run_tee(cmd: &mut Command, which: Tee) -> Result<(ExitStatus, String)> {
         Tee::Stderr => Box::new(child.stderr.take().expect("stderr was piped")),
     };
     let copier = thread::spawn(move || copy_and_keep(pipe, which));
-    let status = child
-        .wait()
-        .map_err(|e| Error(format!("waiting for `{}`: {e}", display(cmd))))?;
+    let status = child.wait().map_err(|e| Error(format!("waiting for `{}`: {e}", display(cmd))))?;
     let kept = copier.join().unwrap_or_default();
     Ok((status, kept))
 }

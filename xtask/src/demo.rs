@@ -13,9 +13,7 @@ pub fn demo(run_setup: bool, example_args: &[String]) -> Result<ExitCode> {
         setup::setup()?;
     }
     if !workspace_root().join(EXAMPLE_MANIFEST).is_file() {
-        bail!(
-            "{EXAMPLE_MANIFEST} not found: the digits example has not been written yet, so there is no demo to run"
-        );
+        bail!("{EXAMPLE_MANIFEST} not found: the digits example has not been written yet, so there is no demo to run");
     }
     println!("== demo: digits example ==");
     let mut c = cargo();

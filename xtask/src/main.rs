@@ -120,10 +120,7 @@ pub fn cargo() -> Command {
             || k.starts_with("CARGO_BIN_")
             || matches!(
                 &*k,
-                "CARGO_MANIFEST_DIR"
-                    | "CARGO_MANIFEST_PATH"
-                    | "CARGO_CRATE_NAME"
-                    | "CARGO_PRIMARY_PACKAGE"
+                "CARGO_MANIFEST_DIR" | "CARGO_MANIFEST_PATH" | "CARGO_CRATE_NAME" | "CARGO_PRIMARY_PACKAGE"
             )
         {
             c.env_remove(&key);

@@ -30,40 +30,22 @@ pub struct RustTarget {
 pub const APT_PACKAGES: &[AptPackage] = &[
     // LLVM 19 headers, libraries and `llvm-config`: `relax-targets` generates code
     // through `inkwell` / `llvm-sys` 191, which builds and links against them.
-    AptPackage {
-        name: "llvm-19-dev",
-        why: "LLVM 19 for inkwell codegen (relax-targets)",
-    },
+    AptPackage { name: "llvm-19-dev", why: "LLVM 19 for inkwell codegen (relax-targets)" },
     // Polly: `llvm-config --link-static` lists libPolly, so linking LLVM
     // statically needs it.
-    AptPackage {
-        name: "libpolly-19-dev",
-        why: "Polly, listed by llvm-config when linking LLVM 19",
-    },
+    AptPackage { name: "libpolly-19-dev", why: "Polly, listed by llvm-config when linking LLVM 19" },
     // zstd: LLVM 19 is built with zstd compression and links `-lzstd`.
-    AptPackage {
-        name: "libzstd-dev",
-        why: "zstd, a link dependency of LLVM 19",
-    },
+    AptPackage { name: "libzstd-dev", why: "zstd, a link dependency of LLVM 19" },
     // The aarch64 cross gcc is the linker for `aarch64-unknown-linux-gnu`
     // (`.cargo/config.toml`: `linker = "aarch64-linux-gnu-gcc"`).
-    AptPackage {
-        name: "gcc-aarch64-linux-gnu",
-        why: "cross linker for aarch64-unknown-linux-gnu",
-    },
+    AptPackage { name: "gcc-aarch64-linux-gnu", why: "cross linker for aarch64-unknown-linux-gnu" },
     // The aarch64 glibc (crt files, headers, and the sysroot
     // `/usr/aarch64-linux-gnu` that the qemu runner is pointed at). A Recommends
     // of the cross gcc, listed so that `--no-install-recommends` setups get it.
-    AptPackage {
-        name: "libc6-dev-arm64-cross",
-        why: "aarch64 glibc to link against and to run with under qemu",
-    },
+    AptPackage { name: "libc6-dev-arm64-cross", why: "aarch64 glibc to link against and to run with under qemu" },
     // `qemu-aarch64` runs the aarch64 test binaries on an x86_64 host
     // (`.cargo/config.toml`: `runner = "qemu-aarch64 -L /usr/aarch64-linux-gnu"`).
-    AptPackage {
-        name: "qemu-user",
-        why: "qemu-aarch64 to execute aarch64 test binaries",
-    },
+    AptPackage { name: "qemu-user", why: "qemu-aarch64 to execute aarch64 test binaries" },
 ];
 
 /// Rust targets, checked with `rustup target list --installed`.
@@ -74,15 +56,9 @@ pub const RUST_TARGETS: &[RustTarget] = &[
         why: "aarch64 cross builds (Raspberry Pi example, tests under qemu)",
     },
     // Browser builds (the web page example).
-    RustTarget {
-        triple: "wasm32-unknown-unknown",
-        why: "wasm32 builds for the web example",
-    },
+    RustTarget { triple: "wasm32-unknown-unknown", why: "wasm32 builds for the web example" },
     // WASI builds, to run wasm tests under a WASI runtime.
-    RustTarget {
-        triple: "wasm32-wasip1",
-        why: "wasm32 builds run as tests under a WASI runtime",
-    },
+    RustTarget { triple: "wasm32-wasip1", why: "wasm32 builds run as tests under a WASI runtime" },
 ];
 
 /// Where Debian's `llvm-19-dev` installs LLVM 19. Passed to `llvm-sys` as

@@ -71,12 +71,7 @@ fn apt_packages() -> Result<Vec<&'static str>> {
     let mut missing = Vec::new();
     for p in APT_PACKAGES {
         let ok = dpkg_installed(p.name)?;
-        println!(
-            "  apt    {:<8} {:<26} {}",
-            if ok { "ok" } else { "missing" },
-            p.name,
-            p.why
-        );
+        println!("  apt    {:<8} {:<26} {}", if ok { "ok" } else { "missing" }, p.name, p.why);
         if !ok {
             missing.push(p.name);
         }
@@ -91,16 +86,9 @@ fn apt_packages() -> Result<Vec<&'static str>> {
     args.extend(&missing);
     apt_get(&args)?;
 
-    let still: Vec<&str> = missing
-        .iter()
-        .copied()
-        .filter(|p| !matches!(dpkg_installed(p), Ok(true)))
-        .collect();
+    let still: Vec<&str> = missing.iter().copied().filter(|p| !matches!(dpkg_installed(p), Ok(true))).collect();
     if !still.is_empty() {
-        bail!(
-            "apt-get install finished but these packages are still not installed: {}",
-            still.join(" ")
-        );
+        bail!("apt-get install finished but these packages are still not installed: {}", still.join(" "));
     }
     Ok(missing)
 }
@@ -110,9 +98,7 @@ fn apt_packages() -> Result<Vec<&'static str>> {
 fn dpkg_installed(name: &str) -> Result<bool> {
     let out = Command::new("dpkg").args(["-s", name]).output();
     match out {
-        Ok(out) => Ok(String::from_utf8_lossy(&out.stdout)
-            .lines()
-            .any(|l| l.trim() == "Status: install ok installed")),
+        Ok(out) => Ok(String::from_utf8_lossy(&out.stdout).lines().any(|l| l.trim() == "Status: install ok installed")),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => bail!(
             "`dpkg` not found: `cargo xtask setup` supports Debian/Ubuntu only; install by hand the equivalents of: {}",
             names(APT_PACKAGES.iter().map(|p| p.name))
@@ -137,8 +123,7 @@ fn apt_get(args: &[&str]) -> Result<()> {
             c.args(["DEBIAN_FRONTEND=noninteractive", "apt-get"]);
             c
         };
-        c.args(["-o", &format!("DPkg::Lock::Timeout={LOCK_WAIT_SECS}")])
-            .args(args);
+        c.args(["-o", &format!("DPkg::Lock::Timeout={LOCK_WAIT_SECS}")]).args(args);
 
         let (status, stderr) = match cmd::run_tee(&mut c, Tee::Stderr) {
             Err(Error(msg)) if !root && msg.starts_with("`sudo` not found") => bail!(
@@ -164,10 +149,7 @@ fn apt_get(args: &[&str]) -> Result<()> {
         }
         let mut err = cmd::failed(&c, status);
         if locked {
-            err.0.push_str(&format!(
-                " (apt/dpkg stayed locked by another process for {}s)",
-                start.elapsed().as_secs()
-            ));
+            err.0.push_str(&format!(" (apt/dpkg stayed locked by another process for {}s)", start.elapsed().as_secs()));
         }
         return Err(err);
     }
@@ -189,24 +171,17 @@ fn is_root() -> bool {
 
 /// Returns the targets it added.
 fn rust_targets() -> Result<Vec<&'static str>> {
-    let installed =
-        match cmd::output(Command::new("rustup").args(["target", "list", "--installed"])) {
-            Ok(s) => s,
-            Err(Error(msg)) if msg.starts_with("`rustup` not found") => {
-                return rust_targets_without_rustup()
-            }
-            Err(e) => return Err(e),
-        };
+    let installed = match cmd::output(Command::new("rustup").args(["target", "list", "--installed"])) {
+        Ok(s) => s,
+        Err(Error(msg)) if msg.starts_with("`rustup` not found") => return rust_targets_without_rustup(),
+        Err(e) => return Err(e),
+    };
     let installed: Vec<&str> = installed.lines().map(str::trim).collect();
 
     let missing = report_targets("rustup", |triple| installed.contains(&triple));
     if !missing.is_empty() {
         println!("adding rust targets: {}", missing.join(" "));
-        cmd::run(
-            Command::new("rustup")
-                .args(["target", "add"])
-                .args(&missing),
-        )?;
+        cmd::run(Command::new("rustup").args(["target", "add"]).args(&missing))?;
     }
     Ok(missing)
 }
@@ -257,16 +232,8 @@ fn check_llvm() -> Result<String> {
     let version = cmd::output(Command::new(&llvm_config).arg("--version"))?;
     let version = version.trim().to_string();
     if !version.starts_with("19.") {
-        bail!(
-            "{} reports LLVM {version}, but llvm-sys 191 needs LLVM 19",
-            llvm_config.display()
-        );
+        bail!("{} reports LLVM {version}, but llvm-sys 191 needs LLVM 19", llvm_config.display());
     }
-    println!(
-        "  llvm   {:<8} {:<26} {}",
-        "ok",
-        version,
-        llvm_config.display()
-    );
+    println!("  llvm   {:<8} {:<26} {}", "ok", version, llvm_config.display());
     Ok(version)
 }

@@ -76,12 +76,7 @@ pub fn test(run_setup: bool) -> Result<ExitCode> {
             }
             Err(e) => (Outcome::Failed(e.0), Counts::default()),
         };
-        rows.push(Row {
-            name,
-            outcome,
-            time: start.elapsed(),
-            counts,
-        });
+        rows.push(Row { name, outcome, time: start.elapsed(), counts });
     }
 
     Ok(print_summary(&rows))
@@ -89,10 +84,7 @@ pub fn test(run_setup: bool) -> Result<ExitCode> {
 
 /// `cargo test ...` without the environment and the full path of cargo.
 fn display_cargo(c: &Command) -> String {
-    let args: Vec<String> = c
-        .get_args()
-        .map(|a| a.to_string_lossy().into_owned())
-        .collect();
+    let args: Vec<String> = c.get_args().map(|a| a.to_string_lossy().into_owned()).collect();
     format!("cargo {}", args.join(" "))
 }
 
@@ -104,10 +96,8 @@ fn parse_counts(stdout: &str) -> Counts {
             continue;
         };
         c.binaries += 1;
-        let words: Vec<&str> = rest
-            .split(|ch: char| ch == ';' || ch.is_whitespace())
-            .filter(|w| !w.is_empty())
-            .collect();
+        let words: Vec<&str> =
+            rest.split(|ch: char| ch == ';' || ch.is_whitespace()).filter(|w| !w.is_empty()).collect();
         for w in words.windows(2) {
             let Ok(n) = w[0].parse::<u64>() else { continue };
             match w[1] {
@@ -131,10 +121,7 @@ fn print_summary(rows: &[Row]) -> ExitCode {
     for r in rows {
         total.add(r.counts);
         let tests = if r.counts.binaries > 0 {
-            format!(
-                "  ({} passed, {} failed, {} ignored)",
-                r.counts.passed, r.counts.failed, r.counts.ignored
-            )
+            format!("  ({} passed, {} failed, {} ignored)", r.counts.passed, r.counts.failed, r.counts.ignored)
         } else {
             String::new()
         };
@@ -145,11 +132,7 @@ fn print_summary(rows: &[Row]) -> ExitCode {
                 ("FAILED", format!("\n      {why}"))
             }
         };
-        println!(
-            "  {word:<8} {:<width$}  {:>8}{tests}{note}",
-            r.name,
-            format_duration(r.time),
-        );
+        println!("  {word:<8} {:<width$}  {:>8}{tests}{note}", r.name, format_duration(r.time),);
     }
     println!(
         "{}: {} passed, {} failed, {} skipped",
@@ -188,5 +171,4 @@ mod tests {
         let c = parse_counts(out);
         assert_eq!((c.passed, c.failed, c.ignored, c.binaries), (6, 2, 1, 2));
     }
-
 }

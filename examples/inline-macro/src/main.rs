@@ -3,7 +3,7 @@
 //! symbolic batch size `n`. It prints its outputs for a fixed input so tests can
 //! compare every target against the reference interpreter.
 
-use relax::{Tensor, relax};
+use relax::{relax, Tensor};
 
 relax! {
     #[weights = "weights/cnn.safetensors"]

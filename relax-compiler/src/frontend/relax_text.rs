@@ -35,13 +35,23 @@ fn check_declarations(module: &IRModule, decls: &[(String, StructInfo, Span)]) -
     let mut errors = Vec::new();
     for (name, sinfo, span) in decls {
         let Some(value) = module.constants.get(name) else {
-            errors.push(Error::new(*span, format!("constant `{name}` is declared but the weights file has no such tensor")));
+            errors.push(Error::new(
+                *span,
+                format!("constant `{name}` is declared but the weights file has no such tensor"),
+            ));
             continue;
         };
         let actual = StructInfo::tensor(value.dtype(), value.shape().iter().map(|&d| d.into()).collect());
         if compare(&actual, sinfo) != Equality::Proven {
-            errors.push(Error::new(*span, format!("constant `{name}` is declared {sinfo} but the weights file has {actual}")));
+            errors.push(Error::new(
+                *span,
+                format!("constant `{name}` is declared {sinfo} but the weights file has {actual}"),
+            ));
         }
     }
-    if errors.is_empty() { Ok(()) } else { Err(Error::many(errors)) }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::many(errors))
+    }
 }

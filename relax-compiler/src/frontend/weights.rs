@@ -20,7 +20,8 @@ pub fn parse_safetensors(bytes: &[u8]) -> Result<BTreeMap<String, NDArray>, Stri
         let dtype = convert_dtype(view.dtype()).ok_or_else(|| {
             format!("tensor `{name}` has dtype {:?}, which relax-rs does not support yet", view.dtype())
         })?;
-        let array = NDArray::from_bytes(dtype, view.shape(), view.data()).map_err(|e| format!("tensor `{name}`: {e}"))?;
+        let array =
+            NDArray::from_bytes(dtype, view.shape(), view.data()).map_err(|e| format!("tensor `{name}`: {e}"))?;
         out.insert(name, array);
     }
     Ok(out)

@@ -69,8 +69,7 @@ fn run_checks(e: &EntryFunc, inputs: &[NDArray]) -> Result<DimEnv> {
             return fail(i, c);
         }
     }
-    let env: DimEnv =
-        e.bindings.iter().map(|b| (b.var.clone(), inputs[b.input].shape()[b.axis] as i64)).collect();
+    let env: DimEnv = e.bindings.iter().map(|b| (b.var.clone(), inputs[b.input].shape()[b.axis] as i64)).collect();
     for (i, c) in e.checks.iter().enumerate() {
         let ok = match c {
             Check::Dim { input, axis, expected } => expected.eval(&env) == Some(inputs[*input].shape()[*axis] as i64),
@@ -127,10 +126,9 @@ impl<'m> Memory<'m> {
             BufRef::Input(i) => (&self.inputs[*i], 0),
             BufRef::Output(i) => (&self.outputs[*i], 0),
             BufRef::Workspace(off) => (&self.workspace, eval_offset(off, env)?),
-            BufRef::Constant(c) => (
-                self.constants.get(c.as_str()).ok_or_else(|| Error::msg(format!("no constant `{c}`")))?,
-                0,
-            ),
+            BufRef::Constant(c) => {
+                (self.constants.get(c.as_str()).ok_or_else(|| Error::msg(format!("no constant `{c}`")))?, 0)
+            }
         };
         store.get(offset..offset + len).ok_or_else(|| out_of_bounds(r, offset, len, store.len()))
     }

@@ -50,7 +50,10 @@ pub fn run_function(module: &IRModule, name: &str, args: Vec<Value>) -> Result<V
 impl<'m> Frame<'m> {
     fn bind_params(&mut self, f: &Function, args: Vec<Value>) -> Result<()> {
         if args.len() != f.params.len() {
-            return Err(Error::new(f.span, format!("{} takes {} arguments, got {}", f.name, f.params.len(), args.len())));
+            return Err(Error::new(
+                f.span,
+                format!("{} takes {} arguments, got {}", f.name, f.params.len(), args.len()),
+            ));
         }
         for (p, a) in f.params.iter().zip(args) {
             self.check_sinfo(&format!("parameter `{}`", p.name), &p.sinfo, &a).map_err(|e| Error::new(p.span, e))?;
@@ -115,7 +118,11 @@ impl<'m> Frame<'m> {
                 if c.numel() != 1 {
                     return Err(at(format!("`if` condition must have one element, got shape {:?}", c.shape())));
                 }
-                if c.get(0).to_bool() { self.eval_seq(then_branch)? } else { self.eval_seq(else_branch)? }
+                if c.get(0).to_bool() {
+                    self.eval_seq(then_branch)?
+                } else {
+                    self.eval_seq(else_branch)?
+                }
             }
         })
     }
@@ -125,8 +132,7 @@ impl<'m> Frame<'m> {
         match &call.callee {
             Callee::Op(name) => {
                 let def = op::lookup(name).ok_or_else(|| Error::msg(format!("unknown operator `{name}`")))?;
-                let tensors: Vec<&NDArray> =
-                    args.iter().map(|a| a.tensor()).collect::<std::result::Result<_, _>>()?;
+                let tensors: Vec<&NDArray> = args.iter().map(|a| a.tensor()).collect::<std::result::Result<_, _>>()?;
                 let mut outs = (def.eval)(&tensors, &concrete_attrs(&call.attrs, &self.dims))
                     .map_err(|e| Error::msg(with_op_name(name, e)))?;
                 let inferred = (def.infer)(
@@ -141,9 +147,7 @@ impl<'m> Frame<'m> {
             }
             Callee::Func(name) => run_function(self.module, name, args),
             Callee::Tir(name) => self.call_tir(name, call, args),
-            Callee::Extern(sym) => {
-                Err(Error::msg(format!("the interpreter cannot run external function `{sym}`")))
-            }
+            Callee::Extern(sym) => Err(Error::msg(format!("the interpreter cannot run external function `{sym}`"))),
         }
     }
 
@@ -164,7 +168,9 @@ impl<'m> Frame<'m> {
             .zip(args)
             .map(|(v, a)| match (v, &a.kind) {
                 (Some(v), _) => v,
-                (None, ExprKind::Literal(l)) => Value::Tensor(literal_value(*l, dtype.unwrap_or(default_literal_dtype(*l)))),
+                (None, ExprKind::Literal(l)) => {
+                    Value::Tensor(literal_value(*l, dtype.unwrap_or(default_literal_dtype(*l))))
+                }
                 (None, _) => unreachable!("only literals are deferred"),
             })
             .collect())
@@ -217,5 +223,9 @@ pub fn literal_value(l: Literal, dtype: DType) -> NDArray {
 
 /// Prefixes an operator's message with its name unless it already starts with it.
 pub fn with_op_name(name: &str, message: String) -> String {
-    if message.starts_with(&format!("{name}:")) { message } else { format!("{name}: {message}") }
+    if message.starts_with(&format!("{name}:")) {
+        message
+    } else {
+        format!("{name}: {message}")
+    }
 }

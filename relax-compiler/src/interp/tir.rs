@@ -210,10 +210,18 @@ pub fn binary(op: BinOp, x: Scalar, y: Scalar, dtype: DType) -> Scalar {
         BinOp::Gt => Scalar::B(a > b),
         BinOp::Ge => Scalar::B(a >= b),
         BinOp::And => {
-            if dtype == DType::Bool { Scalar::B(a != 0 && b != 0) } else { Scalar::I(a & b) }
+            if dtype == DType::Bool {
+                Scalar::B(a != 0 && b != 0)
+            } else {
+                Scalar::I(a & b)
+            }
         }
         BinOp::Or => {
-            if dtype == DType::Bool { Scalar::B(a != 0 || b != 0) } else { Scalar::I(a | b) }
+            if dtype == DType::Bool {
+                Scalar::B(a != 0 || b != 0)
+            } else {
+                Scalar::I(a | b)
+            }
         }
     }
 }
@@ -222,7 +230,11 @@ pub fn binary(op: BinOp, x: Scalar, y: Scalar, dtype: DType) -> Scalar {
 /// `mod`): exact, and right for infinite divisors (`-3 mod inf = inf`).
 pub fn float_floor_mod(a: f64, b: f64) -> f64 {
     let r = a % b;
-    if r != 0.0 && (r < 0.0) != (b < 0.0) { r + b } else { r }
+    if r != 0.0 && (r < 0.0) != (b < 0.0) {
+        r + b
+    } else {
+        r
+    }
 }
 
 /// Integer power by squaring, wrapping; a negative exponent gives 0 except for
@@ -231,7 +243,13 @@ pub fn int_pow(base: i64, exp: i64) -> i64 {
     if exp < 0 {
         return match base {
             1 => 1,
-            -1 => if exp % 2 == 0 { 1 } else { -1 },
+            -1 => {
+                if exp % 2 == 0 {
+                    1
+                } else {
+                    -1
+                }
+            }
             _ => 0,
         };
     }

@@ -25,17 +25,35 @@ pub struct DimBinding {
 /// `relax_rt::invoke::Check`, which turns ids back into messages.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Check {
-    Rank { input: usize },
-    DType { input: usize },
+    Rank {
+        input: usize,
+    },
+    DType {
+        input: usize,
+    },
     /// `inputs[input].shape[axis] == expected` (after dims are bound).
-    Dim { input: usize, axis: usize, expected: Dim },
+    Dim {
+        input: usize,
+        axis: usize,
+        expected: Dim,
+    },
     /// Two dim expressions must agree (a `match_cast` the compiler could not
     /// prove); `context` says which.
-    Equal { lhs: Dim, rhs: Dim, context: String },
+    Equal {
+        lhs: Dim,
+        rhs: Dim,
+        context: String,
+    },
     /// An output dim computed from the inputs must not be negative.
-    NonNegative { output: usize, axis: usize, expr: Dim },
+    NonNegative {
+        output: usize,
+        axis: usize,
+        expr: Dim,
+    },
     /// The caller's output tensor has the right rank, dtype and shape (run only).
-    Output { output: usize },
+    Output {
+        output: usize,
+    },
     /// The caller's workspace is large enough (run only).
     Workspace,
 }

@@ -67,7 +67,11 @@ pub enum ExprKind {
     Tuple(Vec<Expr>),
     GetItem(Box<Expr>, usize),
     Call(Call),
-    If { cond: Box<Expr>, then_branch: Box<SeqExpr>, else_branch: Box<SeqExpr> },
+    If {
+        cond: Box<Expr>,
+        then_branch: Box<SeqExpr>,
+        else_branch: Box<SeqExpr>,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq)]

@@ -25,5 +25,9 @@ pub fn format_float(v: f64) -> String {
         return if v > 0.0 { "inf".into() } else { "-inf".into() };
     }
     let s = format!("{v:?}");
-    if s.contains('.') || s.contains('e') || s.contains("inf") { s } else { format!("{s}.0") }
+    if s.contains('.') || s.contains('e') || s.contains("inf") {
+        s
+    } else {
+        format!("{s}.0")
+    }
 }

@@ -140,7 +140,10 @@ pub enum PExpr {
     Bool(bool),
     /// A loop variable or a symbolic dim parameter (i64).
     Var(String),
-    Load { buf: String, idx: Vec<PExpr> },
+    Load {
+        buf: String,
+        idx: Vec<PExpr>,
+    },
     Bin(BinOp, Box<PExpr>, Box<PExpr>),
     Un(UnOp, Box<PExpr>),
     Cast(DType, Box<PExpr>),
@@ -151,13 +154,29 @@ pub enum PExpr {
 #[derive(Clone, Debug, PartialEq)]
 pub enum Stmt {
     /// `for var in 0..extent`.
-    For { var: String, extent: PExpr, kind: LoopKind, body: Box<Stmt> },
-    Store { buf: String, idx: Vec<PExpr>, value: PExpr },
+    For {
+        var: String,
+        extent: PExpr,
+        kind: LoopKind,
+        body: Box<Stmt>,
+    },
+    Store {
+        buf: String,
+        idx: Vec<PExpr>,
+        value: PExpr,
+    },
     Seq(Vec<Stmt>),
     /// A scratch buffer live in `body`. Its shape must be static (it lives on
     /// the stack); rank 0 is a scalar accumulator.
-    Alloc { buf: Buffer, body: Box<Stmt> },
-    If { cond: PExpr, then_branch: Box<Stmt>, else_branch: Option<Box<Stmt>> },
+    Alloc {
+        buf: Buffer,
+        body: Box<Stmt>,
+    },
+    If {
+        cond: PExpr,
+        then_branch: Box<Stmt>,
+        else_branch: Option<Box<Stmt>>,
+    },
 }
 
 /// A loop-level function in destination-passing style: `params` are inputs
@@ -293,10 +312,7 @@ impl Stmt {
 
     /// Nested serial loops over `vars` with `extents` (outermost first).
     pub fn loop_nest(vars: &[String], extents: &[Dim], body: Stmt) -> Stmt {
-        vars.iter()
-            .zip(extents)
-            .rev()
-            .fold(body, |body, (v, e)| Stmt::for_(v, PExpr::from_dim(e), body))
+        vars.iter().zip(extents).rev().fold(body, |body, (v, e)| Stmt::for_(v, PExpr::from_dim(e), body))
     }
 
     pub fn alloc(buf: Buffer, body: Stmt) -> Stmt {

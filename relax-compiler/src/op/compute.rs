@@ -21,7 +21,11 @@ pub fn input_name(k: usize) -> String {
 
 /// Names of the output buffers: `out` for one, `out0`, `out1`, ... for several.
 pub fn output_names(n: usize) -> Vec<String> {
-    if n == 1 { vec!["out".to_string()] } else { (0..n).map(|i| format!("out{i}")).collect() }
+    if n == 1 {
+        vec!["out".to_string()]
+    } else {
+        (0..n).map(|i| format!("out{i}")).collect()
+    }
 }
 
 /// Loads element `idx` of input `k`.
@@ -41,11 +45,8 @@ fn vars_as_exprs(vars: &[String]) -> Vec<PExpr> {
 /// A `PrimFunc` over `inputs` and `outputs` with `body`; its dim params are every
 /// symbolic variable the buffer shapes mention.
 pub fn prim_func(name: &str, inputs: &[TensorInfo], outputs: &[TensorInfo], body: Stmt) -> PrimFunc {
-    let mut params: Vec<Buffer> = inputs
-        .iter()
-        .enumerate()
-        .map(|(k, t)| Buffer::new(input_name(k), t.dtype, t.shape.clone()))
-        .collect();
+    let mut params: Vec<Buffer> =
+        inputs.iter().enumerate().map(|(k, t)| Buffer::new(input_name(k), t.dtype, t.shape.clone())).collect();
     let names = output_names(outputs.len());
     params.extend(outputs.iter().zip(&names).map(|(t, n)| Buffer::new(n.clone(), t.dtype, t.shape.clone())));
     let dims: BTreeSet<String> = params.iter().flat_map(|b| b.shape.iter().flat_map(|d| d.free_vars())).collect();
@@ -116,12 +117,20 @@ impl Combine {
 
 /// Max that propagates NaN (what codegen's `llvm.maximum` does).
 pub fn nan_max(a: f64, b: f64) -> f64 {
-    if a.is_nan() || b.is_nan() { f64::NAN } else { a.max(b) }
+    if a.is_nan() || b.is_nan() {
+        f64::NAN
+    } else {
+        a.max(b)
+    }
 }
 
 /// Min that propagates NaN.
 pub fn nan_min(a: f64, b: f64) -> f64 {
-    if a.is_nan() || b.is_nan() { f64::NAN } else { a.min(b) }
+    if a.is_nan() || b.is_nan() {
+        f64::NAN
+    } else {
+        a.min(b)
+    }
 }
 
 /// Smallest and largest value of an integer dtype.
@@ -255,9 +264,8 @@ pub fn broadcast_shapes(
     mut require: impl FnMut(usize, &Dim, &Dim) -> Result<(), String>,
 ) -> Result<Vec<Dim>, String> {
     let rank = a.len().max(b.len());
-    let pad = |s: &[Dim]| -> Vec<Dim> {
-        std::iter::repeat_n(Dim::Int(1), rank - s.len()).chain(s.iter().cloned()).collect()
-    };
+    let pad =
+        |s: &[Dim]| -> Vec<Dim> { std::iter::repeat_n(Dim::Int(1), rank - s.len()).chain(s.iter().cloned()).collect() };
     let (pa, pb) = (pad(a), pad(b));
     pa.iter()
         .zip(&pb)
@@ -279,7 +287,11 @@ pub fn broadcast_index(arg: &TensorInfo, out: &TensorInfo, out_idx: &[PExpr]) ->
         .enumerate()
         .map(|(k, d)| {
             let out_dim = &out.shape[k + offset];
-            if d.as_int() == Some(1) && out_dim.as_int() != Some(1) { PExpr::int(0) } else { out_idx[k + offset].clone() }
+            if d.as_int() == Some(1) && out_dim.as_int() != Some(1) {
+                PExpr::int(0)
+            } else {
+                out_idx[k + offset].clone()
+            }
         })
         .collect()
 }
@@ -289,10 +301,7 @@ pub fn broadcast_index(arg: &TensorInfo, out: &TensorInfo, out_idx: &[PExpr]) ->
 pub fn broadcast_flat(arg_shape: &[usize], out_shape: &[usize], flat: usize) -> usize {
     let idx = unravel(flat, out_shape);
     let offset = out_shape.len() - arg_shape.len();
-    arg_shape
-        .iter()
-        .enumerate()
-        .fold(0, |acc, (k, &d)| acc * d + if d == 1 { 0 } else { idx[k + offset] })
+    arg_shape.iter().enumerate().fold(0, |acc, (k, &d)| acc * d + if d == 1 { 0 } else { idx[k + offset] })
 }
 
 /// Broadcasting on concrete shapes, for `op`'s reference semantics.
@@ -410,7 +419,11 @@ pub fn unravel_index(flat: &PExpr, shape: &[Dim]) -> Vec<PExpr> {
                 Some(1) => flat.clone(),
                 _ => PExpr::bin(BinOp::FloorDiv, flat.clone(), PExpr::from_dim(&stride)),
             };
-            if k == 0 { quotient } else { PExpr::bin(BinOp::FloorMod, quotient, PExpr::from_dim(&shape[k])) }
+            if k == 0 {
+                quotient
+            } else {
+                PExpr::bin(BinOp::FloorMod, quotient, PExpr::from_dim(&shape[k]))
+            }
         })
         .collect()
 }
@@ -420,7 +433,11 @@ pub fn unravel_index(flat: &PExpr, shape: &[Dim]) -> Vec<PExpr> {
 /// non-negative, which keeps shapes such as `n` from reading `max(n, 0)`.
 pub fn at_least_zero(d: Dim) -> Dim {
     let d = d.simplify();
-    if provably_nonneg(&d) { d } else { d.max(0).simplify() }
+    if provably_nonneg(&d) {
+        d
+    } else {
+        d.max(0).simplify()
+    }
 }
 
 /// Whether a simplified dim is provably `>= 0`, knowing that every variable is
@@ -498,7 +515,11 @@ impl DTypeClass {
 /// Requires `dtype` to be in `class`; the error names the operator, what it
 /// accepts and what it got.
 pub fn expect_dtype_class(op: &str, dtype: DType, class: DTypeClass) -> Result<(), String> {
-    if class.contains(dtype) { Ok(()) } else { Err(format!("{op}: expected {}, got {dtype}", class.describe())) }
+    if class.contains(dtype) {
+        Ok(())
+    } else {
+        Err(format!("{op}: expected {}, got {dtype}", class.describe()))
+    }
 }
 
 /// Rejects attributes `op` does not take, so a misspelt name (`axis` for

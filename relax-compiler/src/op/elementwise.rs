@@ -735,18 +735,12 @@ mod tests {
         let none = Attrs::new();
         let one = |d| [tensor(d, &dims(&[3]))];
         assert_eq!(infer_error("exp", &one(DType::I32), &none), "exp: expected float tensors (f32, f64), got i32");
-        assert_eq!(
-            infer_error("gelu", &one(DType::Bool), &none),
-            "gelu: expected float tensors (f32, f64), got bool"
-        );
+        assert_eq!(infer_error("gelu", &one(DType::Bool), &none), "gelu: expected float tensors (f32, f64), got bool");
         assert_eq!(
             infer_error("neg", &one(DType::Bool), &none),
             "neg: expected numeric tensors (floats and integers, not bool), got bool"
         );
-        assert_eq!(
-            infer_error("logical_not", &one(DType::F32), &none),
-            "logical_not: expected bool tensors, got f32"
-        );
+        assert_eq!(infer_error("logical_not", &one(DType::F32), &none), "logical_not: expected bool tensors, got f32");
         let two = |d| [tensor(d, &dims(&[3])), tensor(d, &dims(&[3]))];
         assert_eq!(
             infer_error("add", &two(DType::Bool), &none),

@@ -675,9 +675,8 @@ fn ranged_source(idx: &[PExpr], ranges: &[AxisRange]) -> Vec<PExpr> {
 /// Reference semantics of a slice of `x`.
 fn eval_ranges(op: &str, x: &NDArray, ranges: &[AxisRange]) -> Result<NDArray, String> {
     let shape = concrete(op, &ranged_shape(&info_of(x).shape, ranges))?;
-    let start = |r: &AxisRange| {
-        r.start.as_int().ok_or_else(|| format!("{op}: slice start {} is not constant", r.start))
-    };
+    let start =
+        |r: &AxisRange| r.start.as_int().ok_or_else(|| format!("{op}: slice start {} is not constant", r.start));
     let starts: Vec<i64> = ranges.iter().map(start).collect::<Result<_, _>>()?;
     Ok(gather(x, &shape, |idx| {
         let mut source = idx.to_vec();
@@ -1207,7 +1206,10 @@ mod tests {
         // With a symbolic dim the axes must be listed: n may be 1 at run time.
         let symbolic = f32_info(vec![1.into(), n(), 1.into()]);
         let err = infer_error("squeeze", &[symbolic.clone()], &Attrs::new());
-        assert_eq!(err, "squeeze: without `axes` the result's rank depends on whether n is 1 at run time; list the axes");
+        assert_eq!(
+            err,
+            "squeeze: without `axes` the result's rank depends on whether n is 1 at run time; list the axes"
+        );
         let listed = attrs(&[("axes", ints(&[0, 2]))]);
         assert_eq!(inferred("squeeze", &[symbolic], &listed), "Tensor<[n], f32>");
         check_op_symbolic("squeeze", &[NDArray::random(DType::F32, &[1, 4, 1], 2)], &listed, &[(0, 1, "n")]);

@@ -47,7 +47,8 @@ fn fuse_one_pair(module: &mut IRModule, f: &mut Function) -> bool {
                 continue;
             }
             let Some((p_name, p_call)) = tir_call(producer) else { continue };
-            let Some(ci) = bindings.iter().skip(pi + 1).position(|b| reads_var(b, &producer.var.name)).map(|k| k + pi + 1)
+            let Some(ci) =
+                bindings.iter().skip(pi + 1).position(|b| reads_var(b, &producer.var.name)).map(|k| k + pi + 1)
             else {
                 continue;
             };
@@ -241,13 +242,8 @@ fn fuse_kernels(p: &PrimFunc, p_call: &Call, c: &PrimFunc, c_call: &Call, k: usi
     } else {
         epilogue(&sig, p, fused_shape, &c_form)?
     };
-    let kernel = PrimFunc {
-        name: format!("{}_{}", p.name, c.name),
-        params: sig.params,
-        num_outputs: 1,
-        dims: sig.dims,
-        body,
-    };
+    let kernel =
+        PrimFunc { name: format!("{}_{}", p.name, c.name), params: sig.params, num_outputs: 1, dims: sig.dims, body };
     let call = Call { args: sig.args, tir_dims: sig.tir_dims, ..c_call.clone() };
     Some((kernel, call))
 }
@@ -335,7 +331,9 @@ fn loads_buffer(s: &Stmt, buf: &str) -> bool {
         Stmt::Store { idx, value, .. } => idx.iter().any(in_expr) || in_expr(value),
         Stmt::Seq(items) => items.iter().any(|i| loads_buffer(i, buf)),
         Stmt::If { cond, then_branch, else_branch } => {
-            in_expr(cond) || loads_buffer(then_branch, buf) || else_branch.as_ref().is_some_and(|e| loads_buffer(e, buf))
+            in_expr(cond)
+                || loads_buffer(then_branch, buf)
+                || else_branch.as_ref().is_some_and(|e| loads_buffer(e, buf))
         }
     }
 }
@@ -352,7 +350,9 @@ fn replace_store(s: &Stmt, buf: &str, vars: &[String], f: &dyn Fn(&PExpr) -> PEx
             kind: *kind,
             body: Box::new(replace_store(body, buf, vars, f)),
         },
-        Stmt::Alloc { buf: a, body } => Stmt::Alloc { buf: a.clone(), body: Box::new(replace_store(body, buf, vars, f)) },
+        Stmt::Alloc { buf: a, body } => {
+            Stmt::Alloc { buf: a.clone(), body: Box::new(replace_store(body, buf, vars, f)) }
+        }
         Stmt::Seq(items) => Stmt::Seq(items.iter().map(|i| replace_store(i, buf, vars, f)).collect()),
         Stmt::If { cond, then_branch, else_branch } => Stmt::If {
             cond: cond.clone(),

@@ -4,8 +4,8 @@
 
 use super::{atom_tensor, var_types};
 use crate::error::{Error, Result};
-use crate::ir::{Call, Callee, Dim, ExprKind, IRModule, PrimFunc, StructInfo, TensorInfo};
 use crate::interp::graph::with_op_name;
+use crate::ir::{Call, Callee, Dim, ExprKind, IRModule, PrimFunc, StructInfo, TensorInfo};
 use crate::op;
 
 pub fn run(mut module: IRModule) -> Result<IRModule> {
@@ -25,7 +25,11 @@ pub fn run(mut module: IRModule) -> Result<IRModule> {
         }
     }
     module.functions = functions;
-    if errors.is_empty() { Ok(module) } else { Err(Error::many(errors)) }
+    if errors.is_empty() {
+        Ok(module)
+    } else {
+        Err(Error::many(errors))
+    }
 }
 
 fn legalize_call(
@@ -56,7 +60,8 @@ fn legalize_call(
 
 /// Adds `f` under a fresh name, or returns the name of an identical kernel.
 pub fn add_prim_func(module: &mut IRModule, mut f: PrimFunc) -> String {
-    let same = |g: &PrimFunc| g.params == f.params && g.dims == f.dims && g.body == f.body && g.num_outputs == f.num_outputs;
+    let same =
+        |g: &PrimFunc| g.params == f.params && g.dims == f.dims && g.body == f.body && g.num_outputs == f.num_outputs;
     if let Some(existing) = module.prim_funcs.iter().find(|g| same(g)) {
         return existing.name.clone();
     }

@@ -191,7 +191,8 @@ fn steps(module: &IRModule, f: &Function, storage: &StorageMap, plan: &MemoryPla
         steps.push(Step::Call { func: func.clone(), args, dims: call.tir_dims.clone() });
     }
     for (k, s) in storage.outputs.iter().enumerate() {
-        let written_directly = matches!(s, Source::Storage(_)) && storage.outputs.iter().position(|o| o == s) == Some(k);
+        let written_directly =
+            matches!(s, Source::Storage(_)) && storage.outputs.iter().position(|o| o == s) == Some(k);
         if !written_directly {
             let t = output_param(module, f, storage, s, "")?;
             let bytes = (Dim::product(&t.shape) * Dim::Int(t.dtype.size() as i64)).simplify();

@@ -19,7 +19,11 @@ pub fn run(mut module: IRModule) -> Result<IRModule> {
             Err(e) => errors.push(e),
         }
     }
-    if errors.is_empty() { Ok(module) } else { Err(Error::many(errors)) }
+    if errors.is_empty() {
+        Ok(module)
+    } else {
+        Err(Error::many(errors))
+    }
 }
 
 /// A free region of the arena.

@@ -36,7 +36,11 @@ pub fn run(mut module: IRModule) -> Result<IRModule> {
         }
     }
     module.functions = functions;
-    if errors.is_empty() { Ok(module) } else { Err(Error::many(errors)) }
+    if errors.is_empty() {
+        Ok(module)
+    } else {
+        Err(Error::many(errors))
+    }
 }
 
 struct Normalizer<'a> {
@@ -86,7 +90,10 @@ impl<'a> Normalizer<'a> {
     fn function(&mut self, f: &mut Function) -> Result<()> {
         for p in &f.params {
             if matches!(p.sinfo, StructInfo::Unknown) {
-                return Err(Error::new(p.span, format!("parameter `{}` needs a type, e.g. `Tensor<[n], f32>`", p.name)));
+                return Err(Error::new(
+                    p.span,
+                    format!("parameter `{}` needs a type, e.g. `Tensor<[n], f32>`", p.name),
+                ));
             }
             self.scope.insert(p.name.clone(), p.sinfo.clone());
         }
@@ -215,7 +222,11 @@ impl<'a> Normalizer<'a> {
     }
 
     fn subst_dim(&self, d: &Dim) -> Dim {
-        if self.dim_subst.is_empty() { d.clone() } else { d.substitute(&self.dim_subst) }
+        if self.dim_subst.is_empty() {
+            d.clone()
+        } else {
+            d.substitute(&self.dim_subst)
+        }
     }
 
     fn subst_sinfo(&self, s: &StructInfo) -> StructInfo {
@@ -465,4 +476,3 @@ fn check_result(f: &Function, actual: &StructInfo) -> Result<()> {
         )),
     }
 }
-

@@ -165,10 +165,7 @@ mod tests {
     fn rejects_integers_scalars_and_bad_axes() {
         let infer = lookup("softmax").unwrap().infer;
         let int = TensorInfo::new(DType::I32, vec![Dim::Int(4)]);
-        assert_eq!(
-            infer(&[int], &Attrs::new()).unwrap_err(),
-            "softmax: expected float tensors (f32, f64), got i32"
-        );
+        assert_eq!(infer(&[int], &Attrs::new()).unwrap_err(), "softmax: expected float tensors (f32, f64), got i32");
         let scalar = TensorInfo::new(DType::F32, vec![]);
         let err = (lookup("log_softmax").unwrap().infer)(&[scalar], &Attrs::new()).unwrap_err();
         assert_eq!(err, "log_softmax: expected a tensor of rank 1 or more, got a scalar");
