@@ -17,6 +17,7 @@ mod math;
 mod nn;
 mod pool;
 mod reduce;
+mod resize;
 mod shape;
 mod spatial;
 mod tensor;
@@ -80,6 +81,7 @@ const FAMILIES: &[&[Converter]] = &[
     conv::CONVERTERS,
     spatial::CONVERTERS,
     indexing::CONVERTERS,
+    resize::CONVERTERS,
 ];
 
 /// The converter of ONNX operator `op_type` (default domain).
