@@ -218,7 +218,7 @@ pub fn plan(ctx: &NodeCtx, x: &Value, legacy: bool) -> Result<Plan, String> {
 /// The message for an input whose values the output shape depends on.
 fn must_be_known(ctx: &NodeCtx, k: usize, what: &str) -> String {
     format!(
-        "input `{}` ({what}) must be known at compile time: the output shape depends on its values, and run-time \
+        "the {what} input `{}` must be known at compile time: the output shape depends on its values, and run-time \
          {what} are not supported yet",
         ctx.input_name(k)
     )
