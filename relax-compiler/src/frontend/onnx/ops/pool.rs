@@ -1,8 +1,8 @@
-//! Pooling over `[N, C, ...]` inputs: `MaxPool` and `AveragePool` (1-D and
-//! 2-D, as relax's `max_pool2d` and `avg_pool2d`), and the global pools over
-//! every spatial axis of any rank.
+//! Pooling over `[N, C, ...]` inputs: `MaxPool` and `AveragePool` (1-D to
+//! 3-D, as relax's `max_pool2d` / `avg_pool2d` and their 3-D forms), and the
+//! global pools over every spatial axis of any rank.
 
-use super::window::{check_window_attrs, from_2d, spatial_axes, to_2d, Window};
+use super::window::{check_window_attrs, from_2d, op_for, spatial_axes, to_2d, Window};
 use super::{single, Converter};
 use crate::frontend::onnx::attrs::Attributes;
 use crate::frontend::onnx::context::{ints_attr, NodeCtx};
@@ -10,10 +10,10 @@ use crate::frontend::onnx::value::Value;
 use crate::ir::{AttrValue, Attrs};
 
 pub const CONVERTERS: &[Converter] = &[
-    Converter::new("MaxPool", |ctx| pool(ctx, "max_pool2d"))
+    Converter::new("MaxPool", |ctx| pool(ctx, "max_pool"))
         .attrs(&["auto_pad", "ceil_mode", "dilations", "kernel_shape", "pads", "storage_order", "strides"])
         .check(check_max_pool),
-    Converter::new("AveragePool", |ctx| pool(ctx, "avg_pool2d"))
+    Converter::new("AveragePool", |ctx| pool(ctx, "avg_pool"))
         .attrs(&["auto_pad", "ceil_mode", "count_include_pad", "dilations", "kernel_shape", "pads", "strides"])
         .check(|attrs, _| check_window_attrs(attrs)),
     Converter::new("GlobalAveragePool", global_average_pool),
@@ -30,10 +30,13 @@ fn check_max_pool(attrs: &Attributes, _: i64) -> Result<(), String> {
     }
 }
 
-fn pool(ctx: &mut NodeCtx, op: &str) -> Result<Vec<Value>, String> {
+/// `base` is the relax operator without its rank (`max_pool`).
+fn pool(ctx: &mut NodeCtx, base: &str) -> Result<Vec<Value>, String> {
     let x = ctx.input(0)?;
     let info = x.info();
-    let spatial = spatial_axes(&info, "pooling")?;
+    let spatial = spatial_axes(&info, "pooling", 3)?;
+    let op = op_for(base, spatial);
+    let op = op.as_str();
     let kernel = ctx.attrs.ints("kernel_shape")?.ok_or("attribute kernel_shape is required")?;
     if kernel.len() != spatial {
         return Err(format!("kernel_shape {kernel:?} does not match the input's {spatial} spatial axes"));
