@@ -74,3 +74,45 @@ fn global_pool(ctx: &mut NodeCtx, reduction: &str) -> Result<Vec<Value>, String>
     let attrs = Attrs::new().with("axes", ints_attr(&axes)).with("keepdims", AttrValue::Bool(true));
     single(ctx.call(reduction, &[x], attrs)?)
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::frontend::onnx::builder::{attr_ints, attr_string, node, GraphBuilder};
+    use crate::frontend::onnx::proto::{Message, NodeProto};
+    use crate::frontend::onnx::{import_bytes, OnnxOptions};
+    use crate::interp::{run_function, Value};
+    use crate::ir::Dim;
+    use crate::ndarray::NDArray;
+    use relax_rt::DType;
+    use std::path::Path;
+
+    fn run(node: NodeProto, x: &NDArray, consts: &[(&str, &NDArray)]) -> NDArray {
+        let shape: Vec<Dim> = x.shape().iter().map(|&d| Dim::from(d)).collect();
+        let mut graph = GraphBuilder::new("g").input("x", DType::F32, &shape).output("y");
+        for (name, value) in consts {
+            graph = graph.initializer(name, value);
+        }
+        let bytes = graph.node(node).model(22).encode_to_vec();
+        let module = import_bytes(&bytes, Path::new("."), "g", &OnnxOptions::default()).unwrap();
+        run_function(&module, "forward", vec![Value::Tensor(x.clone())]).unwrap().tensors()[0].clone()
+    }
+
+    #[test]
+    fn windows_with_three_spatial_axes() {
+        // x[d, h, w] = 9d + 3h + w over 3x3x3. A 2x2x2 window at the origin holds
+        // 0, 1, 3, 4, 9, 10, 12, 13: max 13, mean 6.5; with stride 1 each step adds 9, 3 or 1.
+        let x = NDArray::from_f64_values(DType::F32, &[1, 1, 3, 3, 3], &(0..27).map(f64::from).collect::<Vec<_>>());
+        let steps = |first: f64| [0., 1., 3., 4., 9., 10., 12., 13.].map(|v| v + first);
+        let cube = |values: [f64; 8]| NDArray::from_f64_values(DType::F32, &[1, 1, 2, 2, 2], &values);
+        let pool = |op: &str| node(op, &["x"], &["y"]).with_attr(attr_ints("kernel_shape", &[2, 2, 2]));
+        assert_eq!(run(pool("MaxPool"), &x, &[]), cube(steps(13.0)));
+        assert_eq!(run(pool("AveragePool"), &x, &[]), cube(steps(6.5)));
+        // The same windows summed by a convolution with a box of ones: 8 * 6.5 = 52.
+        let w = NDArray::from_f64_values(DType::F32, &[1, 1, 2, 2, 2], &[1.0; 8]);
+        assert_eq!(run(node("Conv", &["x", "w"], &["y"]), &x, &[("w", &w)]), cube(steps(6.5).map(|v| v * 8.0)));
+        // SAME_UPPER keeps the size: the last window along each axis sees only the corner.
+        let same = pool("MaxPool").with_attr(attr_string("auto_pad", "SAME_UPPER"));
+        let out = run(same, &x, &[]);
+        assert_eq!((out.shape(), out.get(26).to_f64()), (&[1, 1, 3, 3, 3][..], 26.0));
+    }
+}
