@@ -231,6 +231,33 @@ fn padding(op: &str, attrs: &Attrs, n: usize) -> Result<Vec<i64>, String> {
     Ok(pad)
 }
 
+/// A convolution-style kernel (`conv2d`, `conv2d_transpose`): each output
+/// element is the sum of `product(out_idx, red_idx)` over `extents` (the
+/// group's input channels, then the taps), plus `bias[o]` (third argument,
+/// `o` the output channel) when there is one.
+pub fn channel_sum_kernel(
+    name: &str,
+    args: &[TensorInfo],
+    out: &TensorInfo,
+    extents: &[Dim],
+    product: impl Fn(&[PExpr], &[PExpr]) -> PExpr,
+) -> crate::ir::PrimFunc {
+    use crate::op::compute::{reduce, Combine, Fold};
+    let has_bias = args.len() > 2;
+    let add_bias = |acc: PExpr, o: &[PExpr]| if has_bias { acc + load(2, vec![o[1].clone()]) } else { acc };
+    let fold = Fold { extents, combine: Combine::Sum, acc_dtype: out.dtype };
+    reduce(name, args, out, fold, product, add_bias)
+}
+
+/// The reference side of [`channel_sum_kernel`]'s bias: `acc + bias[o]` when
+/// a bias (third argument) is given.
+pub fn plus_bias(acc: Scalar, args: &[&NDArray], o: usize, dtype: relax_rt::DType) -> Scalar {
+    match args.get(2) {
+        Some(bias) => crate::interp::tir::binary(BinOp::Add, acc, bias.get(o), dtype).cast(dtype),
+        None => acc,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -274,32 +301,5 @@ mod tests {
         assert_eq!(w.position_at(3, 2), 9);
         assert!(!w.covers_at(-1, 8, false) && w.covers_at(-1, 8, true));
         assert!(w.covers_at(9, 8, true) && !w.covers_at(10, 8, true) && !w.covers_at(8, 8, false));
-    }
-}
-
-/// A convolution-style kernel (`conv2d`, `conv2d_transpose`): each output
-/// element is the sum of `product(out_idx, red_idx)` over `extents` (the
-/// group's input channels, then the taps), plus `bias[o]` (third argument,
-/// `o` the output channel) when there is one.
-pub fn channel_sum_kernel(
-    name: &str,
-    args: &[TensorInfo],
-    out: &TensorInfo,
-    extents: &[Dim],
-    product: impl Fn(&[PExpr], &[PExpr]) -> PExpr,
-) -> crate::ir::PrimFunc {
-    use crate::op::compute::{reduce, Combine, Fold};
-    let has_bias = args.len() > 2;
-    let add_bias = |acc: PExpr, o: &[PExpr]| if has_bias { acc + load(2, vec![o[1].clone()]) } else { acc };
-    let fold = Fold { extents, combine: Combine::Sum, acc_dtype: out.dtype };
-    reduce(name, args, out, fold, product, add_bias)
-}
-
-/// The reference side of [`channel_sum_kernel`]'s bias: `acc + bias[o]` when
-/// a bias (third argument) is given.
-pub fn plus_bias(acc: Scalar, args: &[&NDArray], o: usize, dtype: relax_rt::DType) -> Scalar {
-    match args.get(2) {
-        Some(bias) => crate::interp::tir::binary(BinOp::Add, acc, bias.get(o), dtype).cast(dtype),
-        None => acc,
     }
 }

@@ -162,6 +162,23 @@ fn same_pads(mode: AutoPad, input: &Dim, kernel: i64, stride: i64, dilation: i64
     Ok(if mode == AutoPad::SameUpper { (smaller, total - smaller) } else { (total - smaller, smaller) })
 }
 
+/// The spatial kernel size of a convolution weight, which must be static and
+/// agree with the node's `kernel_shape` attribute when it has one.
+pub fn static_kernel(ctx: &NodeCtx, x: &TensorInfo, w: &TensorInfo) -> Result<Vec<i64>, String> {
+    if w.rank() != x.rank() {
+        return Err(format!("the weight {w} must have the rank of the input {x}"));
+    }
+    let kernel: Vec<i64> = w.shape[2..].iter().map(|d| d.as_int()).collect::<Option<_>>().ok_or_else(|| {
+        format!("the kernel size must be known at compile time, got weight {}", shape_to_string(&w.shape))
+    })?;
+    if let Some(declared) = ctx.attrs.ints("kernel_shape")? {
+        if declared != kernel {
+            return Err(format!("kernel_shape {declared:?} does not match the weight's kernel {kernel:?}"));
+        }
+    }
+    Ok(kernel)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -216,21 +233,4 @@ mod tests {
         let bad = [string_attr("auto_pad", "SAME")];
         assert_eq!(check_window_attrs(&Attributes::new(&bad)), Err("attribute auto_pad=SAME is not supported".into()));
     }
-}
-
-/// The spatial kernel size of a convolution weight, which must be static and
-/// agree with the node's `kernel_shape` attribute when it has one.
-pub fn static_kernel(ctx: &NodeCtx, x: &TensorInfo, w: &TensorInfo) -> Result<Vec<i64>, String> {
-    if w.rank() != x.rank() {
-        return Err(format!("the weight {w} must have the rank of the input {x}"));
-    }
-    let kernel: Vec<i64> = w.shape[2..].iter().map(|d| d.as_int()).collect::<Option<_>>().ok_or_else(|| {
-        format!("the kernel size must be known at compile time, got weight {}", shape_to_string(&w.shape))
-    })?;
-    if let Some(declared) = ctx.attrs.ints("kernel_shape")? {
-        if declared != kernel {
-            return Err(format!("kernel_shape {declared:?} does not match the weight's kernel {kernel:?}"));
-        }
-    }
-    Ok(kernel)
 }
