@@ -6,11 +6,11 @@
 //! axis's tap count (a run-time value with antialiasing, where it depends on
 //! the scale).
 
-use super::sampling::{Filter, Real};
 use super::{Method, Resize};
 use crate::ir::{Attrs, BinOp, Buffer, Dim, PExpr, PrimFunc, Stmt, TensorInfo};
 use crate::op::compute::{accumulator, index_vars, load, prim_func, with_accumulators};
-use crate::op::spatial::resize::sampling::Transform;
+use crate::op::spatial::sampling::Transform;
+use crate::op::spatial::sampling::{Filter, Real};
 use relax_rt::DType;
 
 /// Whether each axis's weights are divided by their sum: antialiasing
@@ -95,7 +95,7 @@ impl Ctx<'_> {
     }
 
     /// `out = x[...]` at the rounded, clamped coordinates.
-    fn nearest(&self, rounding: super::sampling::Rounding) -> Stmt {
+    fn nearest(&self, rounding: crate::op::spatial::sampling::Rounding) -> Stmt {
         let mut src = self.idx.clone();
         for (j, &a) in self.r.axes.iter().enumerate() {
             let chosen = PExpr::cast(DType::I64, rounding.round(slot("coord", j)));

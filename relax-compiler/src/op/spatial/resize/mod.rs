@@ -6,7 +6,7 @@
 //! sizes at compile time or binds them from input values at run time. Other
 //! axes are copied.
 //!
-//! The per-axis `scale` of the coordinate transform (see [`sampling`]) is
+//! The per-axis `scale` of the coordinate transform (see [`super::sampling`]) is
 //! read at run time from the f32/f64 tensor `scales` (second argument, one
 //! entry per listed axis) when `scales_input` is set, as ONNX's `scales`
 //! input says; otherwise it is `output / input` of the axis, computed in the
@@ -16,7 +16,7 @@
 //!
 //! Modes: `nearest` picks one element per axis (rounded by `nearest_mode`,
 //! then clamped into the axis); `linear` and `cubic` weigh the taps around
-//! the coordinate with a filter ([`sampling::Filter`]), reading clamped
+//! the coordinate with a filter ([`super::sampling::Filter`]), reading clamped
 //! indices (edge padding), all in f64. `exclude_outside` drops the taps
 //! outside the axis and renormalizes; `antialias` stretches the filter by
 //! `1 / scale` when downscaling and normalizes its taps; with
@@ -25,14 +25,13 @@
 //! element to read (ONNX leaves it undefined), gives zeros.
 
 mod kernel;
-pub mod sampling;
 
+use super::sampling::{Filter, Rounding, Transform};
 use crate::ir::dim::shape_to_string;
 use crate::ir::{Attrs, Dim, StructInfo, TensorInfo};
 use crate::ndarray::{unravel, NDArray, Scalar};
 use crate::op::compute::{expect_attrs, expect_dtype_class, infos_of, DTypeClass, InOp};
 use crate::op::{OpDef, OpKind};
-use sampling::{Filter, Rounding, Transform};
 
 pub const RESIZE: OpDef = OpDef {
     name: "resize",

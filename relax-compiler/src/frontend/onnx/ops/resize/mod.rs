@@ -23,7 +23,7 @@ use crate::frontend::onnx::value::Value;
 use crate::ir::dim::shape_to_string;
 use crate::ir::{AttrValue, Attrs, Dim};
 use crate::ndarray::NDArray;
-use crate::op::spatial::resize::sampling::Rounding;
+use crate::op::spatial::sampling::Rounding;
 use relax_rt::DType;
 
 pub const CONVERTERS: &[Converter] = &[

@@ -1,9 +1,9 @@
-//! The per-axis arithmetic of `resize`, written once over [`Real`] so that the
-//! reference semantics (on `f64`) and the legalized kernel (on [`PExpr`]
-//! scalars of dtype f64) compute the same formulas in the same order and
-//! cannot drift apart: where an output coordinate maps in the input
-//! ([`Transform`]), how `nearest` rounds it ([`Rounding`]), and the weight a
-//! filter gives an input element at a distance ([`Filter`]).
+//! The per-axis arithmetic of `resize` and `grid_sample`, written once over
+//! [`Real`] so that the reference semantics (on `f64`) and the legalized
+//! kernels (on [`PExpr`] scalars of dtype f64) compute the same formulas in
+//! the same order and cannot drift apart: where a `resize` output coordinate
+//! maps in the input ([`Transform`]), how `nearest` rounds it ([`Rounding`]),
+//! and the weight a filter gives an input element at a distance ([`Filter`]).
 
 use crate::ir::{BinOp, PExpr, UnOp};
 use relax_rt::DType;
@@ -17,7 +17,10 @@ pub trait Real: Clone + Add<Output = Self> + Sub<Output = Self> + Mul<Output = S
     fn floor(self) -> Self;
     fn ceil(self) -> Self;
     fn abs(self) -> Self;
+    /// Round half to even.
+    fn round_even(self) -> Self;
     fn min(self, other: Self) -> Self;
+    fn max(self, other: Self) -> Self;
     fn le(&self, other: &Self) -> Self::Bool;
     fn lt(&self, other: &Self) -> Self::Bool;
     fn eq(&self, other: &Self) -> Self::Bool;
@@ -40,8 +43,14 @@ impl Real for f64 {
     fn abs(self) -> f64 {
         f64::abs(self)
     }
+    fn round_even(self) -> f64 {
+        f64::round_ties_even(self)
+    }
     fn min(self, other: f64) -> f64 {
         crate::op::compute::nan_min(self, other)
+    }
+    fn max(self, other: f64) -> f64 {
+        crate::op::compute::nan_max(self, other)
     }
     fn le(&self, other: &f64) -> bool {
         self <= other
@@ -78,8 +87,14 @@ impl Real for PExpr {
     fn abs(self) -> PExpr {
         PExpr::un(UnOp::Abs, self)
     }
+    fn round_even(self) -> PExpr {
+        PExpr::un(UnOp::Round, self)
+    }
     fn min(self, other: PExpr) -> PExpr {
         PExpr::bin(BinOp::Min, self, other)
+    }
+    fn max(self, other: PExpr) -> PExpr {
+        PExpr::bin(BinOp::Max, self, other)
     }
     fn le(&self, other: &PExpr) -> PExpr {
         PExpr::bin(BinOp::Le, self.clone(), other.clone())
