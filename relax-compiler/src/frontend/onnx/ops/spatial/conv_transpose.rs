@@ -25,7 +25,7 @@ pub fn check(attrs: &Attributes, _: i64) -> Result<(), String> {
 pub fn convert(ctx: &mut NodeCtx) -> Result<Vec<Value>, String> {
     let (x, w) = (ctx.input(0)?, ctx.input(1)?);
     let (x_info, w_info) = (x.info(), w.info());
-    let spatial = spatial_axes(&x_info, "transposed convolution")?;
+    let spatial = spatial_axes(&x_info, "transposed convolution", 2)?;
     let kernel = static_kernel(ctx, &x_info, &w_info)?;
     let geometry = Geometry::new(&ctx.attrs, &kernel, &x_info)?;
     let attrs = geometry.attrs(spatial).with("groups", AttrValue::Int(ctx.attrs.int_or("group", 1)?));
