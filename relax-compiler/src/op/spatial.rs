@@ -15,5 +15,11 @@ pub mod sampling;
 
 use super::OpDef;
 
-pub const OPS: &[OpDef] =
-    &[pad::PAD, conv2d_transpose::CONV2D_TRANSPOSE, resize::RESIZE, grid_sample::GRID_SAMPLE, affine_grid::AFFINE_GRID];
+pub const OPS: &[OpDef] = &[
+    pad::PAD,
+    conv2d_transpose::CONV2D_TRANSPOSE,
+    conv2d_transpose::CONV3D_TRANSPOSE,
+    resize::RESIZE,
+    grid_sample::GRID_SAMPLE,
+    affine_grid::AFFINE_GRID,
+];
