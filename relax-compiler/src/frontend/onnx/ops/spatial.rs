@@ -3,8 +3,8 @@
 //! like any data movement), the `edge`, `reflect` and `wrap` modes of `Pad`,
 //! which relax's `pad` operator implements (`Pad`'s converter in `tensor.rs`
 //! hands those modes here), `ConvTranspose` in 1-D and 2-D, as relax's
-//! `conv2d_transpose` (in `spatial/conv_transpose.rs`), and `GridSample` as
-//! relax's `grid_sample`.
+//! `conv2d_transpose` (in `spatial/conv_transpose.rs`), and `GridSample` and
+//! `AffineGrid` as relax's `grid_sample` and `affine_grid`.
 
 mod conv_transpose;
 
@@ -21,11 +21,39 @@ pub const CONVERTERS: &[Converter] = &[
     Converter::new("ConvTranspose", conv_transpose::convert)
         .attrs(&["auto_pad", "dilations", "group", "kernel_shape", "output_padding", "output_shape", "pads", "strides"])
         .check(conv_transpose::check),
+    Converter::new("AffineGrid", affine_grid).attrs(&["align_corners"]).since(20),
     Converter::new("GridSample", grid_sample)
         .attrs(&["align_corners", "mode", "padding_mode"])
         .since(16)
         .check(check_grid_sample),
 ];
+
+/// `AffineGrid` as relax's `affine_grid`. The output shape comes from the
+/// values of `size` (`[N, C, H, W]` or `[N, C, D, H, W]`), which must be known
+/// now: constants or symbolic dims.
+fn affine_grid(ctx: &mut NodeCtx) -> Result<Vec<Value>, String> {
+    let theta = ctx.input(0)?;
+    let size = ctx.input(1)?.as_shape().map(|s| s.dims).ok_or_else(|| {
+        format!(
+            "the size input `{}` must be known at compile time: the output shape depends on its values, and \
+             run-time sizes are not supported yet",
+            ctx.input_name(1)
+        )
+    })?;
+    if !(4..=5).contains(&size.len()) {
+        return Err(format!("size {} must be [N, C, H, W] or [N, C, D, H, W]", shape_to_string(&size)));
+    }
+    let batch = &theta.info().shape[0];
+    if let (Some(a), Some(b)) = (size[0].as_int(), batch.as_int()) {
+        if a != b {
+            return Err(format!("size asks for a batch of {a} but theta holds {b} matrices"));
+        }
+    }
+    let attrs = Attrs::new()
+        .with("size", AttrValue::Dims(size[2..].to_vec()))
+        .with("align_corners", AttrValue::Bool(ctx.attrs.int_or("align_corners", 0)? != 0));
+    single(ctx.call("affine_grid", &[theta], attrs)?)
+}
 
 /// The interpolation modes of GridSample-`opset` (renamed in opset 20).
 fn grid_sample_modes(opset: i64) -> [&'static str; 3] {
@@ -248,6 +276,17 @@ mod tests {
                 .with_attr(attr_int("align_corners", 1));
             assert_eq!(run(opset, sample, &x, &[("grid", &grid)]), want);
         }
+    }
+
+    #[test]
+    fn affine_grid_of_a_scaling() {
+        // theta = diag(2, 3) on a 1x2 grid (align_corners: x = -1, 1; y = -1): the
+        // points (-1, -1) and (1, -1) become (-2, -3) and (2, -3).
+        let theta = NDArray::from_f64_values(DType::F32, &[1, 2, 3], &[2., 0., 0., 0., 3., 0.]);
+        let size = NDArray::from_i64_values(DType::I64, &[4], &[1, 1, 1, 2]);
+        let grid = node("AffineGrid", &["x", "size"], &["y"]).with_attr(attr_int("align_corners", 1));
+        let want = NDArray::from_f64_values(DType::F32, &[1, 1, 2, 2], &[-2.0, -3.0, 2.0, -3.0]);
+        assert_eq!(run(20, grid, &theta, &[("size", &size)]), want);
     }
 
     #[test]
