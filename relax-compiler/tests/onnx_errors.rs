@@ -59,7 +59,8 @@ fn shape_dependent_problems_are_reported_per_node() {
         .input("data", DType::I64, &[Dim::Int(2)])
         .initializer("w4d", &w4d)
         .node(node("Conv", &["volume", "w4d"], &["c"]).with_name("conv4d"))
-        .node(node("Reshape", &["volume", "data"], &["r"]).with_name("dynamic_reshape"))
+        .node(node("Add", &["data", "data"], &["doubled"]))
+        .node(node("Reshape", &["volume", "doubled"], &["r"]).with_name("dynamic_reshape"))
         .node(node("Shape", &["volume"], &["s"]))
         .output("c")
         .output("r")
@@ -73,8 +74,8 @@ fn shape_dependent_problems_are_reported_per_node() {
     );
     assert_eq!(
         problems[1],
-        "node `dynamic_reshape` (Reshape): the shape `data` is computed from run-time data; only shapes known at \
-         compile time (constants, or arithmetic on Shape) are supported"
+        "node `dynamic_reshape` (Reshape): input `doubled` must be integers known at compile time or a graph input \
+         of at most a few integers, but it is computed at run time (Tensor<[2], i64>)"
     );
 }
 
