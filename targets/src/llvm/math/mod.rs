@@ -6,7 +6,10 @@
 //! them, see [`rounding`]).
 //!
 //! Accuracy (measured by this crate's tests against the platform libm):
-//! f32 within a few ulp, f64 within 1e-13 relative over normal ranges.
+//! f32 within a few ulp, f64 within 1e-13 relative over normal ranges; the
+//! inverse trigonometric and hyperbolic functions (`inverse_trig`,
+//! `hyperbolic`) within 1e-15 in f64 and correctly rounded in f32 on the
+//! tests' sweeps.
 
 mod coefficients;
 mod constants;
