@@ -53,12 +53,12 @@ fn lists_every_unsupported_node_once_with_its_name() {
 
 #[test]
 fn shape_dependent_problems_are_reported_per_node() {
-    let w3d = NDArray::random(DType::F32, &[2, 3, 3, 3, 3], 1);
+    let w4d = NDArray::random(DType::F32, &[2, 3, 3, 3, 3, 3], 1);
     let model = GraphBuilder::new("bad")
-        .input("volume", DType::F32, &[Dim::Int(1), Dim::Int(3), Dim::Int(4), Dim::Int(4), Dim::Int(4)])
+        .input("volume", DType::F32, &[Dim::Int(1), Dim::Int(3), Dim::Int(4), Dim::Int(4), Dim::Int(4), Dim::Int(4)])
         .input("data", DType::I64, &[Dim::Int(2)])
-        .initializer("w3d", &w3d)
-        .node(node("Conv", &["volume", "w3d"], &["c"]).with_name("conv3d"))
+        .initializer("w4d", &w4d)
+        .node(node("Conv", &["volume", "w4d"], &["c"]).with_name("conv4d"))
         .node(node("Add", &["data", "data"], &["doubled"]))
         .node(node("Reshape", &["volume", "doubled"], &["r"]).with_name("dynamic_reshape"))
         .node(node("Shape", &["volume"], &["s"]))
@@ -69,7 +69,8 @@ fn shape_dependent_problems_are_reported_per_node() {
     assert_eq!(problems.len(), 2, "{problems:#?}");
     assert_eq!(
         problems[0],
-        "node `conv3d` (Conv): 3-D convolution is not supported yet; only 1-D and 2-D (input Tensor<[1, 3, 4, 4, 4], f32>)"
+        "node `conv4d` (Conv): 4-D convolution is not supported yet; only 1-D, 2-D and 3-D (input Tensor<[1, 3, 4, 4, 4, \
+         4], f32>)"
     );
     assert_eq!(
         problems[1],

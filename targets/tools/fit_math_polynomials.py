@@ -107,6 +107,11 @@ def cos_tail(z):
     return safe(lambda z: (mp.cos(mp.sqrt(z)) - 1 + z / 2) / z**2, mp.mpf(1) / 24)(z)
 
 
+def atan_tail(z):
+    # atan(t) = t + t^3 A(t^2).
+    return safe(lambda z: (mp.atan(mp.sqrt(z)) - mp.sqrt(z)) / mp.sqrt(z) ** 3, -mp.mpf(1) / 3)(z)
+
+
 def erf_small(u):
     # erf(x) = x P(x^2) for |x| <= 1.
     return safe(lambda u: mp.erf(mp.sqrt(u)) / mp.sqrt(u), 2 / mp.sqrt(mp.pi))(u)
@@ -125,6 +130,8 @@ def erfc_tail(t):
 
 LN2_HALF = mp.log(2) / 2 + mp.mpf(2) ** -12
 PI_QUARTER = mp.pi / 4 + mp.mpf(2) ** -12
+# atan's reduced argument: |t| <= tan(pi/8), plus room for the rounding of the reduction.
+TAN_PI_8 = mp.tan(mp.pi / 8) + mp.mpf(2) ** -20
 S_MAX = (mp.sqrt(2) - 1) / (mp.sqrt(2) + 1) + mp.mpf(2) ** -20
 
 
@@ -144,6 +151,7 @@ FITS = [
     best_fit("LOG_F64", log_tail, lambda z: z / 2, 0, S_MAX**2, 53),
     best_fit("SIN_F64", sin_tail, lambda z: z, 0, PI_QUARTER**2, 53),
     best_fit("COS_F64", cos_tail, lambda z: z * z, 0, PI_QUARTER**2, 53),
+    best_fit("ATAN_F64", atan_tail, lambda z: z, 0, TAN_PI_8**2, 53),
     best_fit("ERF_SMALL_F32", erf_small, lambda u: 1 / erf_small(u), 0, 1, 24),
     best_fit("ERF_SMALL_F64", erf_small, lambda u: 1 / erf_small(u), 0, 1, 53),
     # f32: erf rounds to 1 beyond 4 (erfc(4) < 2^-26), so one middle piece suffices.
@@ -201,6 +209,7 @@ DOCS = {
     "LOG": "`Q(z) = (2 atanh(s) - 2s) / s^3` at `z = s^2`, so `log(1 + f) = 2s + s^3 Q(s^2)` with `s = f / (2 + f)`.",
     "SIN": "`S(z) = (sin r - r) / r^3` at `z = r^2`.",
     "COS": "`C(z) = (cos r - 1 + r^2 / 2) / r^4` at `z = r^2`.",
+    "ATAN": "`A(z) = (atan t - t) / t^3` at `z = t^2`.",
     "ERF_SMALL": "`P(u) = erf(x) / x` at `u = x^2`, for `|x| <= 1`.",
     "ERF_MIDDLE": "`Q(x) = erfc(x) e^(x^2)`, so `erf(x) = 1 - e^(-x^2) Q(x)`.",
     "ERF_TAIL": "`R(t) = x erfc(x) e^(x^2)` at `t = 1 / x^2`, so `erf(x) = 1 - e^(-x^2) R(t) / x`.",

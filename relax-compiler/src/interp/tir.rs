@@ -339,6 +339,14 @@ pub fn unary(op: UnOp, x: Scalar, dtype: DType) -> Scalar {
             UnOp::Round => a.round_ties_even(),
             UnOp::Sin => a.sin(),
             UnOp::Cos => a.cos(),
+            UnOp::Asin => libm::asin(a),
+            UnOp::Acos => libm::acos(a),
+            UnOp::Atan => libm::atan(a),
+            UnOp::Sinh => libm::sinh(a),
+            UnOp::Cosh => libm::cosh(a),
+            UnOp::Asinh => libm::asinh(a),
+            UnOp::Acosh => libm::acosh(a),
+            UnOp::Atanh => libm::atanh(a),
         });
     }
     if dtype == DType::Bool {

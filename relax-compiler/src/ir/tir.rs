@@ -140,6 +140,14 @@ pub enum UnOp {
     Round,
     Sin,
     Cos,
+    Asin,
+    Acos,
+    Atan,
+    Sinh,
+    Cosh,
+    Asinh,
+    Acosh,
+    Atanh,
 }
 
 impl UnOp {
@@ -158,6 +166,14 @@ impl UnOp {
             UnOp::Round => "round",
             UnOp::Sin => "sin",
             UnOp::Cos => "cos",
+            UnOp::Asin => "asin",
+            UnOp::Acos => "acos",
+            UnOp::Atan => "atan",
+            UnOp::Sinh => "sinh",
+            UnOp::Cosh => "cosh",
+            UnOp::Asinh => "asinh",
+            UnOp::Acosh => "acosh",
+            UnOp::Atanh => "atanh",
         }
     }
 }

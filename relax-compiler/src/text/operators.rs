@@ -126,7 +126,7 @@ pub(super) fn tir_binary_intrinsic(name: &str) -> Option<BinOp> {
 }
 
 /// Every unary operator written as a call: all but `-x` and `!x`.
-const CALL_UNOPS: [UnOp; 11] = [
+const CALL_UNOPS: [UnOp; 19] = [
     UnOp::Abs,
     UnOp::Exp,
     UnOp::Log,
@@ -138,6 +138,14 @@ const CALL_UNOPS: [UnOp; 11] = [
     UnOp::Round,
     UnOp::Sin,
     UnOp::Cos,
+    UnOp::Asin,
+    UnOp::Acos,
+    UnOp::Atan,
+    UnOp::Sinh,
+    UnOp::Cosh,
+    UnOp::Asinh,
+    UnOp::Acosh,
+    UnOp::Atanh,
 ];
 
 /// A unary operator written as a call: `exp(x)`.
@@ -161,7 +169,15 @@ pub(super) fn tir_prefix_symbol(op: UnOp) -> Option<&'static str> {
         | UnOp::Ceil
         | UnOp::Round
         | UnOp::Sin
-        | UnOp::Cos => None,
+        | UnOp::Cos
+        | UnOp::Asin
+        | UnOp::Acos
+        | UnOp::Atan
+        | UnOp::Sinh
+        | UnOp::Cosh
+        | UnOp::Asinh
+        | UnOp::Acosh
+        | UnOp::Atanh => None,
     }
 }
 

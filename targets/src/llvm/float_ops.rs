@@ -78,6 +78,14 @@ pub(crate) fn unary<'ctx>(
         UnOp::Erf => math::call(cg, b, MathFn::Erf, x),
         UnOp::Sin => math::call(cg, b, MathFn::Sin, x),
         UnOp::Cos => math::call(cg, b, MathFn::Cos, x),
+        UnOp::Asin => math::call(cg, b, MathFn::Asin, x),
+        UnOp::Acos => math::call(cg, b, MathFn::Acos, x),
+        UnOp::Atan => math::call(cg, b, MathFn::Atan, x),
+        UnOp::Sinh => math::call(cg, b, MathFn::Sinh, x),
+        UnOp::Cosh => math::call(cg, b, MathFn::Cosh, x),
+        UnOp::Asinh => math::call(cg, b, MathFn::Asinh, x),
+        UnOp::Acosh => math::call(cg, b, MathFn::Acosh, x),
+        UnOp::Atanh => math::call(cg, b, MathFn::Atanh, x),
     }
 }
 

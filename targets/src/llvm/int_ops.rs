@@ -132,7 +132,21 @@ pub(crate) fn unary<'ctx>(
         }
         UnOp::Abs | UnOp::Floor | UnOp::Ceil | UnOp::Round => x.into(),
         // Transcendentals go through f64 and convert back like a cast.
-        UnOp::Exp | UnOp::Log | UnOp::Sqrt | UnOp::Tanh | UnOp::Erf | UnOp::Sin | UnOp::Cos => {
+        UnOp::Exp
+        | UnOp::Log
+        | UnOp::Sqrt
+        | UnOp::Tanh
+        | UnOp::Erf
+        | UnOp::Sin
+        | UnOp::Cos
+        | UnOp::Asin
+        | UnOp::Acos
+        | UnOp::Atan
+        | UnOp::Sinh
+        | UnOp::Cosh
+        | UnOp::Asinh
+        | UnOp::Acosh
+        | UnOp::Atanh => {
             let wide = cast(cg, b, Typed::new(x, dtype), DType::F64)?.into_float_value();
             let result = float_ops::unary(cg, b, op, wide)?;
             cast(cg, b, Typed::new(result, DType::F64), dtype)?

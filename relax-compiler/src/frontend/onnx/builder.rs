@@ -136,6 +136,10 @@ pub fn attr_float(name: &str, value: f32) -> AttributeProto {
     AttributeProto { f: Some(value), ..attr(name, AttributeType::Float) }
 }
 
+pub fn attr_floats(name: &str, values: &[f32]) -> AttributeProto {
+    AttributeProto { floats: values.to_vec(), ..attr(name, AttributeType::Floats) }
+}
+
 pub fn attr_string(name: &str, value: &str) -> AttributeProto {
     AttributeProto { s: Some(value.as_bytes().to_vec()), ..attr(name, AttributeType::String) }
 }

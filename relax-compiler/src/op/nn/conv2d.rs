@@ -11,7 +11,8 @@
 //! with the weight's channel counts, so those must provably agree.
 
 use super::window::{
-    channel_sum_kernel, expect_4d, output_hw, padded_get, padded_load, parse_windows, plus_bias, Window,
+    channel_sum_kernel, expect_rank, input_layout, output_spatial, padded_get, padded_load, parse_windows, plus_bias,
+    Window,
 };
 use crate::ir::dim::shape_to_string;
 use crate::ir::{Attrs, BinOp, Dim, PExpr, PrimFunc, StructInfo, TensorInfo};
@@ -23,21 +24,30 @@ use crate::op::compute::{
 use crate::op::{OpDef, OpKind};
 use relax_rt::DType;
 
-pub const CONV2D: OpDef = OpDef {
-    name: "conv2d",
-    kind: OpKind::OutEWiseFusable,
-    infer: |args, attrs| {
-        let conv = check(args, attrs)?;
-        Ok(StructInfo::tensor(conv.dtype, conv.output))
-    },
-    eval,
-    legalize,
-};
+/// The convolution over `spatial` axes as an operator.
+macro_rules! conv_op {
+    ($name:literal, $spatial:literal) => {
+        OpDef {
+            name: $name,
+            kind: OpKind::OutEWiseFusable,
+            infer: |args, attrs| {
+                let conv = check($name, $spatial, args, attrs)?;
+                Ok(StructInfo::tensor(conv.dtype, conv.output))
+            },
+            eval: |args, attrs| eval($name, $spatial, args, attrs),
+            legalize: |args, attrs, outs| legalize($name, $spatial, args, attrs, outs),
+        }
+    };
+}
+
+pub const CONV2D: OpDef = conv_op!("conv2d", 2);
+/// `conv3d`: the same over NCDHW inputs and OIDHW weights.
+pub const CONV3D: OpDef = conv_op!("conv3d", 3);
 
 /// A validated convolution.
 struct Conv2d {
     dtype: DType,
-    windows: [Window; 2],
+    windows: Vec<Window>,
     groups: i64,
     /// Input channels each output channel sees (the weight's second dim).
     group_inputs: Dim,
@@ -57,38 +67,45 @@ impl Conv2d {
     }
 }
 
-fn check(args: &[TensorInfo], attrs: &Attrs) -> Result<Conv2d, String> {
+fn check(op: &str, spatial: usize, args: &[TensorInfo], attrs: &Attrs) -> Result<Conv2d, String> {
     if !(2..=3).contains(&args.len()) {
-        return Err(format!("conv2d: expected 2 or 3 arguments (x, w, bias?), got {}", args.len()));
+        return Err(format!("{op}: expected 2 or 3 arguments (x, w, bias?), got {}", args.len()));
     }
-    expect_attrs("conv2d", attrs, &["strides", "padding", "dilation", "groups"])?;
-    let dtype = same_dtype("conv2d", args)?;
-    expect_dtype_class("conv2d", dtype, DTypeClass::Numeric)?;
+    expect_attrs(op, attrs, &["strides", "padding", "dilation", "groups"])?;
+    let dtype = same_dtype(op, args)?;
+    expect_dtype_class(op, dtype, DTypeClass::Numeric)?;
     let (x, w) = (&args[0], &args[1]);
-    expect_4d("conv2d", "input", "NCHW", x)?;
-    expect_4d("conv2d", "weight", "OIHW [out channels, in channels / groups, kh, kw]", w)?;
-    let kernel = match (w.shape[2].as_int(), w.shape[3].as_int()) {
-        (Some(kh), Some(kw)) => [kh, kw],
-        _ => return Err(format!("conv2d: the kernel size must be static, got weight {}", shape_to_string(&w.shape))),
+    expect_rank(op, "input", input_layout(spatial), x, spatial + 2)?;
+    let weight_layout = if spatial == 3 {
+        "OIDHW [out channels, in channels / groups, kd, kh, kw]"
+    } else {
+        "OIHW [out channels, in channels / groups, kh, kw]"
     };
-    let windows = parse_windows("conv2d", attrs, kernel)?;
-    let groups = attrs.int_or("groups", 1).in_op("conv2d")?;
+    expect_rank(op, "weight", weight_layout, w, spatial + 2)?;
+    let kernel: Vec<i64> = w.shape[2..]
+        .iter()
+        .map(Dim::as_int)
+        .collect::<Option<_>>()
+        .ok_or_else(|| format!("{op}: the kernel size must be static, got weight {}", shape_to_string(&w.shape)))?;
+    let windows = parse_windows(op, attrs, &kernel)?;
+    let groups = attrs.int_or("groups", 1).in_op(op)?;
     if groups < 1 {
-        return Err(format!("conv2d: groups must be at least 1, got {groups}"));
+        return Err(format!("{op}: groups must be at least 1, got {groups}"));
     }
     let (out_channels, group_inputs) = (&w.shape[0], &w.shape[1]);
-    check_channels(x, w, groups)?;
+    check_channels(op, x, w, groups)?;
     if let Some(bias) = args.get(2) {
-        check_bias(bias, out_channels)?;
+        check_bias(op, bias, out_channels)?;
     }
-    let [height, width] = output_hw("conv2d", &windows, &x.shape, false)?;
+    let mut output = vec![x.shape[0].clone(), out_channels.clone()];
+    output.extend(output_spatial(op, &windows, &x.shape, false)?);
     Ok(Conv2d {
         dtype,
         windows,
         groups,
         group_inputs: group_inputs.clone(),
         group_outputs: out_channels.clone().floor_div(groups).simplify(),
-        output: vec![x.shape[0].clone(), out_channels.clone(), height, width],
+        output,
     })
 }
 
@@ -96,16 +113,16 @@ fn check(args: &[TensorInfo], attrs: &Attrs) -> Result<Conv2d, String> {
 /// the channels the kernel reads. The output channels must provably split into
 /// whole groups, since the kernel derives each output channel's group from
 /// that split.
-fn check_channels(x: &TensorInfo, w: &TensorInfo, groups: i64) -> Result<(), String> {
+fn check_channels(op: &str, x: &TensorInfo, w: &TensorInfo, groups: i64) -> Result<(), String> {
     let expected = (w.shape[1].clone() * groups).simplify();
     let unproven = || Unproven {
-        op: "conv2d",
+        op,
         what: "input channel counts".to_string(),
         remedy: Remedy::Cast { arg: 0, name: "x".to_string(), info: x, axis: 1 },
     };
     let differ = || {
         format!(
-            "conv2d: input {} has {} channels but weight {} with groups = {groups} expects {expected}",
+            "{op}: input {} has {} channels but weight {} with groups = {groups} expects {expected}",
             shape_to_string(&x.shape),
             x.shape[1],
             shape_to_string(&w.shape)
@@ -116,7 +133,7 @@ fn check_channels(x: &TensorInfo, w: &TensorInfo, groups: i64) -> Result<(), Str
     if out_channels.clone().floor_mod(groups).simplify() != Dim::Int(0) {
         let verdict = if out_channels.is_const() { "does not divide" } else { "cannot be shown to divide" };
         return Err(format!(
-            "conv2d: weight {} has {out_channels} output channels, which groups = {groups} {verdict}",
+            "{op}: weight {} has {out_channels} output channels, which groups = {groups} {verdict}",
             shape_to_string(&w.shape)
         ));
     }
@@ -125,10 +142,10 @@ fn check_channels(x: &TensorInfo, w: &TensorInfo, groups: i64) -> Result<(), Str
 
 /// The bias holds one value per output channel, which the kernel reads at
 /// each output channel's index.
-fn check_bias(bias: &TensorInfo, out_channels: &Dim) -> Result<(), String> {
+fn check_bias(op: &str, bias: &TensorInfo, out_channels: &Dim) -> Result<(), String> {
     let wrong = || {
         format!(
-            "conv2d: bias must have shape [{out_channels}] (one value per output channel), got {}",
+            "{op}: bias must have shape [{out_channels}] (one value per output channel), got {}",
             shape_to_string(&bias.shape)
         )
     };
@@ -136,34 +153,36 @@ fn check_bias(bias: &TensorInfo, out_channels: &Dim) -> Result<(), String> {
         return Err(wrong());
     }
     let unproven = || Unproven {
-        op: "conv2d",
+        op,
         what: "output channel counts".to_string(),
         remedy: Remedy::Cast { arg: 2, name: "bias".to_string(), info: bias, axis: 0 },
     };
     require_equal(out_channels, &bias.shape[0], unproven, wrong)
 }
 
-fn eval(args: &[&NDArray], attrs: &Attrs) -> Result<Vec<NDArray>, String> {
-    let conv = check(&infos_of(args), attrs)?;
+fn eval(op: &str, spatial: usize, args: &[&NDArray], attrs: &Attrs) -> Result<Vec<NDArray>, String> {
+    let conv = check(op, spatial, &infos_of(args), attrs)?;
     let (x, w, dtype) = (args[0], args[1], conv.dtype);
-    let out_shape =
-        TensorInfo::new(dtype, conv.output.clone()).static_shape().ok_or("conv2d: output shape is not static")?;
+    let out_shape = TensorInfo::new(dtype, conv.output.clone())
+        .static_shape()
+        .ok_or_else(|| format!("{op}: output shape is not static"))?;
     let group_inputs = w.shape()[1];
     let group_outputs = w.shape()[0] / conv.groups as usize;
-    let [wh, ww] = conv.windows;
+    let taps: Vec<usize> = conv.windows.iter().zip(&x.shape()[2..]).map(|(win, &d)| win.taps_at(d)).collect();
     let zero = Scalar::I(0).cast(dtype);
     let value = |flat: usize| {
         let idx = unravel(flat, &out_shape);
-        let (n, oc, oh, ow) = (idx[0], idx[1], idx[2], idx[3]);
+        let (n, oc) = (idx[0], idx[1]);
         let first_input = oc / group_outputs * group_inputs;
         let mut acc = zero;
         for ic in 0..group_inputs {
-            for th in 0..wh.taps_at(x.shape()[2]) {
-                for tw in 0..ww.taps_at(x.shape()[3]) {
-                    let (h, wpos) = (wh.position_at(oh, th), ww.position_at(ow, tw));
-                    let xv = padded_get(x, n, first_input + ic, h, wpos, zero);
-                    acc = multiply_add(acc, xv, w.at(&[oc, ic, th, tw]), dtype);
-                }
+            for combo in 0..taps.iter().product() {
+                let tap = unravel(combo, &taps);
+                let mut at = vec![n as i64, (first_input + ic) as i64];
+                at.extend(conv.windows.iter().enumerate().map(|(a, win)| win.position_at(idx[a + 2], tap[a])));
+                let mut weight_at = vec![oc, ic];
+                weight_at.extend(&tap);
+                acc = multiply_add(acc, padded_get(x, &at, zero), w.at(&weight_at), dtype);
             }
         }
         plus_bias(acc, args, oc, dtype)
@@ -171,27 +190,31 @@ fn eval(args: &[&NDArray], attrs: &Attrs) -> Result<Vec<NDArray>, String> {
     Ok(vec![NDArray::from_fn(dtype, &out_shape, value)])
 }
 
-/// `out[n, o, y, x]` is `bias[o]` plus the sum over reduction channels `ic`
-/// and taps `(th, tw)` of the products of `w[o, ic, th, tw]` with
-/// `in[n, c, y*sh - top + th*dh, x*sw - left + tw*dw]`, where `c` is `ic`
+/// `out[n, o, y...]` is `bias[o]` plus the sum over reduction channels `ic`
+/// and taps `t...` of the products of `w[o, ic, t...]` with
+/// `in[n, c, y * stride - pad_before + t * dilation...]`, where `c` is `ic`
 /// within `o`'s group and padded positions read 0.
-fn legalize(args: &[TensorInfo], attrs: &Attrs, outs: &[TensorInfo]) -> Result<PrimFunc, String> {
-    let conv = check(args, attrs)?;
+fn legalize(
+    op: &str,
+    spatial: usize,
+    args: &[TensorInfo],
+    attrs: &Attrs,
+    outs: &[TensorInfo],
+) -> Result<PrimFunc, String> {
+    let conv = check(op, spatial, args, attrs)?;
     let input = &args[0].shape;
-    let [wh, ww] = conv.windows;
-    let extents = [conv.group_inputs.clone(), wh.taps(&input[2]), ww.taps(&input[3])];
+    let mut extents = vec![conv.group_inputs.clone()];
+    extents.extend(conv.windows.iter().enumerate().map(|(a, win)| win.taps(&input[a + 2])));
     let zero = PExpr::constant(0.0, conv.dtype);
     let product = |o: &[PExpr], r: &[PExpr]| {
-        let (oc, ic, th, tw) = (o[1].clone(), r[0].clone(), r[1].clone(), r[2].clone());
-        let at = [
-            o[0].clone(),
-            conv.input_channel(oc.clone(), ic.clone()),
-            wh.position(o[2].clone(), th.clone()),
-            ww.position(o[3].clone(), tw.clone()),
-        ];
-        padded_load(0, input, at, zero.clone()) * load(1, vec![oc, ic, th, tw])
+        let (oc, ic) = (o[1].clone(), r[0].clone());
+        let mut at = vec![o[0].clone(), conv.input_channel(oc.clone(), ic.clone())];
+        at.extend(conv.windows.iter().enumerate().map(|(a, win)| win.position(o[a + 2].clone(), r[a + 1].clone())));
+        let mut weight_at = vec![oc, ic];
+        weight_at.extend(r[1..].iter().cloned());
+        padded_load(0, input, at, zero.clone()) * load(1, weight_at)
     };
-    Ok(channel_sum_kernel("conv2d", args, &outs[0], &extents, product))
+    Ok(channel_sum_kernel(op, args, &outs[0], &extents, product))
 }
 
 #[cfg(test)]
@@ -233,6 +256,25 @@ mod tests {
         let attrs = Attrs::new().with("padding", ints(&[1, 1]));
         let out = check_op("conv2d", &[x, ones(&[1, 1, 3, 3])], &attrs);
         assert_eq!(out[0], NDArray::from_f64_values(DType::F32, &[1, 1, 2, 2], &[10.0, 10.0, 10.0, 10.0]));
+    }
+
+    #[test]
+    fn convolves_in_three_dimensions() {
+        // A 2x2x2 box of ones over x[d, h, w] = 9d + 3h + w (3x3x3): the first
+        // window sums 4 * 9 + 4 * 3 + 4 * 1 = 52, and each step adds 8 * (9, 3, 1).
+        let x = NDArray::from_f64_values(DType::F32, &[1, 1, 3, 3, 3], &(0..27).map(f64::from).collect::<Vec<_>>());
+        let out = check_op("conv3d", &[x, ones(&[1, 1, 2, 2, 2])], &Attrs::new());
+        let want = [52.0, 60.0, 76.0, 84.0, 124.0, 132.0, 148.0, 156.0];
+        assert_eq!(out[0], NDArray::from_f64_values(DType::F32, &[1, 1, 2, 2, 2], &want));
+        let x = NDArray::random(DType::F32, &[2, 4, 5, 4, 6], 6);
+        let w = NDArray::random(DType::F32, &[6, 2, 2, 3, 2], 7);
+        let bias = NDArray::random(DType::F32, &[6], 8);
+        let attrs = Attrs::new()
+            .with("strides", ints(&[1, 2, 2]))
+            .with("padding", ints(&[1, 1, 0, 0, 1, 1]))
+            .with("dilation", ints(&[2, 1, 1]))
+            .with("groups", AttrValue::Int(2));
+        check_op_symbolic("conv3d", &[x, w, bias], &attrs, &[(0, 0, "n"), (0, 3, "h")]);
     }
 
     #[test]

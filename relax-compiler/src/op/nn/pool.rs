@@ -1,18 +1,23 @@
-//! Pooling over NCHW inputs: `max_pool2d`, `avg_pool2d`, `lp_pool2d` and
-//! `global_avg_pool2d`.
+//! Pooling over NCHW and NCDHW inputs: `max_pool2d`, `avg_pool2d`,
+//! `lp_pool2d`, their 3-D forms `max_pool3d`, `avg_pool3d` and `lp_pool3d`,
+//! and `global_avg_pool2d`.
 //!
-//! The windowed pools take `kernel = [kh, kw]`, the `strides`, `padding` and
-//! `dilation` attributes of [`super::window`], and `ceil_mode = false`.
+//! The windowed pools take `kernel` (`[kh, kw]`, or `[kd, kh, kw]`), the
+//! `strides`, `padding` and `dilation` attributes of [`super::window`], and
+//! `ceil_mode = false`.
 //! Padding never contributes a value: max ignores it (as if it were -inf, or
 //! the dtype's lowest integer), and the average divides by the number of
 //! real input elements in the window; with `count_include_pad` it counts the
 //! padding too, but never positions past it that ceil mode can reach
-//! (PyTorch's and ONNX's semantics). The Lp pool of order `p` is the window's
-//! Lp norm, `(sum |x|^p)^(1/p)`, to which padding adds nothing. A window lying wholly in padding (only
+//! (PyTorch's and ONNX's semantics). The Lp pool of order `p` is the
+//! window's Lp norm, `(sum |x|^p)^(1/p)`, to which padding adds nothing. A
+//! window lying wholly in padding (only
 //! possible when the padding is at least the window's span, which PyTorch
 //! rejects and ONNX allows) gives the max's identity and an average of NaN.
 
-use super::window::{expect_4d, output_hw, padded_get, padded_load, parse_windows, positive_pair, Window};
+use super::window::{
+    expect_4d, expect_rank, input_layout, output_spatial, padded_get, padded_load, parse_windows, positive_list, Window,
+};
 use crate::interp::tir::binary;
 use crate::ir::{Attrs, BinOp, Dim, PExpr, PrimFunc, Stmt, StructInfo, TensorInfo, UnOp};
 use crate::ndarray::{unravel, NDArray, Scalar};
@@ -24,29 +29,25 @@ use crate::op::formula::{ScalarCode, ScalarOps, ScalarValue};
 use crate::op::{OpDef, OpKind};
 use relax_rt::DType;
 
-pub const MAX_POOL2D: OpDef = OpDef {
-    name: "max_pool2d",
-    kind: OpKind::OutEWiseFusable,
-    infer: |args, attrs| Ok(check(Kind::Max, args, attrs)?.struct_info()),
-    eval: eval_max,
-    legalize: legalize_max,
-};
+/// The windowed pool `kind` over `spatial` axes as an operator.
+macro_rules! pool_op {
+    ($kind:expr, $spatial:expr, $eval:ident, $legalize:ident) => {
+        OpDef {
+            name: Pool { kind: $kind, spatial: $spatial }.name(),
+            kind: OpKind::OutEWiseFusable,
+            infer: |args, attrs| Ok(check(Pool { kind: $kind, spatial: $spatial }, args, attrs)?.struct_info()),
+            eval: |args, attrs| $eval(Pool { kind: $kind, spatial: $spatial }, args, attrs),
+            legalize: |args, attrs, outs| $legalize(Pool { kind: $kind, spatial: $spatial }, args, attrs, outs),
+        }
+    };
+}
 
-pub const AVG_POOL2D: OpDef = OpDef {
-    name: "avg_pool2d",
-    kind: OpKind::OutEWiseFusable,
-    infer: |args, attrs| Ok(check(Kind::Avg, args, attrs)?.struct_info()),
-    eval: eval_avg,
-    legalize: legalize_avg,
-};
-
-pub const LP_POOL2D: OpDef = OpDef {
-    name: "lp_pool2d",
-    kind: OpKind::OutEWiseFusable,
-    infer: |args, attrs| Ok(check(Kind::Lp, args, attrs)?.struct_info()),
-    eval: eval_lp,
-    legalize: legalize_lp,
-};
+pub const MAX_POOL2D: OpDef = pool_op!(Kind::Max, 2, eval_max, legalize_max);
+pub const AVG_POOL2D: OpDef = pool_op!(Kind::Avg, 2, eval_avg, legalize_avg);
+pub const MAX_POOL3D: OpDef = pool_op!(Kind::Max, 3, eval_max, legalize_max);
+pub const AVG_POOL3D: OpDef = pool_op!(Kind::Avg, 3, eval_avg, legalize_avg);
+pub const LP_POOL2D: OpDef = pool_op!(Kind::Lp, 2, eval_lp, legalize_lp);
+pub const LP_POOL3D: OpDef = pool_op!(Kind::Lp, 3, eval_lp, legalize_lp);
 
 pub const GLOBAL_AVG_POOL2D: OpDef = OpDef {
     name: "global_avg_pool2d",
@@ -68,27 +69,46 @@ enum Kind {
     Lp,
 }
 
-impl Kind {
-    fn name(self) -> &'static str {
-        match self {
-            Kind::Max => "max_pool2d",
-            Kind::Avg => "avg_pool2d",
-            Kind::Lp => "lp_pool2d",
+/// A windowed pool and its number of spatial axes (2 or 3).
+#[derive(Clone, Copy)]
+struct Pool {
+    kind: Kind,
+    spatial: usize,
+}
+
+impl Pool {
+    const fn name(self) -> &'static str {
+        match (self.kind, self.spatial) {
+            (Kind::Max, 3) => "max_pool3d",
+            (Kind::Avg, 3) => "avg_pool3d",
+            (Kind::Lp, 3) => "lp_pool3d",
+            (Kind::Max, _) => "max_pool2d",
+            (Kind::Avg, _) => "avg_pool2d",
+            (Kind::Lp, _) => "lp_pool2d",
         }
     }
 
     fn dtypes(self) -> DTypeClass {
-        match self {
+        match self.kind {
             Kind::Max => DTypeClass::Numeric,
             Kind::Avg | Kind::Lp => DTypeClass::Float,
         }
     }
 
     fn attrs(self) -> &'static [&'static str] {
-        match self {
+        match self.kind {
             Kind::Max => &["kernel", "strides", "padding", "dilation", "ceil_mode"],
             Kind::Avg => &["kernel", "strides", "padding", "dilation", "ceil_mode", "count_include_pad"],
             Kind::Lp => &["kernel", "strides", "padding", "dilation", "ceil_mode", "p"],
+        }
+    }
+
+    /// How the `kernel` attribute reads, for messages.
+    fn kernel_form(self) -> &'static str {
+        if self.spatial == 3 {
+            "[kd, kh, kw]"
+        } else {
+            "[kh, kw]"
         }
     }
 }
@@ -96,7 +116,7 @@ impl Kind {
 /// A validated windowed pool.
 struct Pooling {
     dtype: DType,
-    windows: [Window; 2],
+    windows: Vec<Window>,
     count_include_pad: bool,
     output: Vec<Dim>,
 }
@@ -114,23 +134,23 @@ impl Pooling {
     }
 }
 
-fn check(kind: Kind, args: &[TensorInfo], attrs: &Attrs) -> Result<Pooling, String> {
-    let op = kind.name();
+fn check(pool: Pool, args: &[TensorInfo], attrs: &Attrs) -> Result<Pooling, String> {
+    let op = pool.name();
     expect_args(op, args, 1)?;
-    expect_attrs(op, attrs, kind.attrs())?;
+    expect_attrs(op, attrs, pool.attrs())?;
     let x = &args[0];
-    expect_4d(op, "input", "NCHW", x)?;
-    expect_dtype_class(op, x.dtype, kind.dtypes())?;
-    if let Kind::Lp = kind {
-        lp_order(attrs)?;
+    expect_rank(op, "input", input_layout(pool.spatial), x, pool.spatial + 2)?;
+    expect_dtype_class(op, x.dtype, pool.dtypes())?;
+    if let Kind::Lp = pool.kind {
+        lp_order(op, attrs)?;
     }
-    let kernel =
-        positive_pair(op, attrs, "kernel")?.ok_or_else(|| format!("{op}: missing attribute `kernel` ([kh, kw])"))?;
-    let windows = parse_windows(op, attrs, kernel)?;
+    let kernel = positive_list(op, attrs, "kernel", pool.spatial)?
+        .ok_or_else(|| format!("{op}: missing attribute `kernel` ({})", pool.kernel_form()))?;
+    let windows = parse_windows(op, attrs, &kernel)?;
     let ceil_mode = attrs.bool_or("ceil_mode", false).in_op(op)?;
     let count_include_pad = attrs.bool_or("count_include_pad", false).in_op(op)?;
-    let [height, width] = output_hw(op, &windows, &x.shape, ceil_mode)?;
-    let output = vec![x.shape[0].clone(), x.shape[1].clone(), height, width];
+    let mut output = vec![x.shape[0].clone(), x.shape[1].clone()];
+    output.extend(output_spatial(op, &windows, &x.shape, ceil_mode)?);
     Ok(Pooling { dtype: x.dtype, windows, count_include_pad, output })
 }
 
@@ -138,21 +158,24 @@ fn check(kind: Kind, args: &[TensorInfo], attrs: &Attrs) -> Result<Pooling, Stri
 /// pool: `visit(value, counted)` with the input value (`fill` in padding)
 /// and whether an average counts the position.
 fn for_each_tap(pool: &Pooling, x: &NDArray, out: &[usize], fill: Scalar, mut visit: impl FnMut(Scalar, bool)) {
-    let [wh, ww] = pool.windows;
-    let (height, width) = (x.shape()[2], x.shape()[3]);
-    for th in 0..wh.taps_at(height) {
-        for tw in 0..ww.taps_at(width) {
-            let (h, w) = (wh.position_at(out[2], th), ww.position_at(out[3], tw));
-            let counted =
-                wh.covers_at(h, height, pool.count_include_pad) && ww.covers_at(w, width, pool.count_include_pad);
-            visit(padded_get(x, out[0], out[1], h, w, fill), counted);
+    let sizes = &x.shape()[2..];
+    let taps: Vec<usize> = pool.windows.iter().zip(sizes).map(|(w, &d)| w.taps_at(d)).collect();
+    for combo in 0..taps.iter().product() {
+        let tap = unravel(combo, &taps);
+        let mut idx = vec![out[0] as i64, out[1] as i64];
+        let mut counted = true;
+        for (a, w) in pool.windows.iter().enumerate() {
+            let p = w.position_at(out[a + 2], tap[a]);
+            counted &= w.covers_at(p, sizes[a], pool.count_include_pad);
+            idx.push(p);
         }
+        visit(padded_get(x, &idx, fill), counted);
     }
 }
 
-fn eval_max(args: &[&NDArray], attrs: &Attrs) -> Result<Vec<NDArray>, String> {
-    let pool = check(Kind::Max, &infos_of(args), attrs)?;
-    let out_shape = pool.static_output("max_pool2d")?;
+fn eval_max(op: Pool, args: &[&NDArray], attrs: &Attrs) -> Result<Vec<NDArray>, String> {
+    let pool = check(op, &infos_of(args), attrs)?;
+    let out_shape = pool.static_output(op.name())?;
     let lowest = Combine::Max.init_value(pool.dtype);
     let value = |flat: usize| {
         let mut best = lowest;
@@ -164,25 +187,34 @@ fn eval_max(args: &[&NDArray], attrs: &Attrs) -> Result<Vec<NDArray>, String> {
     Ok(vec![NDArray::from_fn(pool.dtype, &out_shape, value)])
 }
 
-/// The max over each window's taps, padding reading as the identity.
-fn legalize_max(args: &[TensorInfo], attrs: &Attrs, outs: &[TensorInfo]) -> Result<PrimFunc, String> {
-    let pool = check(Kind::Max, args, attrs)?;
-    let input = &args[0].shape;
-    let [wh, ww] = pool.windows;
-    let lowest = Combine::Max.init(pool.dtype);
-    let tap = |o: &[PExpr], r: &[PExpr]| {
-        let (h, w) = (wh.position(o[2].clone(), r[0].clone()), ww.position(o[3].clone(), r[1].clone()));
-        padded_load(0, input, [o[0].clone(), o[1].clone(), h, w], lowest.clone())
-    };
-    let taps = [wh.taps(&input[2]), ww.taps(&input[3])];
-    let fold = Fold { extents: &taps, combine: Combine::Max, acc_dtype: pool.dtype };
-    Ok(reduce("max_pool2d", args, &outs[0], fold, tap, |acc, _| acc))
+/// The input index read by the taps `r` of output element `o`: `[n, c,
+/// positions...]` (positions may lie in the padding).
+fn tap_index(windows: &[Window], o: &[PExpr], r: &[PExpr]) -> Vec<PExpr> {
+    let mut idx = vec![o[0].clone(), o[1].clone()];
+    idx.extend(windows.iter().enumerate().map(|(a, w)| w.position(o[a + 2].clone(), r[a].clone())));
+    idx
 }
 
-fn eval_avg(args: &[&NDArray], attrs: &Attrs) -> Result<Vec<NDArray>, String> {
-    let pool = check(Kind::Avg, &infos_of(args), attrs)?;
+/// The tap counts of each spatial axis.
+fn tap_extents(windows: &[Window], input: &[Dim]) -> Vec<Dim> {
+    windows.iter().enumerate().map(|(a, w)| w.taps(&input[a + 2])).collect()
+}
+
+/// The max over each window's taps, padding reading as the identity.
+fn legalize_max(op: Pool, args: &[TensorInfo], attrs: &Attrs, outs: &[TensorInfo]) -> Result<PrimFunc, String> {
+    let pool = check(op, args, attrs)?;
+    let input = &args[0].shape;
+    let lowest = Combine::Max.init(pool.dtype);
+    let tap = |o: &[PExpr], r: &[PExpr]| padded_load(0, input, tap_index(&pool.windows, o, r), lowest.clone());
+    let taps = tap_extents(&pool.windows, input);
+    let fold = Fold { extents: &taps, combine: Combine::Max, acc_dtype: pool.dtype };
+    Ok(reduce(op.name(), args, &outs[0], fold, tap, |acc, _| acc))
+}
+
+fn eval_avg(op: Pool, args: &[&NDArray], attrs: &Attrs) -> Result<Vec<NDArray>, String> {
+    let pool = check(op, &infos_of(args), attrs)?;
     let dtype = pool.dtype;
-    let out_shape = pool.static_output("avg_pool2d")?;
+    let out_shape = pool.static_output(op.name())?;
     let zero = Scalar::F(0.0);
     let value = |flat: usize| {
         let (mut sum, mut count) = (zero, 0i64);
@@ -197,21 +229,22 @@ fn eval_avg(args: &[&NDArray], attrs: &Attrs) -> Result<Vec<NDArray>, String> {
 
 /// Per output element, a `sum` of the window's values and a `count` of the
 /// positions that average counts, then `sum / count`.
-fn legalize_avg(args: &[TensorInfo], attrs: &Attrs, outs: &[TensorInfo]) -> Result<PrimFunc, String> {
-    let pool = check(Kind::Avg, args, attrs)?;
+fn legalize_avg(op: Pool, args: &[TensorInfo], attrs: &Attrs, outs: &[TensorInfo]) -> Result<PrimFunc, String> {
+    let pool = check(op, args, attrs)?;
     let (input, out, dtype) = (&args[0].shape, &outs[0], pool.dtype);
-    let [wh, ww] = pool.windows;
-    let (out_vars, tap_vars) = (index_vars("i", 4), index_vars("r", 2));
+    let (out_vars, tap_vars) = (index_vars("i", out.rank()), index_vars("r", pool.windows.len()));
     let o: Vec<PExpr> = out_vars.iter().map(|v| PExpr::var(v)).collect();
-    let h = wh.position(o[2].clone(), PExpr::var(&tap_vars[0]));
-    let w = ww.position(o[3].clone(), PExpr::var(&tap_vars[1]));
-    let counted = PExpr::bin(
-        BinOp::And,
-        wh.covers(h.clone(), &input[2], pool.count_include_pad),
-        ww.covers(w.clone(), &input[3], pool.count_include_pad),
-    );
+    let r: Vec<PExpr> = tap_vars.iter().map(|v| PExpr::var(v)).collect();
+    let idx = tap_index(&pool.windows, &o, &r);
+    let counted = pool
+        .windows
+        .iter()
+        .enumerate()
+        .map(|(a, w)| w.covers(idx[a + 2].clone(), &input[a + 2], pool.count_include_pad))
+        .reduce(|p, q| PExpr::bin(BinOp::And, p, q))
+        .unwrap_or(PExpr::Bool(true));
     let (zero, one) = (PExpr::constant(0.0, dtype), PExpr::constant(1.0, dtype));
-    let value = padded_load(0, input, [o[0].clone(), o[1].clone(), h, w], zero.clone());
+    let value = padded_load(0, input, idx, zero.clone());
     let step = Stmt::Seq(vec![
         Stmt::store("sum", vec![], accumulator("sum") + value),
         Stmt::store("count", vec![], accumulator("count") + PExpr::select(counted, one, zero.clone())),
@@ -219,18 +252,18 @@ fn legalize_avg(args: &[TensorInfo], attrs: &Attrs, outs: &[TensorInfo]) -> Resu
     let per_output = Stmt::Seq(vec![
         Stmt::store("sum", vec![], zero.clone()),
         Stmt::store("count", vec![], zero),
-        Stmt::loop_nest(&tap_vars, &[wh.taps(&input[2]), ww.taps(&input[3])], step),
+        Stmt::loop_nest(&tap_vars, &tap_extents(&pool.windows, input), step),
         Stmt::store("out", o, accumulator("sum") / accumulator("count")),
     ]);
     let body = Stmt::loop_nest(&out_vars, &out.shape, with_accumulators(&["sum", "count"], dtype, per_output));
-    Ok(prim_func("avg_pool2d", args, &outs[..1], body))
+    Ok(prim_func(op.name(), args, &outs[..1], body))
 }
 
-/// The order `p` of an Lp pool, a positive integer (default 2).
-fn lp_order(attrs: &Attrs) -> Result<i64, String> {
-    match attrs.int_or("p", 2).in_op("lp_pool2d")? {
+/// The order `p` of an Lp pool `op`, a positive integer (default 2).
+fn lp_order(op: &str, attrs: &Attrs) -> Result<i64, String> {
+    match attrs.int_or("p", 2).in_op(op)? {
         p if p > 0 => Ok(p),
-        p => Err(format!("lp_pool2d: the order p must be positive, got {p}")),
+        p => Err(format!("{op}: the order p must be positive, got {p}")),
     }
 }
 
@@ -259,10 +292,10 @@ fn lp_root<S: ScalarOps>(sum: S, p: i64) -> S {
     }
 }
 
-fn eval_lp(args: &[&NDArray], attrs: &Attrs) -> Result<Vec<NDArray>, String> {
-    let pool = check(Kind::Lp, &infos_of(args), attrs)?;
-    let (dtype, p) = (pool.dtype, lp_order(attrs)?);
-    let out_shape = pool.static_output("lp_pool2d")?;
+fn eval_lp(op: Pool, args: &[&NDArray], attrs: &Attrs) -> Result<Vec<NDArray>, String> {
+    let pool = check(op, &infos_of(args), attrs)?;
+    let (dtype, p) = (pool.dtype, lp_order(op.name(), attrs)?);
+    let out_shape = pool.static_output(op.name())?;
     let zero = ScalarValue::new(Scalar::F(0.0), dtype);
     let value = |flat: usize| {
         let mut sum = zero;
@@ -276,19 +309,17 @@ fn eval_lp(args: &[&NDArray], attrs: &Attrs) -> Result<Vec<NDArray>, String> {
 
 /// The sum of `|x|^p` over each window's taps (padding reads as 0), then
 /// its `p`-th root.
-fn legalize_lp(args: &[TensorInfo], attrs: &Attrs, outs: &[TensorInfo]) -> Result<PrimFunc, String> {
-    let pool = check(Kind::Lp, args, attrs)?;
-    let (input, dtype, p) = (&args[0].shape, pool.dtype, lp_order(attrs)?);
-    let [wh, ww] = pool.windows;
+fn legalize_lp(op: Pool, args: &[TensorInfo], attrs: &Attrs, outs: &[TensorInfo]) -> Result<PrimFunc, String> {
+    let pool = check(op, args, attrs)?;
+    let (input, dtype, p) = (&args[0].shape, pool.dtype, lp_order(op.name(), attrs)?);
     let tap = |o: &[PExpr], r: &[PExpr]| {
-        let (h, w) = (wh.position(o[2].clone(), r[0].clone()), ww.position(o[3].clone(), r[1].clone()));
-        let x = padded_load(0, input, [o[0].clone(), o[1].clone(), h, w], PExpr::constant(0.0, dtype));
+        let x = padded_load(0, input, tap_index(&pool.windows, o, r), PExpr::constant(0.0, dtype));
         lp_power(ScalarCode::new(x, dtype), p).expr
     };
-    let taps = [wh.taps(&input[2]), ww.taps(&input[3])];
+    let taps = tap_extents(&pool.windows, input);
     let fold = Fold { extents: &taps, combine: Combine::Sum, acc_dtype: dtype };
     let root = |acc: PExpr, _: &[PExpr]| lp_root(ScalarCode::new(acc, dtype), p).expr;
-    Ok(reduce("lp_pool2d", args, &outs[0], fold, tap, root))
+    Ok(reduce(op.name(), args, &outs[0], fold, tap, root))
 }
 
 /// The input of `global_avg_pool2d`: one float NCHW tensor.
@@ -432,6 +463,52 @@ mod tests {
             let attrs = if op == "global_avg_pool2d" { Attrs::new() } else { attrs.clone() };
             check_op_symbolic(op, std::slice::from_ref(&x), &attrs, &symbolic);
         }
+    }
+
+    #[test]
+    fn pools_in_three_dimensions() {
+        // A 2x2x2 cube of 0..8: one window holds all of it (max 7, mean 3.5).
+        let cube = NDArray::from_f64_values(DType::F32, &[1, 1, 2, 2, 2], &(0..8).map(f64::from).collect::<Vec<_>>());
+        let whole = Attrs::new().with("kernel", ints(&[2, 2, 2]));
+        let one = |v: f64| NDArray::from_f64_values(DType::F32, &[1, 1, 1, 1, 1], &[v]);
+        assert_eq!(check_op("max_pool3d", std::slice::from_ref(&cube), &whole)[0], one(7.0));
+        assert_eq!(check_op("avg_pool3d", &[cube], &whole)[0], one(3.5));
+        let x = NDArray::random(DType::F32, &[2, 2, 5, 6, 7], 5);
+        let attrs = Attrs::new()
+            .with("kernel", ints(&[3, 2, 3]))
+            .with("strides", ints(&[2, 1, 2]))
+            .with("dilation", ints(&[1, 2, 1]))
+            .with("padding", ints(&[1, 0, 1, 1, 1, 0]))
+            .with("ceil_mode", AttrValue::Bool(true));
+        let symbolic = [(0, 0, "n"), (0, 2, "d"), (0, 4, "w")];
+        for op in ["max_pool3d", "avg_pool3d"] {
+            check_op_symbolic(op, std::slice::from_ref(&x), &attrs, &symbolic);
+        }
+        check_op("avg_pool3d", &[x], &attrs.with("count_include_pad", AttrValue::Bool(true)));
+        let flat = TensorInfo::new(DType::F32, vec![Dim::Int(1), Dim::Int(3), Dim::Int(4), Dim::Int(4)]);
+        assert_eq!(
+            infer_err("max_pool3d", flat, &Attrs::new().with("kernel", ints(&[2, 2, 2]))),
+            "max_pool3d: input must be 5-D NCDHW, got shape [1, 3, 4, 4]"
+        );
+    }
+
+    #[test]
+    fn lp_pool_in_three_dimensions() {
+        // The cube of 0..8 in one window: L1 norm 0 + 1 + ... + 7 = 28, L2 norm
+        // sqrt(0 + 1 + 4 + 9 + 16 + 25 + 36 + 49) = sqrt(140).
+        let cube = NDArray::from_f64_values(DType::F64, &[1, 1, 2, 2, 2], &(0..8).map(f64::from).collect::<Vec<_>>());
+        let whole = |p: i64| Attrs::new().with("kernel", ints(&[2, 2, 2])).with("p", AttrValue::Int(p));
+        let one = |v: f64| NDArray::from_f64_values(DType::F64, &[1, 1, 1, 1, 1], &[v]);
+        assert_eq!(check_op("lp_pool3d", std::slice::from_ref(&cube), &whole(1))[0], one(28.0));
+        check_op("lp_pool3d", &[cube], &whole(2))[0].assert_close(&one(140f64.sqrt()), 1e-12, 0.0).unwrap();
+        let attrs = Attrs::new()
+            .with("kernel", ints(&[2, 3, 2]))
+            .with("strides", ints(&[1, 2, 2]))
+            .with("padding", ints(&[0, 1, 1, 1, 0, 1]))
+            .with("ceil_mode", AttrValue::Bool(true))
+            .with("p", AttrValue::Int(3));
+        let x = NDArray::random(DType::F32, &[1, 2, 4, 5, 6], 7);
+        check_op_symbolic("lp_pool3d", &[x], &attrs, &[(0, 0, "n"), (0, 3, "h")]);
     }
 
     #[test]

@@ -1,6 +1,7 @@
-//! Sliding-window geometry shared by `conv2d`, `conv2d_transpose` and the pooling operators:
-//! the `strides` / `padding` / `dilation` attributes, output sizes, and
-//! reads of the implicitly padded input.
+//! Sliding-window geometry shared by the convolutions and pooling operators,
+//! for any number of spatial axes (`conv2d` and `conv3d`, the 2-D and 3-D
+//! pools): the `strides` / `padding` / `dilation` attributes, output sizes,
+//! and reads of the implicitly padded input.
 //!
 //! Padding is never materialized. A read at a position in the padding
 //! selects a fill value (0 for convolution, the identity for pooling) and
@@ -23,8 +24,15 @@ pub struct Window {
     pub pad_after: i64,
 }
 
-/// Names of the two spatial axes, for messages.
-const AXIS_NAMES: [&str; 2] = ["height", "width"];
+/// The name of spatial axis `a` of `spatial`, for messages.
+fn axis_name(spatial: usize, a: usize) -> String {
+    match (spatial, a) {
+        (2, 0) | (3, 1) => "height".to_string(),
+        (2, 1) | (3, 2) => "width".to_string(),
+        (3, 0) => "depth".to_string(),
+        _ => format!("spatial axis {a}"),
+    }
+}
 
 impl Window {
     /// Input elements from a window's first tap to its last, inclusive.
@@ -104,37 +112,61 @@ fn clamp(position: PExpr, size: &Dim) -> PExpr {
     PExpr::bin(BinOp::Min, PExpr::bin(BinOp::Max, position, PExpr::int(0)), last)
 }
 
-/// `in{k}[n, c, h, w]` of an NCHW input of `shape` whose `h`, `w` may lie
-/// in the padding, where it reads as `fill`.
-pub fn padded_load(k: usize, shape: &[Dim], [n, c, h, w]: [PExpr; 4], fill: PExpr) -> PExpr {
-    let (height, width) = (&shape[2], &shape[3]);
-    let inside = within(h.clone(), PExpr::int(0), PExpr::from_dim(height));
-    let inside = PExpr::bin(BinOp::And, inside, within(w.clone(), PExpr::int(0), PExpr::from_dim(width)));
-    PExpr::select(inside, load(k, vec![n, c, clamp(h, height), clamp(w, width)]), fill)
+/// Whether every spatial position of `idx` (`[n, c, spatial...]`) lies in
+/// the input of `shape`.
+fn inside_input(shape: &[Dim], idx: &[PExpr]) -> PExpr {
+    (2..shape.len())
+        .map(|a| within(idx[a].clone(), PExpr::int(0), PExpr::from_dim(&shape[a])))
+        .reduce(|p, q| PExpr::bin(BinOp::And, p, q))
+        .unwrap_or(PExpr::Bool(true))
 }
 
-/// [`padded_load`] on a concrete tensor.
-pub fn padded_get(x: &NDArray, n: usize, c: usize, h: i64, w: i64, fill: Scalar) -> Scalar {
-    let (height, width) = (x.shape()[2] as i64, x.shape()[3] as i64);
-    if (0..height).contains(&h) && (0..width).contains(&w) {
-        x.at(&[n, c, h as usize, w as usize])
+/// `in{k}[n, c, spatial...]` of an `[N, C, ...]` input of `shape` whose
+/// spatial positions may lie in the padding, where it reads as `fill`.
+pub fn padded_load(k: usize, shape: &[Dim], idx: Vec<PExpr>, fill: PExpr) -> PExpr {
+    let inside = inside_input(shape, &idx);
+    let clamped: Vec<PExpr> =
+        idx.into_iter().enumerate().map(|(a, i)| if a < 2 { i } else { clamp(i, &shape[a]) }).collect();
+    PExpr::select(inside, load(k, clamped), fill)
+}
+
+/// [`padded_load`] on a concrete tensor: `idx` is `[n, c, spatial...]`.
+pub fn padded_get(x: &NDArray, idx: &[i64], fill: Scalar) -> Scalar {
+    let inside = idx.iter().zip(x.shape()).skip(2).all(|(&i, &d)| (0..d as i64).contains(&i));
+    if inside {
+        x.at(&idx.iter().map(|&i| i as usize).collect::<Vec<_>>())
     } else {
         fill
     }
 }
 
-/// Requires a 4-D `role` tensor of `op` (`layout` names its axes in messages).
-pub fn expect_4d(op: &str, role: &str, layout: &str, t: &TensorInfo) -> Result<(), String> {
-    if t.rank() == 4 {
+/// Requires a `rank`-D `role` tensor of `op` (`layout` names its axes in messages).
+pub fn expect_rank(op: &str, role: &str, layout: &str, t: &TensorInfo, rank: usize) -> Result<(), String> {
+    if t.rank() == rank {
         Ok(())
     } else {
-        Err(format!("{op}: {role} must be 4-D {layout}, got shape {}", shape_to_string(&t.shape)))
+        Err(format!("{op}: {role} must be {rank}-D {layout}, got shape {}", shape_to_string(&t.shape)))
     }
 }
 
-/// The output height and width for an NCHW `input`; errors when a static
-/// input is too small for the window even with its padding.
-pub fn output_hw(op: &str, windows: &[Window; 2], input: &[Dim], ceil_mode: bool) -> Result<[Dim; 2], String> {
+/// Requires a 4-D `role` tensor of `op`.
+pub fn expect_4d(op: &str, role: &str, layout: &str, t: &TensorInfo) -> Result<(), String> {
+    expect_rank(op, role, layout, t, 4)
+}
+
+/// The layout of an `[N, C, ...]` input with `spatial` axes, for messages.
+pub fn input_layout(spatial: usize) -> &'static str {
+    if spatial == 3 {
+        "NCDHW"
+    } else {
+        "NCHW"
+    }
+}
+
+/// The output's spatial sizes for an `[N, C, ...]` `input`; errors when a
+/// static input is too small for the window even with its padding.
+pub fn output_spatial(op: &str, windows: &[Window], input: &[Dim], ceil_mode: bool) -> Result<Vec<Dim>, String> {
+    let spatial = windows.len();
     let size = |a: usize| {
         let (window, extent) = (&windows[a], &input[a + 2]);
         let out = window.output_dim(extent, ceil_mode);
@@ -145,52 +177,85 @@ pub fn output_hw(op: &str, windows: &[Window; 2], input: &[Dim], ceil_mode: bool
                 window.kernel,
                 window.dilation,
                 e + window.pad_before + window.pad_after,
-                name = AXIS_NAMES[a]
+                name = axis_name(spatial, a)
             )),
             _ => Ok(out),
         }
     };
-    Ok([size(0)?, size(1)?])
+    (0..spatial).map(size).collect()
 }
 
-/// The windows of `op` with `kernel` = [kh, kw] and the `strides`
-/// (default [1, 1]), `padding` (default zeros) and `dilation` (default
-/// [1, 1]) attributes.
-pub fn parse_windows(op: &str, attrs: &Attrs, kernel: [i64; 2]) -> Result<[Window; 2], String> {
-    let strides = positive_pair(op, attrs, "strides")?.unwrap_or([1, 1]);
-    let dilation = positive_pair(op, attrs, "dilation")?.unwrap_or([1, 1]);
-    let pad = padding(op, attrs)?;
-    Ok([0, 1].map(|a| Window {
-        kernel: kernel[a],
-        stride: strides[a],
-        dilation: dilation[a],
-        pad_before: pad[a],
-        pad_after: pad[a + 2],
-    }))
+/// The windows of `op` with `kernel` (one size per spatial axis) and the
+/// `strides` (default ones), `padding` (default zeros) and `dilation`
+/// (default ones) attributes.
+pub fn parse_windows(op: &str, attrs: &Attrs, kernel: &[i64]) -> Result<Vec<Window>, String> {
+    let n = kernel.len();
+    let strides = positive_list(op, attrs, "strides", n)?.unwrap_or_else(|| vec![1; n]);
+    let dilation = positive_list(op, attrs, "dilation", n)?.unwrap_or_else(|| vec![1; n]);
+    let pad = padding(op, attrs, n)?;
+    Ok((0..n)
+        .map(|a| Window {
+            kernel: kernel[a],
+            stride: strides[a],
+            dilation: dilation[a],
+            pad_before: pad[a],
+            pad_after: pad[a + n],
+        })
+        .collect())
 }
 
-/// A two-element attribute of integers >= 1, or `None` when absent.
-pub fn positive_pair(op: &str, attrs: &Attrs, name: &str) -> Result<Option<[i64; 2]>, String> {
+/// An attribute of `n` integers >= 1, or `None` when absent.
+pub fn positive_list(op: &str, attrs: &Attrs, name: &str, n: usize) -> Result<Option<Vec<i64>>, String> {
     let Some(values) = attrs.ints(name).in_op(op)? else { return Ok(None) };
-    match values[..] {
-        [a, b] if a >= 1 && b >= 1 => Ok(Some([a, b])),
-        [_, _] => Err(format!("{op}: attribute `{name}` must be positive, got {values:?}")),
-        _ => Err(format!("{op}: attribute `{name}` must have 2 elements, got {values:?}")),
+    if values.len() != n {
+        return Err(format!("{op}: attribute `{name}` must have {n} elements, got {values:?}"));
     }
+    if values.iter().any(|&v| v < 1) {
+        return Err(format!("{op}: attribute `{name}` must be positive, got {values:?}"));
+    }
+    Ok(Some(values))
 }
 
-/// `padding` as [top, left, bottom, right]; [ph, pw] pads both sides alike.
-fn padding(op: &str, attrs: &Attrs) -> Result<[i64; 4], String> {
-    let Some(values) = attrs.ints("padding").in_op(op)? else { return Ok([0; 4]) };
-    let pad = match values[..] {
-        [h, w] => [h, w, h, w],
-        [top, left, bottom, right] => [top, left, bottom, right],
-        _ => return Err(format!("{op}: attribute `padding` must have 2 or 4 elements, got {values:?}")),
+/// `padding` as `[befores..., afters...]` (for 2-D, [top, left, bottom,
+/// right]); `n` values pad both sides alike.
+fn padding(op: &str, attrs: &Attrs, n: usize) -> Result<Vec<i64>, String> {
+    let Some(values) = attrs.ints("padding").in_op(op)? else { return Ok(vec![0; 2 * n]) };
+    let pad = match values.len() {
+        len if len == n => values.iter().chain(&values).copied().collect(),
+        len if len == 2 * n => values.clone(),
+        _ => return Err(format!("{op}: attribute `padding` must have {n} or {} elements, got {values:?}", 2 * n)),
     };
-    if pad.iter().any(|&p| p < 0) {
+    if values.iter().any(|&p| p < 0) {
         return Err(format!("{op}: attribute `padding` must not be negative, got {values:?}"));
     }
     Ok(pad)
+}
+
+/// A convolution-style kernel (`conv2d`, `conv2d_transpose`): each output
+/// element is the sum of `product(out_idx, red_idx)` over `extents` (the
+/// group's input channels, then the taps), plus `bias[o]` (third argument,
+/// `o` the output channel) when there is one.
+pub fn channel_sum_kernel(
+    name: &str,
+    args: &[TensorInfo],
+    out: &TensorInfo,
+    extents: &[Dim],
+    product: impl Fn(&[PExpr], &[PExpr]) -> PExpr,
+) -> crate::ir::PrimFunc {
+    use crate::op::compute::{reduce, Combine, Fold};
+    let has_bias = args.len() > 2;
+    let add_bias = |acc: PExpr, o: &[PExpr]| if has_bias { acc + load(2, vec![o[1].clone()]) } else { acc };
+    let fold = Fold { extents, combine: Combine::Sum, acc_dtype: out.dtype };
+    reduce(name, args, out, fold, product, add_bias)
+}
+
+/// The reference side of [`channel_sum_kernel`]'s bias: `acc + bias[o]` when
+/// a bias (third argument) is given.
+pub fn plus_bias(acc: Scalar, args: &[&NDArray], o: usize, dtype: relax_rt::DType) -> Scalar {
+    match args.get(2) {
+        Some(bias) => crate::interp::tir::binary(BinOp::Add, acc, bias.get(o), dtype).cast(dtype),
+        None => acc,
+    }
 }
 
 #[cfg(test)]
@@ -236,32 +301,5 @@ mod tests {
         assert_eq!(w.position_at(3, 2), 9);
         assert!(!w.covers_at(-1, 8, false) && w.covers_at(-1, 8, true));
         assert!(w.covers_at(9, 8, true) && !w.covers_at(10, 8, true) && !w.covers_at(8, 8, false));
-    }
-}
-
-/// A convolution-style kernel (`conv2d`, `conv2d_transpose`): each output
-/// element is the sum of `product(out_idx, red_idx)` over `extents` (the
-/// group's input channels, then the taps), plus `bias[o]` (third argument,
-/// `o` the output channel) when there is one.
-pub fn channel_sum_kernel(
-    name: &str,
-    args: &[TensorInfo],
-    out: &TensorInfo,
-    extents: &[Dim],
-    product: impl Fn(&[PExpr], &[PExpr]) -> PExpr,
-) -> crate::ir::PrimFunc {
-    use crate::op::compute::{reduce, Combine, Fold};
-    let has_bias = args.len() > 2;
-    let add_bias = |acc: PExpr, o: &[PExpr]| if has_bias { acc + load(2, vec![o[1].clone()]) } else { acc };
-    let fold = Fold { extents, combine: Combine::Sum, acc_dtype: out.dtype };
-    reduce(name, args, out, fold, product, add_bias)
-}
-
-/// The reference side of [`channel_sum_kernel`]'s bias: `acc + bias[o]` when
-/// a bias (third argument) is given.
-pub fn plus_bias(acc: Scalar, args: &[&NDArray], o: usize, dtype: relax_rt::DType) -> Scalar {
-    match args.get(2) {
-        Some(bias) => crate::interp::tir::binary(BinOp::Add, acc, bias.get(o), dtype).cast(dtype),
-        None => acc,
     }
 }

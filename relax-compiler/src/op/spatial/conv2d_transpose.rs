@@ -1,6 +1,8 @@
 //! `conv2d_transpose(x, w, bias?)`: the transposed 2-D convolution (ONNX's
 //! `ConvTranspose`, PyTorch's `conv_transpose2d`) of an NCHW input with a
-//! weight `[C, O / groups, KH, KW]`, plus an optional bias `[O]`.
+//! weight `[C, O / groups, KH, KW]`, plus an optional bias `[O]`; and
+//! `conv3d_transpose`, the same over NCDHW inputs, with per-axis attributes
+//! of three elements (padding `[befores..., afters...]`).
 //! Attributes: `strides = [sh, sw]`, `padding = [top, left, bottom, right]`
 //! (or `[ph, pw]`; it crops the output, and negative padding extends it),
 //! `dilation = [dh, dw]`, `output_padding = [oh, ow]` (extra rows and
@@ -24,18 +26,31 @@ use crate::op::nn::window::{channel_sum_kernel, plus_bias};
 use crate::op::{OpDef, OpKind};
 use relax_rt::DType;
 
-pub const CONV2D_TRANSPOSE: OpDef = OpDef {
-    name: "conv2d_transpose",
-    kind: OpKind::OutEWiseFusable,
-    infer: |args, attrs| {
-        let conv = check(args, attrs)?;
-        Ok(StructInfo::tensor(conv.dtype, conv.output))
-    },
-    eval,
-    legalize,
-};
+/// The transposed convolution over `spatial` axes as an operator.
+macro_rules! conv_transpose_op {
+    ($name:literal, $spatial:literal) => {
+        OpDef {
+            name: $name,
+            kind: OpKind::OutEWiseFusable,
+            infer: |args, attrs| {
+                let conv = check(Op { name: $name, spatial: $spatial }, args, attrs)?;
+                Ok(StructInfo::tensor(conv.dtype, conv.output))
+            },
+            eval: |args, attrs| eval(Op { name: $name, spatial: $spatial }, args, attrs),
+            legalize: |args, attrs, outs| legalize(Op { name: $name, spatial: $spatial }, args, attrs, outs),
+        }
+    };
+}
 
-const OP: &str = "conv2d_transpose";
+pub const CONV2D_TRANSPOSE: OpDef = conv_transpose_op!("conv2d_transpose", 2);
+pub const CONV3D_TRANSPOSE: OpDef = conv_transpose_op!("conv3d_transpose", 3);
+
+/// Which of the two operators: its name and number of spatial axes.
+#[derive(Clone, Copy)]
+struct Op {
+    name: &'static str,
+    spatial: usize,
+}
 
 /// One spatial axis: where output position `y` reads its input.
 #[derive(Clone, Copy, Debug)]
@@ -86,7 +101,7 @@ impl Axis {
 /// A validated transposed convolution.
 struct ConvTranspose {
     dtype: DType,
-    axes: [Axis; 2],
+    axes: Vec<Axis>,
     groups: i64,
     /// Input channels per group (`C / groups`).
     group_inputs: Dim,
@@ -106,38 +121,42 @@ impl ConvTranspose {
     }
 }
 
-fn check(args: &[TensorInfo], attrs: &Attrs) -> Result<ConvTranspose, String> {
+fn check(op: Op, args: &[TensorInfo], attrs: &Attrs) -> Result<ConvTranspose, String> {
+    let name = op.name;
     if !(2..=3).contains(&args.len()) {
-        return Err(format!("{OP}: expected 2 or 3 arguments (x, w, bias?), got {}", args.len()));
+        return Err(format!("{name}: expected 2 or 3 arguments (x, w, bias?), got {}", args.len()));
     }
-    expect_attrs(OP, attrs, &["strides", "padding", "dilation", "output_padding", "groups"])?;
-    let dtype = same_dtype(OP, args)?;
-    expect_dtype_class(OP, dtype, DTypeClass::Numeric)?;
+    expect_attrs(name, attrs, &["strides", "padding", "dilation", "output_padding", "groups"])?;
+    let dtype = same_dtype(name, args)?;
+    expect_dtype_class(name, dtype, DTypeClass::Numeric)?;
     let (x, w) = (&args[0], &args[1]);
-    expect_4d("input", "NCHW", x)?;
-    expect_4d("weight", "[in channels, out channels / groups, kh, kw]", w)?;
-    let kernel = match (w.shape[2].as_int(), w.shape[3].as_int()) {
-        (Some(kh), Some(kw)) => [kh, kw],
-        _ => return Err(format!("{OP}: the kernel size must be static, got weight {}", shape_to_string(&w.shape))),
-    };
-    let groups = attrs.int_or("groups", 1).in_op(OP)?;
+    let (layout, kernel_layout) = if op.spatial == 3 { ("NCDHW", "kd, kh, kw") } else { ("NCHW", "kh, kw") };
+    expect_rank(op, "input", layout, x)?;
+    expect_rank(op, "weight", &format!("[in channels, out channels / groups, {kernel_layout}]"), w)?;
+    let kernel: Vec<i64> =
+        w.shape[2..].iter().map(Dim::as_int).collect::<Option<_>>().ok_or_else(|| {
+            format!("{name}: the kernel size must be static, got weight {}", shape_to_string(&w.shape))
+        })?;
+    let groups = attrs.int_or("groups", 1).in_op(name)?;
     if groups < 1 {
-        return Err(format!("{OP}: groups must be at least 1, got {groups}"));
+        return Err(format!("{name}: groups must be at least 1, got {groups}"));
     }
-    check_channels(x, w, groups)?;
-    let geometry = Geometry::parse(attrs)?;
-    let output = output_shape(x, w, groups, kernel, &geometry)?;
+    check_channels(name, x, w, groups)?;
+    let geometry = Geometry::parse(op, attrs)?;
+    let output = output_shape(op, x, w, groups, &kernel, &geometry)?;
     if let Some(bias) = args.get(2) {
-        check_bias(bias, &output[1])?;
+        check_bias(name, bias, &output[1])?;
     }
     Ok(ConvTranspose {
         dtype,
-        axes: [0, 1].map(|a| Axis {
-            kernel: kernel[a],
-            stride: geometry.strides[a],
-            dilation: geometry.dilation[a],
-            pad_before: geometry.padding[a],
-        }),
+        axes: (0..op.spatial)
+            .map(|a| Axis {
+                kernel: kernel[a],
+                stride: geometry.strides[a],
+                dilation: geometry.dilation[a],
+                pad_before: geometry.padding[a],
+            })
+            .collect(),
         groups,
         group_inputs: x.shape[1].clone().floor_div(groups).simplify(),
         group_outputs: w.shape[1].clone(),
@@ -145,66 +164,72 @@ fn check(args: &[TensorInfo], attrs: &Attrs) -> Result<ConvTranspose, String> {
     })
 }
 
-fn expect_4d(role: &str, layout: &str, t: &TensorInfo) -> Result<(), String> {
-    if t.rank() == 4 {
+fn expect_rank(op: Op, role: &str, layout: &str, t: &TensorInfo) -> Result<(), String> {
+    let rank = op.spatial + 2;
+    if t.rank() == rank {
         return Ok(());
     }
-    Err(format!("{OP}: {role} must be 4-D {layout}, got shape {}", shape_to_string(&t.shape)))
+    Err(format!("{}: {role} must be {rank}-D {layout}, got shape {}", op.name, shape_to_string(&t.shape)))
 }
 
-/// The window attributes, validated.
+/// The window attributes, validated: one value per spatial axis, padding
+/// `[befores..., afters...]`.
 struct Geometry {
-    strides: [i64; 2],
-    dilation: [i64; 2],
-    /// [top, left, bottom, right].
-    padding: [i64; 4],
-    output_padding: [i64; 2],
+    strides: Vec<i64>,
+    dilation: Vec<i64>,
+    padding: Vec<i64>,
+    output_padding: Vec<i64>,
 }
 
 impl Geometry {
-    fn parse(attrs: &Attrs) -> Result<Geometry, String> {
+    fn parse(op: Op, attrs: &Attrs) -> Result<Geometry, String> {
+        let n = op.spatial;
         Ok(Geometry {
-            strides: pair(attrs, "strides", 1)?.unwrap_or([1, 1]),
-            dilation: pair(attrs, "dilation", 1)?.unwrap_or([1, 1]),
-            padding: padding(attrs)?,
-            output_padding: pair(attrs, "output_padding", 0)?.unwrap_or([0, 0]),
+            strides: per_axis(op, attrs, "strides", 1)?.unwrap_or_else(|| vec![1; n]),
+            dilation: per_axis(op, attrs, "dilation", 1)?.unwrap_or_else(|| vec![1; n]),
+            padding: padding(op, attrs)?,
+            output_padding: per_axis(op, attrs, "output_padding", 0)?.unwrap_or_else(|| vec![0; n]),
         })
     }
 }
 
-/// A two-element attribute of integers `>= min`, or `None` when absent.
-fn pair(attrs: &Attrs, name: &str, min: i64) -> Result<Option<[i64; 2]>, String> {
-    let Some(values) = attrs.ints(name).in_op(OP)? else { return Ok(None) };
-    match values[..] {
-        [a, b] if a >= min && b >= min => Ok(Some([a, b])),
-        [_, _] => Err(format!("{OP}: attribute `{name}` must be at least {min}, got {values:?}")),
-        _ => Err(format!("{OP}: attribute `{name}` must have 2 elements, got {values:?}")),
+/// An attribute of one integer `>= min` per spatial axis, or `None` when absent.
+fn per_axis(op: Op, attrs: &Attrs, name: &str, min: i64) -> Result<Option<Vec<i64>>, String> {
+    let Some(values) = attrs.ints(name).in_op(op.name)? else { return Ok(None) };
+    if values.len() != op.spatial {
+        return Err(format!("{}: attribute `{name}` must have {} elements, got {values:?}", op.name, op.spatial));
     }
+    if values.iter().any(|&v| v < min) {
+        return Err(format!("{}: attribute `{name}` must be at least {min}, got {values:?}", op.name));
+    }
+    Ok(Some(values))
 }
 
-/// `padding` as [top, left, bottom, right]; [ph, pw] pads both sides alike.
-/// Padding crops the output; negative padding extends it (ONNX derives
-/// such pads from an `output_shape` larger than the natural one).
-fn padding(attrs: &Attrs) -> Result<[i64; 4], String> {
-    let Some(values) = attrs.ints("padding").in_op(OP)? else { return Ok([0; 4]) };
-    match values[..] {
-        [h, w] => Ok([h, w, h, w]),
-        [top, left, bottom, right] => Ok([top, left, bottom, right]),
-        _ => Err(format!("{OP}: attribute `padding` must have 2 or 4 elements, got {values:?}")),
+/// `padding` as `[befores..., afters...]` (in 2-D [top, left, bottom,
+/// right]); one value per axis pads both sides alike. Padding crops the
+/// output; negative padding extends it (ONNX derives such pads from an
+/// `output_shape` larger than the natural one).
+fn padding(op: Op, attrs: &Attrs) -> Result<Vec<i64>, String> {
+    let n = op.spatial;
+    let Some(values) = attrs.ints("padding").in_op(op.name)? else { return Ok(vec![0; 2 * n]) };
+    match values.len() {
+        len if len == n => Ok(values.iter().chain(&values).copied().collect()),
+        len if len == 2 * n => Ok(values),
+        _ => Err(format!("{}: attribute `padding` must have {n} or {} elements, got {values:?}", op.name, 2 * n)),
     }
 }
 
 /// The input's channels must provably equal the weight's first dim, which
 /// the kernel indexes with them, and split into whole groups.
-fn check_channels(x: &TensorInfo, w: &TensorInfo, groups: i64) -> Result<(), String> {
+fn check_channels(name: &str, x: &TensorInfo, w: &TensorInfo, groups: i64) -> Result<(), String> {
     let unproven = || Unproven {
-        op: OP,
+        op: name,
         what: "input channel counts".to_string(),
         remedy: Remedy::Cast { arg: 0, name: "x".to_string(), info: x, axis: 1 },
     };
     let differ = || {
         format!(
-            "{OP}: input {} has {} channels but weight {} expects {}",
+            "{name}: input {} has {} channels but weight {} expects {}",
             shape_to_string(&x.shape),
             x.shape[1],
             shape_to_string(&w.shape),
@@ -216,32 +241,36 @@ fn check_channels(x: &TensorInfo, w: &TensorInfo, groups: i64) -> Result<(), Str
     if channels.clone().floor_mod(groups).simplify() != Dim::Int(0) {
         let verdict = if channels.is_const() { "does not divide" } else { "cannot be shown to divide" };
         return Err(format!(
-            "{OP}: weight {} has {channels} input channels, which groups = {groups} {verdict}",
+            "{name}: weight {} has {channels} input channels, which groups = {groups} {verdict}",
             shape_to_string(&w.shape)
         ));
     }
     Ok(())
 }
 
-/// `[N, O, H', W']`; errors when a static output axis would be empty or
+/// `[N, O, spatial...]`; errors when a static output axis would be empty or
 /// negative because the padding crops more than the transposed window spans.
 fn output_shape(
+    op: Op,
     x: &TensorInfo,
     w: &TensorInfo,
     groups: i64,
-    kernel: [i64; 2],
+    kernel: &[i64],
     g: &Geometry,
 ) -> Result<Vec<Dim>, String> {
+    let n = op.spatial;
     let mut shape = vec![x.shape[0].clone(), (w.shape[1].clone() * groups).simplify()];
-    for a in 0..2 {
+    for a in 0..n {
         let span = g.dilation[a] * (kernel[a] - 1) + 1;
-        let extra = span + g.output_padding[a] - g.padding[a] - g.padding[a + 2];
+        let extra = span + g.output_padding[a] - g.padding[a] - g.padding[a + n];
         let size = ((x.shape[a + 2].clone() - 1) * g.strides[a] + extra).simplify();
         if size.as_int().is_some_and(|s| s < 1) {
+            let names: &[&str] = if n == 3 { &["depth", "height", "width"] } else { &["height", "width"] };
             return Err(format!(
-                "{OP}: input {} gives output {} {size}; the padding {:?} crops too much",
+                "{}: input {} gives output {} {size}; the padding {:?} crops too much",
+                op.name,
                 shape_to_string(&x.shape),
-                ["height", "width"][a],
+                names[a],
                 g.padding
             ));
         }
@@ -251,10 +280,10 @@ fn output_shape(
 }
 
 /// The bias holds one value per output channel.
-fn check_bias(bias: &TensorInfo, out_channels: &Dim) -> Result<(), String> {
+fn check_bias(name: &str, bias: &TensorInfo, out_channels: &Dim) -> Result<(), String> {
     let wrong = || {
         format!(
-            "{OP}: bias must have shape [{out_channels}] (one value per output channel), got {}",
+            "{name}: bias must have shape [{out_channels}] (one value per output channel), got {}",
             shape_to_string(&bias.shape)
         )
     };
@@ -262,35 +291,43 @@ fn check_bias(bias: &TensorInfo, out_channels: &Dim) -> Result<(), String> {
         return Err(wrong());
     }
     let unproven = || Unproven {
-        op: OP,
+        op: name,
         what: "output channel counts".to_string(),
         remedy: Remedy::Cast { arg: 2, name: "bias".to_string(), info: bias, axis: 0 },
     };
     require_equal(out_channels, &bias.shape[0], unproven, wrong)
 }
 
-fn eval(args: &[&NDArray], attrs: &Attrs) -> Result<Vec<NDArray>, String> {
-    let conv = check(&infos_of(args), attrs)?;
+fn eval(op: Op, args: &[&NDArray], attrs: &Attrs) -> Result<Vec<NDArray>, String> {
+    let conv = check(op, &infos_of(args), attrs)?;
     let (x, w, dtype) = (args[0], args[1], conv.dtype);
     let out_shape = TensorInfo::new(dtype, conv.output.clone())
         .static_shape()
-        .ok_or("conv2d_transpose: output shape is not static")?;
+        .ok_or_else(|| format!("{}: output shape is not static", op.name))?;
     let group_inputs = x.shape()[1] / conv.groups as usize;
     let group_outputs = w.shape()[1];
-    let [ah, aw] = conv.axes;
-    let (height, width) = (x.shape()[2], x.shape()[3]);
+    let taps: Vec<usize> = conv.axes.iter().map(|a| a.kernel as usize).collect();
     let zero = Scalar::I(0).cast(dtype);
     let value = |flat: usize| {
         let idx = unravel(flat, &out_shape);
-        let (n, o, y, xo) = (idx[0], idx[1], idx[2], idx[3]);
+        let (n, o) = (idx[0], idx[1]);
         let c0 = o / group_outputs * group_inputs;
         let mut acc = zero;
         for c in c0..c0 + group_inputs {
-            for th in 0..ah.kernel as usize {
-                for tw in 0..aw.kernel as usize {
-                    if let (Some(h), Some(wi)) = (ah.source_at(y, th, height), aw.source_at(xo, tw, width)) {
-                        acc = multiply_add(acc, x.at(&[n, c, h, wi]), w.at(&[c, o % group_outputs, th, tw]), dtype);
-                    }
+            for combo in 0..taps.iter().product() {
+                let tap = unravel(combo, &taps);
+                let sources: Option<Vec<usize>> = conv
+                    .axes
+                    .iter()
+                    .enumerate()
+                    .map(|(a, ax)| ax.source_at(idx[a + 2], tap[a], x.shape()[a + 2]))
+                    .collect();
+                if let Some(sources) = sources {
+                    let mut at = vec![n, c];
+                    at.extend(sources);
+                    let mut weight_at = vec![c, o % group_outputs];
+                    weight_at.extend(&tap);
+                    acc = multiply_add(acc, x.at(&at), w.at(&weight_at), dtype);
                 }
             }
         }
@@ -299,26 +336,31 @@ fn eval(args: &[&NDArray], attrs: &Attrs) -> Result<Vec<NDArray>, String> {
     Ok(vec![NDArray::from_fn(dtype, &out_shape, value)])
 }
 
-/// `out[n, o, y, x]` is `bias[o]` plus the sum over the group's input
-/// channels `ic` and taps `(th, tw)` of `in[n, c, qy, qx] * w[c, o % (O/g),
-/// th, tw]`, where `c` is `ic` within `o`'s group and a tap whose source
-/// `(qy, qx)` is not a whole input position contributes 0.
-fn legalize(args: &[TensorInfo], attrs: &Attrs, outs: &[TensorInfo]) -> Result<PrimFunc, String> {
-    let conv = check(args, attrs)?;
+/// `out[n, o, y...]` is `bias[o]` plus the sum over the group's input
+/// channels `ic` and taps `t...` of `in[n, c, q...] * w[c, o % (O/g), t...]`,
+/// where `c` is `ic` within `o`'s group and a tap whose source `q` is not a
+/// whole input position contributes 0.
+fn legalize(op: Op, args: &[TensorInfo], attrs: &Attrs, outs: &[TensorInfo]) -> Result<PrimFunc, String> {
+    let conv = check(op, args, attrs)?;
     let input = &args[0].shape;
-    let [ah, aw] = conv.axes;
-    let extents = [conv.group_inputs.clone(), ah.taps(&input[2]), aw.taps(&input[3])];
+    let mut extents = vec![conv.group_inputs.clone()];
+    extents.extend(conv.axes.iter().enumerate().map(|(a, ax)| ax.taps(&input[a + 2])));
     let zero = PExpr::constant(0.0, conv.dtype);
     let product = |o: &[PExpr], r: &[PExpr]| {
         let group = conv.group(o[1].clone());
         let c = group.clone() * PExpr::from_dim(&conv.group_inputs) + r[0].clone();
         let oc = o[1].clone() - group * PExpr::from_dim(&conv.group_outputs);
-        let (qh, valid_h) = ah.source(ah.scaled(o[2].clone(), r[1].clone()), &input[2]);
-        let (qw, valid_w) = aw.source(aw.scaled(o[3].clone(), r[2].clone()), &input[3]);
-        let read = load(0, vec![o[0].clone(), c.clone(), qh, qw]) * load(1, vec![c, oc, r[1].clone(), r[2].clone()]);
-        PExpr::select(PExpr::bin(BinOp::And, valid_h, valid_w), read, zero.clone())
+        let (mut at, mut valid) = (vec![o[0].clone(), c.clone()], PExpr::Bool(true));
+        for (a, ax) in conv.axes.iter().enumerate() {
+            let (q, ok) = ax.source(ax.scaled(o[a + 2].clone(), r[a + 1].clone()), &input[a + 2]);
+            at.push(q);
+            valid = PExpr::bin(BinOp::And, valid, ok);
+        }
+        let mut weight_at = vec![c, oc];
+        weight_at.extend(r[1..].iter().cloned());
+        PExpr::select(valid, load(0, at) * load(1, weight_at), zero.clone())
     };
-    Ok(channel_sum_kernel(OP, args, &outs[0], &extents, product))
+    Ok(channel_sum_kernel(op.name, args, &outs[0], &extents, product))
 }
 
 #[cfg(test)]
@@ -368,6 +410,25 @@ mod tests {
         let out = check_op("conv2d_transpose", &[x, w], &attrs);
         let expected = [6.0, 0.0, 10.0, 0.0, 0.0, 0.0, 0.0, 0.0];
         assert_eq!(out[0], NDArray::from_f64_values(DType::F64, &[1, 1, 2, 4], &expected));
+    }
+
+    #[test]
+    fn three_dimensions() {
+        // Along the width, stride 2 and a kernel of two ones spread [1, 2] to [1, 1, 2, 2].
+        let x = NDArray::from_f64_values(DType::F32, &[1, 1, 1, 1, 2], &[1.0, 2.0]);
+        let w = NDArray::from_f64_values(DType::F32, &[1, 1, 1, 1, 2], &[1.0, 1.0]);
+        let out = check_op("conv3d_transpose", &[x, w], &Attrs::new().with("strides", ints(&[1, 1, 2])));
+        assert_eq!(out[0], NDArray::from_f64_values(DType::F32, &[1, 1, 1, 1, 4], &[1.0, 1.0, 2.0, 2.0]));
+        let x = NDArray::random(DType::F32, &[2, 4, 3, 2, 3], 11);
+        let w = NDArray::random(DType::F32, &[4, 3, 2, 3, 2], 12);
+        let bias = NDArray::random(DType::F32, &[6], 13);
+        let attrs = Attrs::new()
+            .with("strides", ints(&[2, 1, 3]))
+            .with("padding", ints(&[1, 0, 0, 0, 1, 1]))
+            .with("dilation", ints(&[1, 2, 1]))
+            .with("output_padding", ints(&[1, 0, 2]))
+            .with("groups", AttrValue::Int(2));
+        check_op_symbolic("conv3d_transpose", &[x, w, bias], &attrs, &[(0, 0, "n"), (0, 2, "d")]);
     }
 
     #[test]

@@ -187,7 +187,7 @@ fn statement_and_expression_mistakes() {
         error_in_body("        out[0] = inf;"),
         "3:21: expected `as DTYPE` after the float literal (or write a suffix: `1.0f32`), found `;`"
     );
-    assert_eq!(error_in_body("        out[0] = sigmoid(1.0f32);"), "3:18: unknown function `sigmoid` in a `prim fn`; the functions are floordiv, floormod, min, max, pow, bitand, bitor, bitxor, shl, shr, abs, exp, log, sqrt, tanh, erf, floor, ceil, round, sin, cos, select");
+    assert_eq!(error_in_body("        out[0] = sigmoid(1.0f32);"), "3:18: unknown function `sigmoid` in a `prim fn`; the functions are floordiv, floormod, min, max, pow, bitand, bitor, bitxor, shl, shr, abs, exp, log, sqrt, tanh, erf, floor, ceil, round, sin, cos, asin, acos, atan, sinh, cosh, asinh, acosh, atanh, select");
     assert_eq!(error_in_body("        out[0] = max(1.0f32);"), "3:18: `max` takes 2 arguments, got 1");
     assert_eq!(
         error_in_body("        out[0] = 1 < 2 < 3;"),

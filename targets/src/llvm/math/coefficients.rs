@@ -99,6 +99,26 @@ pub const COS_F64: Polynomial = Polynomial {
     ],
 };
 
+/// `A(z) = (atan t - t) / t^3` at `z = t^2`.
+/// Range [0.0, 0.17157367], degree 10, weighted error 1.39e-18.
+pub const ATAN_F64: Polynomial = Polynomial {
+    center: 0.0,
+    scale: 1.0,
+    coefficients: &[
+        -0.33333333333333187,
+        0.19999999999951212,
+        -0.14285714279994804,
+        0.11111110774668917,
+        -0.09090897532839318,
+        0.07692056605237736,
+        -0.06663066631875345,
+        0.05847638978700204,
+        -0.05038260864347576,
+        0.03803988875077305,
+        -0.017881966999745053,
+    ],
+};
+
 /// `P(u) = erf(x) / x` at `u = x^2`, for `|x| <= 1`.
 /// Range [0.0, 1.0], degree 6, weighted error 5.37e-8.
 pub const ERF_SMALL_F32: Polynomial = Polynomial {

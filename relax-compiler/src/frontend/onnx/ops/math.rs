@@ -28,6 +28,14 @@ pub const CONVERTERS: &[Converter] = &[
     Converter::new("Round", |ctx| unary(ctx, "round")).since(11),
     Converter::new("Sin", |ctx| unary(ctx, "sin")),
     Converter::new("Cos", |ctx| unary(ctx, "cos")),
+    Converter::new("Asin", |ctx| unary(ctx, "asin")).since(7),
+    Converter::new("Acos", |ctx| unary(ctx, "acos")).since(7),
+    Converter::new("Atan", |ctx| unary(ctx, "atan")).since(7),
+    Converter::new("Sinh", |ctx| unary(ctx, "sinh")).since(9),
+    Converter::new("Cosh", |ctx| unary(ctx, "cosh")).since(9),
+    Converter::new("Asinh", |ctx| unary(ctx, "asinh")).since(9),
+    Converter::new("Acosh", |ctx| unary(ctx, "acosh")).since(9),
+    Converter::new("Atanh", |ctx| unary(ctx, "atanh")).since(9),
     Converter::new("Sign", |ctx| unary(ctx, "sign")).since(9),
     Converter::new("LeakyRelu", leaky_relu).attrs(&["alpha"]),
     Converter::new("PRelu", prelu),
@@ -380,10 +388,15 @@ fn cast_to(ctx: &mut NodeCtx, x: Value, dtype: DType) -> Result<Value, String> {
 #[cfg(test)]
 mod tests {
     use super::super::testing::{assert_close, f32s, run_node};
-    use crate::frontend::onnx::builder::{attr_float, node};
-    use crate::frontend::onnx::proto::NodeProto;
+    use crate::frontend::onnx::builder::{attr_float, node, GraphBuilder};
+    use crate::frontend::onnx::proto::{Message, NodeProto};
+    use crate::frontend::onnx::{import_bytes, OnnxOptions};
+    use crate::interp::{run_function, Value};
+    use crate::ir::Dim;
     use crate::ndarray::NDArray;
     use relax_rt::DType;
+    use std::f64::consts::{FRAC_PI_3, FRAC_PI_4, FRAC_PI_6, LN_2};
+    use std::path::Path;
 
     fn shrink(lambd: f32, bias: f32) -> NodeProto {
         node("Shrink", &["x"], &["y"]).with_attr(attr_float("lambd", lambd)).with_attr(attr_float("bias", bias))
@@ -406,5 +419,40 @@ mod tests {
         let x = ints(DType::U8, &[0, 1, 2, 5]);
         assert_eq!(run_node(9, shrink(1.0, 1.0), &[("x", &x)], &[])[0], ints(DType::U8, &[0, 0, 1, 4]));
         assert_eq!(run_node(9, shrink(-300.0, 1.0), &[("x", &x)], &[])[0], ints(DType::U8, &[1, 2, 3, 6]));
+    }
+
+    /// `op_type` applied to the one-element f64 input `x` (opset 9).
+    fn apply(op_type: &str, x: f64) -> f64 {
+        let bytes = GraphBuilder::new("g")
+            .input("x", DType::F64, &[Dim::Int(1)])
+            .output("y")
+            .node(node(op_type, &["x"], &["y"]))
+            .model(9)
+            .encode_to_vec();
+        let module = import_bytes(&bytes, Path::new("."), "g", &OnnxOptions::default()).unwrap();
+        let input = NDArray::from_f64_values(DType::F64, &[1], &[x]);
+        let out = run_function(&module, "forward", vec![Value::Tensor(input)]).unwrap();
+        out.tensors()[0].get(0).to_f64()
+    }
+
+    #[test]
+    fn inverse_trigonometric_and_hyperbolic_functions_at_known_points() {
+        // sin(pi/6) = 1/2, cos(pi/3) = 1/2, tan(pi/4) = 1; with e^(ln 2) = 2,
+        // sinh(ln 2) = (2 - 1/2) / 2 = 3/4, cosh(ln 2) = (2 + 1/2) / 2 = 5/4 and
+        // tanh(ln 2) = (4 - 1) / (4 + 1) = 3/5.
+        let cases = [
+            ("Asin", 0.5, FRAC_PI_6),
+            ("Acos", 0.5, FRAC_PI_3),
+            ("Atan", 1.0, FRAC_PI_4),
+            ("Sinh", LN_2, 0.75),
+            ("Cosh", LN_2, 1.25),
+            ("Asinh", 0.75, LN_2),
+            ("Acosh", 1.25, LN_2),
+            ("Atanh", 0.6, LN_2),
+        ];
+        for (op, x, want) in cases {
+            let got = apply(op, x);
+            assert!((got - want).abs() < 1e-15, "{op}({x}) = {got}, expected {want}");
+        }
     }
 }

@@ -21,6 +21,7 @@ mod nn;
 mod normalization;
 mod pool;
 mod reduce;
+mod resize;
 mod rotary;
 mod shape;
 mod sort;
@@ -94,6 +95,7 @@ const FAMILIES: &[&[Converter]] = &[
     rotary::CONVERTERS,
     loss::CONVERTERS,
     sort::CONVERTERS,
+    resize::CONVERTERS,
 ];
 
 /// The converter of ONNX operator `op_type` (default domain).

@@ -2,8 +2,9 @@
 //! transpose and a reshape, so they need no operator of their own and fuse
 //! like any data movement), the `edge`, `reflect` and `wrap` modes of `Pad`,
 //! which relax's `pad` operator implements (`Pad`'s converter in `tensor.rs`
-//! hands those modes here), and `ConvTranspose` in 1-D and 2-D, as relax's
-//! `conv2d_transpose` (in `spatial/conv_transpose.rs`).
+//! hands those modes here), `ConvTranspose` in 1-D and 2-D, as relax's
+//! `conv2d_transpose` (in `spatial/conv_transpose.rs`), and `GridSample` and
+//! `AffineGrid` as relax's `grid_sample` and `affine_grid`.
 
 mod conv_transpose;
 
@@ -20,7 +21,75 @@ pub const CONVERTERS: &[Converter] = &[
     Converter::new("ConvTranspose", conv_transpose::convert)
         .attrs(&["auto_pad", "dilations", "group", "kernel_shape", "output_padding", "output_shape", "pads", "strides"])
         .check(conv_transpose::check),
+    Converter::new("AffineGrid", affine_grid).attrs(&["align_corners"]).since(20),
+    Converter::new("GridSample", grid_sample)
+        .attrs(&["align_corners", "mode", "padding_mode"])
+        .since(16)
+        .check(check_grid_sample),
 ];
+
+/// `AffineGrid` as relax's `affine_grid`. The output shape comes from the
+/// values of `size` (`[N, C, H, W]` or `[N, C, D, H, W]`), which must be known
+/// now: constants or symbolic dims.
+fn affine_grid(ctx: &mut NodeCtx) -> Result<Vec<Value>, String> {
+    let theta = ctx.input(0)?;
+    let size = ctx.input(1)?.as_shape().map(|s| s.dims).ok_or_else(|| {
+        format!(
+            "the size input `{}` must be known at compile time: the output shape depends on its values, and \
+             run-time sizes are not supported yet",
+            ctx.input_name(1)
+        )
+    })?;
+    if !(4..=5).contains(&size.len()) {
+        return Err(format!("size {} must be [N, C, H, W] or [N, C, D, H, W]", shape_to_string(&size)));
+    }
+    let batch = &theta.info().shape[0];
+    if let (Some(a), Some(b)) = (size[0].as_int(), batch.as_int()) {
+        if a != b {
+            return Err(format!("size asks for a batch of {a} but theta holds {b} matrices"));
+        }
+    }
+    let attrs = Attrs::new()
+        .with("size", AttrValue::Dims(size[2..].to_vec()))
+        .with("align_corners", AttrValue::Bool(ctx.attrs.int_or("align_corners", 0)? != 0));
+    single(ctx.call("affine_grid", &[theta], attrs)?)
+}
+
+/// The interpolation modes of GridSample-`opset` (renamed in opset 20).
+fn grid_sample_modes(opset: i64) -> [&'static str; 3] {
+    if opset < 20 {
+        ["bilinear", "nearest", "bicubic"]
+    } else {
+        ["linear", "nearest", "cubic"]
+    }
+}
+
+fn check_grid_sample(attrs: &Attributes, opset: i64) -> Result<(), String> {
+    let modes = grid_sample_modes(opset);
+    let mode = attrs.string_or("mode", modes[0])?;
+    if !modes.contains(&mode.as_str()) {
+        return Err(format!("attribute mode={mode} is not one of {}", modes.join(", ")));
+    }
+    match attrs.string_or("padding_mode", "zeros")?.as_str() {
+        "zeros" | "border" | "reflection" => Ok(()),
+        other => Err(format!("attribute padding_mode={other} is not one of zeros, border, reflection")),
+    }
+}
+
+/// `GridSample` as relax's `grid_sample`, the mode under its opset-20 name.
+fn grid_sample(ctx: &mut NodeCtx) -> Result<Vec<Value>, String> {
+    let modes = grid_sample_modes(ctx.opset);
+    let mode = match ctx.attrs.string_or("mode", modes[0])?.as_str() {
+        "bilinear" | "linear" => "linear",
+        "bicubic" | "cubic" => "cubic",
+        _ => "nearest",
+    };
+    let attrs = Attrs::new()
+        .with("mode", AttrValue::Str(mode.to_string()))
+        .with("padding_mode", AttrValue::Str(ctx.attrs.string_or("padding_mode", "zeros")?))
+        .with("align_corners", AttrValue::Bool(ctx.attrs.int_or("align_corners", 0)? != 0));
+    single(ctx.call("grid_sample", &[ctx.input(0)?, ctx.input(1)?], attrs)?)
+}
 
 /// The channel orders ONNX defines for both directions (`SpaceToDepth` has
 /// `mode` since opset 25; before, it is always `DCR`).
@@ -192,6 +261,32 @@ mod tests {
         let wrap = run(18, pad("wrap"), &x, &[("pads", &pads), ("axes", &axes)]);
         let expected = [1., 2., 0., 1., 2., 0., 4., 5., 3., 4., 5., 3.];
         assert_eq!(wrap, NDArray::from_f64_values(DType::F32, &[2, 6], &expected));
+    }
+
+    #[test]
+    fn grid_sample_under_both_mode_names() {
+        // The row [1, 2, 3, 4] sampled at x = 0 (the middle, 1.5 with align_corners)
+        // and x = 1 (the last element): 2.5 and 4.
+        let x = NDArray::from_f64_values(DType::F32, &[1, 1, 1, 4], &[1.0, 2.0, 3.0, 4.0]);
+        let grid = NDArray::from_f64_values(DType::F32, &[1, 1, 2, 2], &[0.0, 0.0, 1.0, 0.0]);
+        let want = NDArray::from_f64_values(DType::F32, &[1, 1, 1, 2], &[2.5, 4.0]);
+        for (opset, mode) in [(16, "bilinear"), (20, "linear")] {
+            let sample = node("GridSample", &["x", "grid"], &["y"])
+                .with_attr(attr_string("mode", mode))
+                .with_attr(attr_int("align_corners", 1));
+            assert_eq!(run(opset, sample, &x, &[("grid", &grid)]), want);
+        }
+    }
+
+    #[test]
+    fn affine_grid_of_a_scaling() {
+        // theta = diag(2, 3) on a 1x2 grid (align_corners: x = -1, 1; y = -1): the
+        // points (-1, -1) and (1, -1) become (-2, -3) and (2, -3).
+        let theta = NDArray::from_f64_values(DType::F32, &[1, 2, 3], &[2., 0., 0., 0., 3., 0.]);
+        let size = NDArray::from_i64_values(DType::I64, &[4], &[1, 1, 1, 2]);
+        let grid = node("AffineGrid", &["x", "size"], &["y"]).with_attr(attr_int("align_corners", 1));
+        let want = NDArray::from_f64_values(DType::F32, &[1, 1, 2, 2], &[-2.0, -3.0, 2.0, -3.0]);
+        assert_eq!(run(20, grid, &theta, &[("size", &size)]), want);
     }
 
     #[test]

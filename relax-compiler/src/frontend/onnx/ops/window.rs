@@ -1,9 +1,10 @@
 //! The sliding-window attributes `Conv` and the pools share: `kernel_shape`,
-//! `strides`, `dilations`, `pads` and `auto_pad`, for one or two spatial axes
-//! (the relax operators are 2-D; a 1-D window runs as a 2-D one of height 1).
+//! `strides`, `dilations`, `pads` and `auto_pad`, for one to three spatial
+//! axes (the relax operators are 2-D and 3-D; a 1-D window runs as a 2-D one
+//! of height 1).
 //!
-//! ONNX's `pads` are `[h_begin, w_begin, h_end, w_end]`, the order of relax's
-//! `padding = [top, left, bottom, right]`. `auto_pad = SAME_UPPER` or
+//! ONNX's `pads` are `[begins..., ends...]` (`[h_begin, w_begin, h_end,
+//! w_end]` in 2-D), the order of relax's `padding`. `auto_pad = SAME_UPPER` or
 //! `SAME_LOWER` pads so that the output has `ceil(input / stride)` elements,
 //! the odd one at the end or the beginning; this needs the input's spatial
 //! size at compile time.
@@ -47,25 +48,26 @@ fn auto_pad(attrs: &Attributes) -> Result<AutoPad, String> {
 pub fn check_window_attrs(attrs: &Attributes) -> Result<(), String> {
     auto_pad(attrs)?;
     match attrs.ints("kernel_shape")? {
-        Some(kernel) if !(1..=2).contains(&kernel.len()) => {
-            Err(format!("{}-D windows (kernel_shape {kernel:?}) are not supported yet; only 1-D and 2-D", kernel.len()))
-        }
+        Some(kernel) if !(1..=3).contains(&kernel.len()) => Err(format!(
+            "{}-D windows (kernel_shape {kernel:?}) are not supported yet; only 1-D, 2-D and 3-D",
+            kernel.len()
+        )),
         _ => Ok(()),
     }
 }
 
-/// A 2-D window: what the relax operators take as attributes.
+/// A 2-D or 3-D window: what the relax operators take as attributes.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Window {
-    pub kernel: [i64; 2],
-    pub strides: [i64; 2],
-    pub dilations: [i64; 2],
-    /// `[top, left, bottom, right]`.
-    pub padding: [i64; 4],
+    pub kernel: Vec<i64>,
+    pub strides: Vec<i64>,
+    pub dilations: Vec<i64>,
+    /// `[befores..., afters...]`.
+    pub padding: Vec<i64>,
 }
 
 impl Window {
-    /// The window of `kernel` over the spatial dims `input` (one or two; a
+    /// The window of `kernel` over the spatial dims `input` (one to three; a
     /// 1-D window is the 2-D one over a leading axis of size 1).
     pub fn new(attrs: &Attributes, kernel: &[i64], input: &[Dim]) -> Result<Window, String> {
         let spatial = kernel.len();
@@ -85,17 +87,12 @@ impl Window {
         }
         Ok(match spatial {
             1 => Window {
-                kernel: [1, kernel[0]],
-                strides: [1, strides[0]],
-                dilations: [1, dilations[0]],
-                padding: [0, pads[0], 0, pads[1]],
+                kernel: vec![1, kernel[0]],
+                strides: vec![1, strides[0]],
+                dilations: vec![1, dilations[0]],
+                padding: vec![0, pads[0], 0, pads[1]],
             },
-            _ => Window {
-                kernel: [kernel[0], kernel[1]],
-                strides: [strides[0], strides[1]],
-                dilations: [dilations[0], dilations[1]],
-                padding: [pads[0], pads[1], pads[2], pads[3]],
-            },
+            _ => Window { kernel: kernel.to_vec(), strides, dilations, padding: pads },
         })
     }
 
@@ -108,14 +105,21 @@ impl Window {
     }
 }
 
-/// The number of spatial axes of an `[N, C, ...]` input, which must be 1 or 2.
-pub fn spatial_axes(input: &TensorInfo, what: &str) -> Result<usize, String> {
-    match input.rank() {
-        3 | 4 => Ok(input.rank() - 2),
-        rank => {
-            Err(format!("{}-D {what} is not supported yet; only 1-D and 2-D (input {input})", rank.saturating_sub(2)))
-        }
+/// The number of spatial axes of an `[N, C, ...]` input, which must be
+/// 1 to `most`.
+pub fn spatial_axes(input: &TensorInfo, what: &str, most: usize) -> Result<usize, String> {
+    let spatial = input.rank().saturating_sub(2);
+    if (1..=most).contains(&spatial) {
+        return Ok(spatial);
     }
+    let supported = if most == 3 { "1-D, 2-D and 3-D" } else { "1-D and 2-D" };
+    Err(format!("{spatial}-D {what} is not supported yet; only {supported} (input {input})"))
+}
+
+/// The relax operator `base` (`conv`, `max_pool`, ...) for `spatial` axes:
+/// 1-D runs as 2-D.
+pub fn op_for(base: &str, spatial: usize) -> String {
+    format!("{base}{}d", spatial.max(2))
 }
 
 /// A 1-D operand (`[N, C, L]`, or a 1-D kernel) as 2-D with a unit height.
@@ -158,6 +162,23 @@ fn same_pads(mode: AutoPad, input: &Dim, kernel: i64, stride: i64, dilation: i64
     Ok(if mode == AutoPad::SameUpper { (smaller, total - smaller) } else { (total - smaller, smaller) })
 }
 
+/// The spatial kernel size of a convolution weight, which must be static and
+/// agree with the node's `kernel_shape` attribute when it has one.
+pub fn static_kernel(ctx: &NodeCtx, x: &TensorInfo, w: &TensorInfo) -> Result<Vec<i64>, String> {
+    if w.rank() != x.rank() {
+        return Err(format!("the weight {w} must have the rank of the input {x}"));
+    }
+    let kernel: Vec<i64> = w.shape[2..].iter().map(|d| d.as_int()).collect::<Option<_>>().ok_or_else(|| {
+        format!("the kernel size must be known at compile time, got weight {}", shape_to_string(&w.shape))
+    })?;
+    if let Some(declared) = ctx.attrs.ints("kernel_shape")? {
+        if declared != kernel {
+            return Err(format!("kernel_shape {declared:?} does not match the weight's kernel {kernel:?}"));
+        }
+    }
+    Ok(kernel)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -188,13 +209,16 @@ mod tests {
         let upper = [string_attr("auto_pad", "SAME_UPPER"), ints_attr("strides", &[2, 2])];
         let window = Window::new(&Attributes::new(&upper), &[3, 4], &[h.clone(), w.clone()]).unwrap();
         // h: out 4, total (4-1)*2+3-7 = 2 -> 1/1; w: out 4, total 6+4-8 = 2 -> 1/1.
-        assert_eq!(window.padding, [1, 1, 1, 1]);
+        assert_eq!(window.padding, vec![1, 1, 1, 1]);
         let lower = [string_attr("auto_pad", "SAME_LOWER")];
         let window = Window::new(&Attributes::new(&lower), &[2, 4], &[h.clone(), w.clone()]).unwrap();
         // stride 1: total = kernel - 1, the odd pad goes first.
-        assert_eq!(window.padding, [1, 2, 0, 1]);
+        assert_eq!(window.padding, vec![1, 2, 0, 1]);
         let one_d = Window::new(&Attributes::new(&lower), &[4], &[w]).unwrap();
-        assert_eq!((one_d.kernel, one_d.padding), ([1, 4], [0, 2, 0, 1]));
+        assert_eq!((one_d.kernel, one_d.padding), (vec![1, 4], vec![0, 2, 0, 1]));
+        let three_d = Window::new(&Attributes::new(&lower), &[2, 3, 1], &[Dim::Int(4), h, Dim::Int(5)]).unwrap();
+        // stride 1: totals 1, 2, 0; SAME_LOWER puts the odd one first.
+        assert_eq!(three_d.padding, vec![1, 1, 0, 0, 1, 0]);
     }
 
     #[test]
@@ -209,21 +233,4 @@ mod tests {
         let bad = [string_attr("auto_pad", "SAME")];
         assert_eq!(check_window_attrs(&Attributes::new(&bad)), Err("attribute auto_pad=SAME is not supported".into()));
     }
-}
-
-/// The spatial kernel size of a convolution weight, which must be static and
-/// agree with the node's `kernel_shape` attribute when it has one.
-pub fn static_kernel(ctx: &NodeCtx, x: &TensorInfo, w: &TensorInfo) -> Result<Vec<i64>, String> {
-    if w.rank() != x.rank() {
-        return Err(format!("the weight {w} must have the rank of the input {x}"));
-    }
-    let kernel: Vec<i64> = w.shape[2..].iter().map(|d| d.as_int()).collect::<Option<_>>().ok_or_else(|| {
-        format!("the kernel size must be known at compile time, got weight {}", shape_to_string(&w.shape))
-    })?;
-    if let Some(declared) = ctx.attrs.ints("kernel_shape")? {
-        if declared != kernel {
-            return Err(format!("kernel_shape {declared:?} does not match the weight's kernel {kernel:?}"));
-        }
-    }
-    Ok(kernel)
 }

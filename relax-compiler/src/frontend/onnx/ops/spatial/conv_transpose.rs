@@ -1,6 +1,6 @@
-//! `ConvTranspose` of `[N, C, L]` or `[N, C, H, W]` inputs with
-//! `[C, O / group, k...]` weights, as relax's `conv2d_transpose`; 1-D runs
-//! as 2-D of height 1. The padding comes from `pads`, from `auto_pad`, or
+//! `ConvTranspose` of `[N, C, L]`, `[N, C, H, W]` or `[N, C, D, H, W]` inputs
+//! with `[C, O / group, k...]` weights, as relax's `conv2d_transpose` or
+//! `conv3d_transpose`; 1-D runs as 2-D of height 1. The padding comes from `pads`, from `auto_pad`, or
 //! from `output_shape`, whose total padding per axis is
 //! `stride * (in - 1) + output_padding + dilation * (k - 1) + 1 - out`, split
 //! with the odd element at the end for `SAME_UPPER` and at the start
@@ -25,14 +25,14 @@ pub fn check(attrs: &Attributes, _: i64) -> Result<(), String> {
 pub fn convert(ctx: &mut NodeCtx) -> Result<Vec<Value>, String> {
     let (x, w) = (ctx.input(0)?, ctx.input(1)?);
     let (x_info, w_info) = (x.info(), w.info());
-    let spatial = spatial_axes(&x_info, "transposed convolution")?;
+    let spatial = spatial_axes(&x_info, "transposed convolution", 3)?;
     let kernel = static_kernel(ctx, &x_info, &w_info)?;
     let geometry = Geometry::new(&ctx.attrs, &kernel, &x_info)?;
     let attrs = geometry.attrs(spatial).with("groups", AttrValue::Int(ctx.attrs.int_or("group", 1)?));
     let (x, w) = if spatial == 1 { (to_2d(ctx, x)?, to_2d(ctx, w)?) } else { (x, w) };
     let mut args = vec![x, w];
     args.extend(ctx.optional_input(2));
-    let y = ctx.call("conv2d_transpose", &args, attrs)?;
+    let y = ctx.call(&format!("conv{}d_transpose", spatial.max(2)), &args, attrs)?;
     single(if spatial == 1 { from_2d(ctx, y)? } else { y })
 }
 
