@@ -157,3 +157,26 @@ fn split_and_pad_given_at_run_time() {
     let y = run(&m, &[iota(&[2, 2]), i64s(&[0, 1, 1, -1])]);
     assert_eq!((y.shape(), values(&y)), (&[3, 2][..], vec![0.0, 0.0, 0.0, 2.0, 0.0, 0.0]));
 }
+
+#[test]
+fn resize_by_scales_and_sizes_given_at_run_time() {
+    let nearest = |inputs: &[&str]| {
+        node("Resize", inputs, &["y"])
+            .with_attr(relax_compiler::frontend::onnx::builder::attr_string("mode", "nearest"))
+            .with_attr(relax_compiler::frontend::onnx::builder::attr_string(
+                "coordinate_transformation_mode",
+                "asymmetric",
+            ))
+    };
+    let x = iota(&[1, 1, 2, 2]);
+    let m = model(nearest(&["x", "", "scales"]), &[("x", DType::F32, &[1, 1, 2, 2]), ("scales", DType::F32, &[4])]);
+    let scales = |h: f64, w: f64| NDArray::from_f64_values(DType::F32, &[4], &[1.0, 1.0, h, w]);
+    let y = run(&m, &[x.clone(), scales(2.0, 1.5)]);
+    // Height doubles (rows 0 0 1 1); width 2 * 1.5 = 3, reading column floor(j / 1.5): 0 0 1.
+    assert_eq!(y.shape(), &[1, 1, 4, 3]);
+    assert_eq!(values(&y), vec![0.0, 0.0, 1.0, 0.0, 0.0, 1.0, 2.0, 2.0, 3.0, 2.0, 2.0, 3.0]);
+    assert_eq!(run(&m, &[x.clone(), scales(0.5, 1.0)]).shape(), &[1, 1, 1, 2]);
+    let m = model(nearest(&["x", "", "", "sizes"]), &[("x", DType::F32, &[1, 1, 2, 2]), ("sizes", DType::I64, &[4])]);
+    let y = run(&m, &[x.clone(), i64s(&[1, 1, 1, 4])]);
+    assert_eq!((y.shape(), values(&y)), (&[1, 1, 1, 4][..], vec![0.0, 0.0, 1.0, 1.0]));
+}

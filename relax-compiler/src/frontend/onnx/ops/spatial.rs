@@ -29,17 +29,11 @@ pub const CONVERTERS: &[Converter] = &[
 ];
 
 /// `AffineGrid` as relax's `affine_grid`. The output shape comes from the
-/// values of `size` (`[N, C, H, W]` or `[N, C, D, H, W]`), which must be known
-/// now: constants or symbolic dims.
+/// values of `size` (`[N, C, H, W]` or `[N, C, D, H, W]`): constants,
+/// symbolic dims, or a graph input's values bound at run time.
 fn affine_grid(ctx: &mut NodeCtx) -> Result<Vec<Value>, String> {
     let theta = ctx.input(0)?;
-    let size = ctx.input(1)?.as_shape().map(|s| s.dims).ok_or_else(|| {
-        format!(
-            "the size input `{}` must be known at compile time: the output shape depends on its values, and \
-             run-time sizes are not supported yet",
-            ctx.input_name(1)
-        )
-    })?;
+    let size = ctx.int_values(1)?.map(|s| s.dims).ok_or("the size input is required")?;
     if !(4..=5).contains(&size.len()) {
         return Err(format!("size {} must be [N, C, H, W] or [N, C, D, H, W]", shape_to_string(&size)));
     }

@@ -191,7 +191,7 @@ fn onnx_axes(ctx: &NodeCtx, rank: usize) -> Result<Vec<usize>, String> {
 
 /// Works out the [`Plan`] of a `Resize` node from its inputs. This is where
 /// the output sizes must be known at compile time.
-pub fn plan(ctx: &NodeCtx, x: &Value, legacy: bool) -> Result<Plan, String> {
+pub fn plan(ctx: &mut NodeCtx, x: &Value, legacy: bool) -> Result<Plan, String> {
     let axes = onnx_axes(ctx, x.rank())?;
     let (roi, scales, sizes) = if legacy {
         (None, ctx.optional_input(1), None)
@@ -218,8 +218,8 @@ pub fn plan(ctx: &NodeCtx, x: &Value, legacy: bool) -> Result<Plan, String> {
 /// The message for an input whose values the output shape depends on.
 fn must_be_known(ctx: &NodeCtx, k: usize, what: &str) -> String {
     format!(
-        "the {what} input `{}` must be known at compile time: the output shape depends on its values, and run-time \
-         {what} are not supported yet",
+        "the {what} input `{}` must be known at compile time or be a graph input: the output shape depends on its \
+         values",
         ctx.input_name(k)
     )
 }
@@ -232,14 +232,16 @@ fn const_floats(value: &Value) -> Option<Vec<f64>> {
 
 /// Output sizes `floor(input * scale)`, from constant scales.
 fn plan_from_scales(
-    ctx: &NodeCtx,
+    ctx: &mut NodeCtx,
     x: &Value,
     axes: Vec<usize>,
     scales: Value,
     roi: Option<Value>,
 ) -> Result<Plan, String> {
     let slot = if ctx.node.op_type.as_deref() == Some("Resize") && ctx.opset >= 11 { 2 } else { 1 };
-    let values = const_floats(&scales).ok_or_else(|| must_be_known(ctx, slot, "scales"))?;
+    let Some(values) = const_floats(&scales) else {
+        return plan_from_run_time_scales(ctx, x, axes, scales, roi, slot);
+    };
     if values.len() != axes.len() {
         return Err(format!("scales {values:?} must have one entry per resized axis ({})", axes.len()));
     }
@@ -256,6 +258,34 @@ fn plan_from_scales(
     }
     let shape = x.info().shape;
     let sizes = axes.iter().zip(&values).map(|(&a, &s)| scaled(&shape[a], s)).collect::<Result<_, _>>()?;
+    Ok(Plan { axes, sizes, scales: Some(scales), roi })
+}
+
+/// Scales the caller passes at run time (a graph input): each output size is
+/// a dim the entry binds to `floor(input size * scale)` before any kernel
+/// runs, and the kernel reads the same scales.
+fn plan_from_run_time_scales(
+    ctx: &mut NodeCtx,
+    x: &Value,
+    axes: Vec<usize>,
+    scales: Value,
+    roi: Option<Value>,
+    slot: usize,
+) -> Result<Plan, String> {
+    if roi.as_ref().is_some_and(|r| {
+        const_floats(r).is_none_or(|r| r.iter().enumerate().any(|(i, &v)| v != (i >= r.len() / 2) as i64 as f64))
+    }) {
+        return Err("tf_crop_and_resize with run-time scales needs a constant region of interest covering the whole \
+                    input"
+            .to_string());
+    }
+    let shape = x.info().shape;
+    let factors: Vec<Dim> = axes.iter().map(|&a| shape[a].clone()).collect();
+    let sizes = match &scales {
+        Value::Tensor(t) => ctx.importer.param_scaled_values(t, factors),
+        _ => None,
+    };
+    let sizes = sizes.ok_or_else(|| must_be_known(ctx, slot, "scales"))?;
     Ok(Plan { axes, sizes, scales: Some(scales), roi })
 }
 
@@ -282,14 +312,19 @@ fn scaled(d: &Dim, s: f64) -> Result<Dim, String> {
 /// Output sizes from `sizes` (constants, or symbolic dims from a shape
 /// value), adjusted by `keep_aspect_ratio_policy`.
 fn plan_from_sizes(
-    ctx: &NodeCtx,
+    ctx: &mut NodeCtx,
     x: &Value,
     axes: Vec<usize>,
     sizes: Value,
     policy: &str,
     roi: Option<Value>,
 ) -> Result<Plan, String> {
-    let requested = sizes.as_shape().ok_or_else(|| must_be_known(ctx, 3, "sizes"))?.dims;
+    let requested = match (&sizes, sizes.as_shape()) {
+        (_, Some(shape)) => Some(shape.dims),
+        (Value::Tensor(t), None) => ctx.importer.param_values(t).map(|v| v.dims),
+        _ => None,
+    };
+    let requested = requested.ok_or_else(|| must_be_known(ctx, 3, "sizes"))?;
     if requested.len() != axes.len() {
         return Err(format!(
             "sizes {} must have one entry per resized axis ({})",

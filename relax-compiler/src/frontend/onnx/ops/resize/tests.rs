@@ -133,18 +133,21 @@ fn explains_what_it_cannot_convert() {
     let shape = [Dim::Int(1), Dim::Int(4)];
     let err =
         |opset: i64, node: NodeProto, consts: &[(&str, &NDArray)]| import(opset, node, &shape, consts).unwrap_err();
-    // Scales computed at run time (here: a graph input) decide the output shape.
+    // Scales computed at run time (not a graph input, whose values the entry
+    // could read) decide the output shape.
     let bytes = GraphBuilder::new("g")
         .input("x", DType::F32, &shape)
         .input("scales", DType::F32, &[Dim::Int(2)])
         .output("y")
-        .node(node("Resize", &["x", "", "scales"], &["y"]))
+        .node(node("Mul", &["scales", "scales"], &["squared"]))
+        .node(node("Resize", &["x", "", "squared"], &["y"]))
         .model(19)
         .encode_to_vec();
     let runtime = import_bytes(&bytes, Path::new("."), "g", &OnnxOptions::default()).unwrap_err().to_string();
     assert!(
         runtime.contains(
-            "the scales input `scales` must be known at compile time: the output shape depends on its values"
+            "the scales input `squared` must be known at compile time or be a graph input: the output shape depends \
+             on its values"
         ),
         "{runtime}"
     );
