@@ -172,9 +172,10 @@ fn resize_by_scales_and_sizes_given_at_run_time() {
     let m = model(nearest(&["x", "", "scales"]), &[("x", DType::F32, &[1, 1, 2, 2]), ("scales", DType::F32, &[4])]);
     let scales = |h: f64, w: f64| NDArray::from_f64_values(DType::F32, &[4], &[1.0, 1.0, h, w]);
     let y = run(&m, &[x.clone(), scales(2.0, 1.5)]);
-    // Height doubles (rows 0 0 1 1); width 2 * 1.5 = 3, reading column floor(j / 1.5): 0 0 1.
+    // Height doubles: row i reads i / 2 rounded half down (0 0 1 1); width
+    // 2 * 1.5 = 3: column j reads j / 1.5 = 0, 0.67, 1.33 rounded: 0 1 1.
     assert_eq!(y.shape(), &[1, 1, 4, 3]);
-    assert_eq!(values(&y), vec![0.0, 0.0, 1.0, 0.0, 0.0, 1.0, 2.0, 2.0, 3.0, 2.0, 2.0, 3.0]);
+    assert_eq!(values(&y), vec![0.0, 1.0, 1.0, 0.0, 1.0, 1.0, 2.0, 3.0, 3.0, 2.0, 3.0, 3.0]);
     assert_eq!(run(&m, &[x.clone(), scales(0.5, 1.0)]).shape(), &[1, 1, 1, 2]);
     let m = model(nearest(&["x", "", "", "sizes"]), &[("x", DType::F32, &[1, 1, 2, 2]), ("sizes", DType::I64, &[4])]);
     let y = run(&m, &[x.clone(), i64s(&[1, 1, 1, 4])]);
