@@ -18,6 +18,7 @@ mod math;
 mod ml;
 mod nn;
 mod pool;
+mod quantized;
 mod reduce;
 mod rotary;
 mod shape;
@@ -105,6 +106,7 @@ const FAMILIES: &[&[Converter]] = &[
     rotary::CONVERTERS,
     training::CONVERTERS,
     ml::CONVERTERS,
+    quantized::CONVERTERS,
 ];
 
 /// The converter of ONNX operator `op_type` of `domain` (`""` is the
