@@ -99,7 +99,11 @@ fn malformed_bytes_give_a_clear_error() {
     assert!(err.to_string().starts_with("not a valid ONNX model: failed to decode Protobuf message"), "{err}");
     let empty = ModelProto::default().encode_to_vec();
     let err = import_bytes(&empty, Path::new("."), "empty", &OnnxOptions::default()).unwrap_err();
-    assert_eq!(err.to_string(), "the model imports no version of the default operator set (ai.onnx)");
+    assert_eq!(
+        err.to_string(),
+        "the model imports no version of the default operator set (ai.onnx) nor of the other operator sets the \
+         importer knows (ai.onnx.ml, ai.onnx.preview.training)"
+    );
     let missing = Path::new("/nonexistent/model.onnx");
     let err = import_file(missing, &OnnxOptions::default()).unwrap_err();
     assert!(err.to_string().starts_with("cannot read ONNX model /nonexistent/model.onnx"), "{err}");

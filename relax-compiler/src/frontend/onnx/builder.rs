@@ -82,9 +82,19 @@ impl GraphBuilder {
 
     /// A model of this graph importing `opset` of the default domain.
     pub fn model(self, opset: i64) -> ModelProto {
+        self.model_importing(&[("", opset)])
+    }
+
+    /// A model of this graph importing each `(domain, version)` of
+    /// `imports` (`""` is the default domain).
+    pub fn model_importing(self, imports: &[(&str, i64)]) -> ModelProto {
+        let opset_import = imports
+            .iter()
+            .map(|(domain, version)| OperatorSetIdProto { domain: Some(domain.to_string()), version: Some(*version) })
+            .collect();
         ModelProto {
             ir_version: Some(IR_VERSION),
-            opset_import: vec![OperatorSetIdProto { domain: Some(String::new()), version: Some(opset) }],
+            opset_import,
             producer_name: Some("relax-rs".to_string()),
             graph: Some(self.graph),
             ..Default::default()

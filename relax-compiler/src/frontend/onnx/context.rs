@@ -23,7 +23,7 @@ use crate::op;
 pub struct NodeCtx<'a, 's> {
     pub node: &'a NodeProto,
     pub attrs: Attributes<'a>,
-    /// The model's version of the default operator set.
+    /// The model's version of the node's operator set (its domain).
     pub opset: i64,
     /// One entry per input slot; `None` for an omitted optional input (`""`).
     inputs: Vec<Option<Value>>,
@@ -38,13 +38,13 @@ pub struct NodeCtx<'a, 's> {
 impl<'a, 's> NodeCtx<'a, 's> {
     pub fn new(
         node: &'a NodeProto,
+        opset: i64,
         inputs: Vec<Option<Value>>,
         importer: &'a mut Importer,
         emitter: &'a mut Emitter,
         scope: &'a Scope<'s>,
         label: &'a str,
     ) -> NodeCtx<'a, 's> {
-        let opset = importer.opset;
         NodeCtx { node, attrs: Attributes::new(&node.attribute), opset, inputs, importer, emitter, scope, label }
     }
 

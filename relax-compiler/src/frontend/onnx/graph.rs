@@ -71,8 +71,8 @@ pub fn label(node: &NodeProto, within: &str) -> String {
 
 fn convert_node(node: &NodeProto, within: &str, scope: &mut Scope, emitter: &mut Emitter, importer: &mut Importer) {
     let label = label(node, within);
-    let converter = match check_node(node, importer.opset) {
-        Ok(converter) => converter,
+    let (converter, opset) = match check_node(node, &importer.opsets) {
+        Ok(found) => found,
         Err(problem) => return fail(node, &label, Some(problem), scope, importer),
     };
     let inputs = match read_inputs(node, scope) {
@@ -81,7 +81,7 @@ fn convert_node(node: &NodeProto, within: &str, scope: &mut Scope, emitter: &mut
         Err(problem) => return fail(node, &label, Some(problem), scope, importer),
     };
     let converted = {
-        let mut ctx = NodeCtx::new(node, inputs, importer, emitter, scope, &label);
+        let mut ctx = NodeCtx::new(node, opset, inputs, importer, emitter, scope, &label);
         (converter.convert)(&mut ctx)
     };
     let stored = converted.and_then(|values| store_outputs(node, values, scope, emitter, importer));
@@ -158,7 +158,7 @@ fn check_subgraphs(node: &NodeProto, label: &str, importer: &mut Importer) {
         let within = format!("the {attribute} of {label}");
         for inner in &graph.node {
             let inner_label = self::label(inner, &within);
-            if let Err(problem) = check_node(inner, importer.opset) {
+            if let Err(problem) = check_node(inner, &importer.opsets) {
                 importer.report(format!("{inner_label}: {problem}"));
             }
             check_subgraphs(inner, &inner_label, importer);

@@ -1,9 +1,10 @@
-//! State shared by everything converted from one model: the opset, the names
+//! State shared by everything converted from one model: the opsets, the names
 //! handed out, the constants interned and the problems found so far.
 
 use super::constants::ConstantPool;
 use super::external::ExternalData;
 use super::names::Namer;
+use super::opsets::Opsets;
 use super::shape_value::ShapeValue;
 use super::value::{Tensor, Value};
 use crate::error::{Error, Span};
@@ -14,8 +15,8 @@ use relax_rt::DType;
 use std::collections::{BTreeMap, HashSet};
 
 pub struct Importer {
-    /// The version of the default (`ai.onnx`) operator set the model imports.
-    pub opset: i64,
+    /// The version of each operator set (domain) the model imports.
+    pub opsets: Opsets,
     /// Variable and constant names: one namespace, so no variable shadows a weight.
     pub names: Namer,
     pub constants: ConstantPool,
@@ -34,9 +35,9 @@ pub struct Importer {
 const MAX_VALUE_DIMS: usize = 64;
 
 impl Importer {
-    pub fn new(opset: i64, external: ExternalData) -> Importer {
+    pub fn new(opsets: Opsets, external: ExternalData) -> Importer {
         Importer {
-            opset,
+            opsets,
             names: Namer::default(),
             constants: ConstantPool::default(),
             external,

@@ -15,7 +15,9 @@
 //! listing every node that cannot be converted, each with its name and
 //! operator.
 //!
-//! Opsets 7 to 28 of the default domain are supported.
+//! Opsets 7 to 28 of the default domain are supported, and the `ai.onnx.ml`
+//! and `ai.onnx.preview.training` domains (see [`opsets`]); a model may import
+//! only those.
 
 mod attrs;
 pub mod builder;
@@ -28,6 +30,7 @@ mod graph;
 mod importer;
 pub mod names;
 pub mod ops;
+pub mod opsets;
 pub mod proto;
 mod run_time_axes;
 mod scope;
@@ -43,12 +46,14 @@ use crate::ndarray::NDArray;
 use emitter::Emitter;
 use external::ExternalData;
 use importer::Importer;
+use opsets::Opsets;
 use proto::{Message, ModelProto};
 use scope::Scope;
 use std::collections::BTreeMap;
 use std::path::Path;
 
-/// The range of default-domain opsets the importer implements.
+/// The range of default-domain opsets the importer implements (the other
+/// domains' are in [`opsets`]).
 pub const OPSETS: std::ops::RangeInclusive<i64> = 7..=28;
 
 /// How to import a model.
@@ -84,9 +89,9 @@ pub fn import_file(path: &Path, options: &OnnxOptions) -> Result<IRModule> {
 /// names the module.
 pub fn import_bytes(bytes: &[u8], base_dir: &Path, name: &str, options: &OnnxOptions) -> Result<IRModule> {
     let model = ModelProto::decode(bytes).map_err(|e| Error::msg(format!("not a valid ONNX model: {e}")))?;
-    let opset = default_opset(&model)?;
+    let opsets = Opsets::of_model(&model)?;
     let graph = model.graph.as_ref().ok_or_else(|| Error::msg("the model has no graph"))?;
-    let mut importer = Importer::new(opset, ExternalData::new(base_dir));
+    let mut importer = Importer::new(opsets, ExternalData::new(base_dir));
     let mut scope = Scope::default();
     let mut emitter = Emitter::default();
     graph::bind_initializers(graph, &mut scope, &mut importer);
@@ -118,21 +123,4 @@ pub fn read_tensor(bytes: &[u8]) -> Result<NDArray> {
     let tensor = proto::TensorProto::decode(bytes).map_err(|e| Error::msg(format!("not a valid ONNX tensor: {e}")))?;
     tensor::to_ndarray(&tensor, &ExternalData::new(Path::new(".")))
         .map_err(|e| Error::msg(format!("tensor `{}`: {e}", tensor.name())))
-}
-
-/// The version of the default operator set the model imports, which must be
-/// one the importer implements.
-fn default_opset(model: &ModelProto) -> Result<i64> {
-    let import = model.opset_import.iter().find(|o| matches!(o.domain(), "" | "ai.onnx"));
-    let version = import
-        .map(|o| o.version())
-        .ok_or_else(|| Error::msg("the model imports no version of the default operator set (ai.onnx)".to_string()))?;
-    if !OPSETS.contains(&version) {
-        return Err(Error::msg(format!(
-            "the model uses opset {version} of ai.onnx; supported opsets are {} to {}",
-            OPSETS.start(),
-            OPSETS.end()
-        )));
-    }
-    Ok(version)
 }

@@ -4,6 +4,7 @@
 
 use super::attrs::Attributes;
 use super::ops::{lookup, Converter};
+use super::opsets::{self, Opsets};
 use super::proto::NodeProto;
 
 /// Operators known not to be supported yet, with the reason.
@@ -12,25 +13,36 @@ const NOT_YET: &[(&str, &str)] = &[
     ("Scan", "scans need graph-level loop support in the IR, which is not implemented yet"),
 ];
 
-/// The node's converter, or every reason it cannot be converted, joined.
-pub fn check_node(node: &NodeProto, opset: i64) -> Result<&'static Converter, String> {
-    let (op_type, domain) = (node.op_type(), node.domain());
-    if !matches!(domain, "" | "ai.onnx") {
+/// The node's converter and the imported version of its domain, or every
+/// reason it cannot be converted, joined.
+pub fn check_node(node: &NodeProto, opsets: &Opsets) -> Result<(&'static Converter, i64), String> {
+    let (op_type, domain) = (node.op_type(), opsets::canonical(node.domain()));
+    let Some(known) = opsets::versions(domain) else {
         return Err(format!("operator {op_type} of domain `{domain}` is not supported"));
-    }
-    if let Some((_, why)) = NOT_YET.iter().find(|(op, _)| *op == op_type) {
+    };
+    let Some(opset) = opsets.version(domain) else {
+        let range = format!("{} to {}", known.start(), known.end());
+        return Err(format!(
+            "operator {op_type} is in the domain {domain}, but the model imports no version of it \
+                            (supported: {range})"
+        ));
+    };
+    if let Some((_, why)) = NOT_YET.iter().find(|(op, _)| *op == op_type).filter(|_| domain == opsets::DEFAULT) {
         return Err(format!("{op_type} is not supported yet: {why}"));
     }
-    let converter = lookup(op_type).ok_or_else(|| format!("operator {op_type} is not supported (opset {opset})"))?;
+    let converter = lookup(domain, op_type).ok_or_else(|| match domain {
+        opsets::DEFAULT => format!("operator {op_type} is not supported (opset {opset})"),
+        _ => format!("operator {op_type} of domain {domain} is not supported (version {opset})"),
+    })?;
     if opset < converter.since {
         return Err(format!(
-            "{op_type} does not exist before opset {}, and the model imports opset {opset}",
+            "{op_type} does not exist before opset {} of {domain}, and the model imports opset {opset}",
             converter.since
         ));
     }
     let problems = declaration_problems(node, converter, opset);
     if problems.is_empty() {
-        Ok(converter)
+        Ok((converter, opset))
     } else {
         Err(problems.join("; "))
     }

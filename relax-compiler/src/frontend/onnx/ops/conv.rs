@@ -27,6 +27,14 @@ pub const CONVERTERS: &[Converter] = &[
 
 fn conv(ctx: &mut NodeCtx) -> Result<Vec<Value>, String> {
     let (x, w) = (ctx.input(0)?, ctx.input(1)?);
+    let bias = ctx.optional_input(2);
+    single(convolve(ctx, x, w, bias)?)
+}
+
+/// `x` convolved with `w` (plus `bias`, one per output channel) by the
+/// node's window attributes: what `Conv` is, and what the quantized
+/// convolutions do once their operands are shifted to integers.
+pub fn convolve(ctx: &mut NodeCtx, x: Value, w: Value, bias: Option<Value>) -> Result<Value, String> {
     let (x_info, w_info) = (x.info(), w.info());
     let spatial = spatial_axes(&x_info, "convolution", 3)?;
     let kernel = static_kernel(ctx, &x_info, &w_info)?;
@@ -34,9 +42,13 @@ fn conv(ctx: &mut NodeCtx) -> Result<Vec<Value>, String> {
     let attrs = window.attrs().with("groups", AttrValue::Int(ctx.attrs.int_or("group", 1)?));
     let (x, w) = if spatial == 1 { (to_2d(ctx, x)?, to_2d(ctx, w)?) } else { (x, w) };
     let mut args = vec![x, w];
-    args.extend(ctx.optional_input(2));
+    args.extend(bias);
     let y = ctx.call(&op_for("conv", spatial), &args, attrs)?;
-    single(if spatial == 1 { from_2d(ctx, y)? } else { y })
+    if spatial == 1 {
+        from_2d(ctx, y)
+    } else {
+        Ok(y)
+    }
 }
 
 fn check_activation(attrs: &Attributes, _: i64) -> Result<(), String> {

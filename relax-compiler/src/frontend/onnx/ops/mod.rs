@@ -17,9 +17,11 @@ mod indexing;
 mod linalg;
 mod loss;
 mod math;
+mod ml;
 mod nn;
 mod normalization;
 mod pool;
+mod quantized;
 mod reduce;
 mod resize;
 mod rotary;
@@ -29,10 +31,12 @@ mod spatial;
 mod tensor;
 #[cfg(test)]
 mod testing;
+mod training;
 mod window;
 
 use super::attrs::Attributes;
 use super::context::NodeCtx;
+use super::opsets;
 use super::value::Value;
 
 pub type ConvertFn = fn(&mut NodeCtx<'_, '_>) -> Result<Vec<Value>, String>;
@@ -40,8 +44,11 @@ pub type ConvertFn = fn(&mut NodeCtx<'_, '_>) -> Result<Vec<Value>, String>;
 pub type CheckFn = fn(&Attributes<'_>, i64) -> Result<(), String>;
 
 pub struct Converter {
+    /// The operator set the operator belongs to (`opsets::DEFAULT` unless
+    /// stated with [`Converter::domain`]).
+    pub domain: &'static str,
     pub op_type: &'static str,
-    /// The opset that introduced the operator.
+    /// The version of its domain that introduced the operator.
     pub since: i64,
     pub attributes: &'static [&'static str],
     pub max_outputs: usize,
@@ -52,7 +59,20 @@ pub struct Converter {
 impl Converter {
     /// A single-output converter reading no attributes.
     pub const fn new(op_type: &'static str, convert: ConvertFn) -> Converter {
-        Converter { op_type, since: 1, attributes: &[], max_outputs: 1, check: accept, convert }
+        Converter {
+            domain: opsets::DEFAULT,
+            op_type,
+            since: 1,
+            attributes: &[],
+            max_outputs: 1,
+            check: accept,
+            convert,
+        }
+    }
+
+    /// The operator belongs to `domain` rather than the default one.
+    pub const fn domain(self, domain: &'static str) -> Converter {
+        Converter { domain, ..self }
     }
 
     pub const fn attrs(self, attributes: &'static [&'static str]) -> Converter {
@@ -96,16 +116,25 @@ const FAMILIES: &[&[Converter]] = &[
     loss::CONVERTERS,
     sort::CONVERTERS,
     resize::CONVERTERS,
+    training::CONVERTERS,
+    ml::CONVERTERS,
+    quantized::CONVERTERS,
 ];
 
-/// The converter of ONNX operator `op_type` (default domain).
-pub fn lookup(op_type: &str) -> Option<&'static Converter> {
-    FAMILIES.iter().flat_map(|f| f.iter()).find(|c| c.op_type == op_type)
+/// The converter of ONNX operator `op_type` of `domain` (`""` is the
+/// default domain).
+pub fn lookup(domain: &str, op_type: &str) -> Option<&'static Converter> {
+    let domain = opsets::canonical(domain);
+    FAMILIES.iter().flat_map(|f| f.iter()).find(|c| c.domain == domain && c.op_type == op_type)
 }
 
-/// Every supported operator, for listings.
-pub fn supported() -> impl Iterator<Item = &'static str> {
-    FAMILIES.iter().flat_map(|f| f.iter()).map(|c| c.op_type)
+/// Every supported operator, for listings: its name, prefixed with its
+/// domain unless that is the default one (`ai.onnx.ml.Binarizer`).
+pub fn supported() -> impl Iterator<Item = String> {
+    FAMILIES.iter().flat_map(|f| f.iter()).map(|c| match c.domain {
+        opsets::DEFAULT => c.op_type.to_string(),
+        domain => format!("{domain}.{}", c.op_type),
+    })
 }
 
 /// One result, as most converters have.
@@ -122,7 +151,7 @@ mod tests {
     fn every_operator_has_one_converter() {
         let mut seen = HashSet::new();
         for op in supported() {
-            assert!(seen.insert(op), "{op} is registered twice");
+            assert!(seen.insert(op.clone()), "{op} is registered twice");
         }
     }
 }
