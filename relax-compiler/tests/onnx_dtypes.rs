@@ -202,3 +202,19 @@ fn casts_to_and_from_16_bit_floats_round_once_to_nearest_even() {
     let x = floats(DType::F16, &[-3.7, 2.9, f64::INFINITY]);
     assert_eq!(run_node(21, cast(4), &[("x", &x)]), ints(DType::U16, &[0, 2, 65535]));
 }
+
+#[test]
+fn half_precision_sums_accumulate_in_single_precision() {
+    // Rounding every step, 2048 + 1 ties back to 2048 twice; numpy sums
+    // float16 in float32 (2050) and rounds once: 2050 is an f16.
+    let x = floats(DType::F16, &[2048.0, 1.0, 1.0]);
+    let sum = run_node(13, node("ReduceSum", &["x"], &["y"]).with_attr(attr_int("keepdims", 0)), &[("x", &x)]);
+    assert_eq!(sum, NDArray::from_f64_values(DType::F16, &[], &[2050.0]));
+    let ones = floats(DType::F16, &[1.0, 1.0, 1.0]);
+    let dot = run_node(13, node("MatMul", &["x", "w"], &["y"]), &[("x", &x), ("w", &ones)]);
+    assert_eq!(dot, NDArray::from_f64_values(DType::F16, &[], &[2050.0]));
+    // Mean: 2050 / 4 = 512.5, which f16 holds (10 fraction bits below 1024).
+    let x = floats(DType::F16, &[2048.0, 1.0, 1.0, 0.0]);
+    let mean = run_node(13, node("ReduceMean", &["x"], &["y"]).with_attr(attr_int("keepdims", 0)), &[("x", &x)]);
+    assert_eq!(mean, NDArray::from_f64_values(DType::F16, &[], &[512.5]));
+}

@@ -17,7 +17,7 @@ use crate::ir::dim::shape_to_string;
 use crate::ir::{Attrs, BinOp, Dim, PExpr, PrimFunc, StructInfo, TensorInfo};
 use crate::ndarray::{unravel, NDArray, Scalar};
 use crate::op::compute::{
-    expect_attrs, expect_dtype_class, infos_of, load, multiply_add, require_equal, same_dtype, DTypeClass, InOp,
+    expect_attrs, expect_dtype_class, infos_of, load, multiply_add, require_equal, same_dtype, widen, DTypeClass, InOp,
     Remedy, Unproven,
 };
 use crate::op::{OpDef, OpKind};
@@ -189,7 +189,8 @@ fn legalize(args: &[TensorInfo], attrs: &Attrs, outs: &[TensorInfo]) -> Result<P
             wh.position(o[2].clone(), th.clone()),
             ww.position(o[3].clone(), tw.clone()),
         ];
-        padded_load(0, input, at, zero.clone()) * load(1, vec![oc, ic, th, tw])
+        let x = widen(padded_load(0, input, at, zero.clone()), conv.dtype);
+        x * widen(load(1, vec![oc, ic, th, tw]), conv.dtype)
     };
     Ok(channel_sum_kernel("conv2d", args, &outs[0], &extents, product))
 }

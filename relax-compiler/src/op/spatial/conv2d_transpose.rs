@@ -17,8 +17,8 @@ use crate::ir::dim::{floor_div, floor_mod, shape_to_string};
 use crate::ir::{Attrs, BinOp, Dim, PExpr, PrimFunc, StructInfo, TensorInfo};
 use crate::ndarray::{unravel, NDArray, Scalar};
 use crate::op::compute::{
-    expect_attrs, expect_dtype_class, infos_of, load, multiply_add, require_equal, same_dtype, DTypeClass, InOp,
-    Remedy, Unproven,
+    accumulator_dtype, expect_attrs, expect_dtype_class, infos_of, load, multiply_add, require_equal, same_dtype,
+    widen, DTypeClass, InOp, Remedy, Unproven,
 };
 use crate::op::nn::window::{channel_sum_kernel, plus_bias};
 use crate::op::{OpDef, OpKind};
@@ -308,14 +308,15 @@ fn legalize(args: &[TensorInfo], attrs: &Attrs, outs: &[TensorInfo]) -> Result<P
     let input = &args[0].shape;
     let [ah, aw] = conv.axes;
     let extents = [conv.group_inputs.clone(), ah.taps(&input[2]), aw.taps(&input[3])];
-    let zero = PExpr::constant(0.0, conv.dtype);
+    let zero = PExpr::constant(0.0, accumulator_dtype(conv.dtype));
     let product = |o: &[PExpr], r: &[PExpr]| {
         let group = conv.group(o[1].clone());
         let c = group.clone() * PExpr::from_dim(&conv.group_inputs) + r[0].clone();
         let oc = o[1].clone() - group * PExpr::from_dim(&conv.group_outputs);
         let (qh, valid_h) = ah.source(ah.scaled(o[2].clone(), r[1].clone()), &input[2]);
         let (qw, valid_w) = aw.source(aw.scaled(o[3].clone(), r[2].clone()), &input[3]);
-        let read = load(0, vec![o[0].clone(), c.clone(), qh, qw]) * load(1, vec![c, oc, r[1].clone(), r[2].clone()]);
+        let x = widen(load(0, vec![o[0].clone(), c.clone(), qh, qw]), conv.dtype);
+        let read = x * widen(load(1, vec![c, oc, r[1].clone(), r[2].clone()]), conv.dtype);
         PExpr::select(PExpr::bin(BinOp::And, valid_h, valid_w), read, zero.clone())
     };
     Ok(channel_sum_kernel(OP, args, &outs[0], &extents, product))
