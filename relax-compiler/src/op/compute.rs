@@ -412,7 +412,7 @@ pub fn multiply_add(acc: Scalar, x: Scalar, y: Scalar, dtype: DType) -> Scalar {
 /// (the result is rounded to the narrow dtype once, when stored), and `dtype`
 /// itself otherwise.
 pub fn accumulator_dtype(dtype: DType) -> DType {
-    if dtype.float_format().is_some() {
+    if dtype.narrow_float().is_some() {
         DType::F32
     } else {
         dtype

@@ -8,6 +8,7 @@
 //! before any conversion, so one import reports every unsupported operator
 //! and attribute in the model.
 
+mod cast;
 mod control;
 mod conv;
 mod elementwise;
@@ -70,6 +71,7 @@ fn accept(_: &Attributes<'_>, _: i64) -> Result<(), String> {
 const FAMILIES: &[&[Converter]] = &[
     elementwise::CONVERTERS,
     math::CONVERTERS,
+    cast::CONVERTERS,
     linalg::CONVERTERS,
     nn::CONVERTERS,
     pool::CONVERTERS,
