@@ -24,13 +24,13 @@ pub fn generate(module: &IRModule, symbol_prefix: &str) -> String {
 }
 
 /// The dtype codes, as the header's comment lists them: `0 f32, 1 f64, ...`;
-/// 16-bit floats are their IEEE half / bfloat16 bit patterns (`uint16_t`).
+/// narrow floats are their bit patterns (`uint16_t`, `uint8_t`).
 fn dtype_codes() -> String {
     let codes: Vec<String> = relax_rt::DType::ALL
         .iter()
         .map(|d| match d {
             relax_rt::DType::Bool => format!("{} bool (1 byte)", d.code()),
-            relax_rt::DType::F16 | relax_rt::DType::BF16 => format!("{} {} (16-bit pattern)", d.code(), d),
+            _ if d.narrow_float().is_some() => format!("{} {} ({}-bit pattern)", d.code(), d, d.bits()),
             _ => format!("{} {}", d.code(), d),
         })
         .collect();
@@ -85,6 +85,9 @@ mod tests {
     fn the_dtype_comment_lists_every_code() {
         let codes = super::dtype_codes();
         assert!(codes.starts_with("0 f32, 1 f64, 2 i32, 3 i64, 4 bool (1 byte), 5 i8, 6 u8, 7 i16"), "{codes}");
-        assert!(codes.ends_with("11 f16 (16-bit pattern), 12 bf16 (16-bit pattern)"), "{codes}");
+        assert!(
+            codes.contains("11 f16 (16-bit pattern), 12 bf16 (16-bit pattern), 13 f8e4m3fn (8-bit pattern)"),
+            "{codes}"
+        );
     }
 }

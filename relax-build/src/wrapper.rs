@@ -11,11 +11,17 @@ use relax_rt::DType;
 use std::fmt::Write;
 
 /// The Rust element type of a dtype: the text-format names are Rust's, but
-/// for the 16-bit floats, which are `half`'s types re-exported by the runtime.
+/// for the narrow floats: the 16-bit ones are `half`'s types and the 8-bit
+/// ones the runtime's bit-pattern wrappers, all re-exported by the runtime.
 fn rust_type(d: DType) -> &'static str {
     match d {
         DType::F16 => "rt::f16",
         DType::BF16 => "rt::bf16",
+        DType::F8E4M3FN => "rt::F8E4M3FN",
+        DType::F8E4M3FNUZ => "rt::F8E4M3FNUZ",
+        DType::F8E5M2 => "rt::F8E5M2",
+        DType::F8E5M2FNUZ => "rt::F8E5M2FNUZ",
+        DType::F8E8M0 => "rt::F8E8M0",
         _ => d.name(),
     }
 }
@@ -230,6 +236,7 @@ mod tests {
         assert_eq!(rust_type(DType::U16), "u16");
         assert_eq!(rust_type(DType::F16), "rt::f16");
         assert_eq!(rust_type(DType::BF16), "rt::bf16");
+        assert_eq!(rust_type(DType::F8E5M2FNUZ), "rt::F8E5M2FNUZ");
         assert_eq!(dtype_variant(DType::BF16), "BF16");
     }
 }

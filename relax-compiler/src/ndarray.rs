@@ -71,7 +71,7 @@ impl Scalar {
     /// at the target's range (NaN to 0), integers to narrower integers wrap —
     /// what codegen emits (`fptosi.sat`, `trunc`).
     pub fn cast(self, dtype: DType) -> Scalar {
-        if let Some(format) = dtype.float_format() {
+        if let Some(format) = dtype.narrow_float() {
             return Scalar::F(format.round(self.to_f64()));
         }
         match (self, dtype) {
@@ -128,6 +128,7 @@ enum Data {
     U32(Vec<u32>),
     U64(Vec<u64>),
     Bits16(Vec<u16>),
+    Bits8(Vec<u8>),
 }
 
 /// A dense row-major tensor of any dtype.
@@ -138,8 +139,8 @@ pub struct NDArray {
     data: Data,
 }
 
-fn format_of(dtype: DType) -> relax_rt::FloatFormat {
-    dtype.float_format().expect("bit-pattern data belongs to a narrow float dtype")
+fn format_of(dtype: DType) -> relax_rt::NarrowFloat {
+    dtype.narrow_float().expect("bit-pattern data belongs to a narrow float dtype")
 }
 
 /// Row-major strides of a shape, in elements.
@@ -184,6 +185,9 @@ impl NDArray {
             DType::U32 => Data::U32(vec![0; n]),
             DType::U64 => Data::U64(vec![0; n]),
             DType::F16 | DType::BF16 => Data::Bits16(vec![0; n]),
+            DType::F8E4M3FN | DType::F8E4M3FNUZ | DType::F8E5M2 | DType::F8E5M2FNUZ | DType::F8E8M0 => {
+                Data::Bits8(vec![0; n])
+            }
         };
         NDArray { dtype, shape: shape.to_vec(), data }
     }
@@ -245,6 +249,7 @@ impl NDArray {
             Data::U32(v) => Scalar::I(v[i] as i64),
             Data::U64(v) => Scalar::from_u64(v[i]),
             Data::Bits16(v) => Scalar::F(format_of(self.dtype).decode(v[i] as u32)),
+            Data::Bits8(v) => Scalar::F(format_of(self.dtype).decode(v[i] as u32)),
         }
     }
 
@@ -264,6 +269,7 @@ impl NDArray {
             Data::U32(v) => v[i] = value.to_i64() as u32,
             Data::U64(v) => v[i] = value.to_u64(),
             Data::Bits16(v) => v[i] = format_of(self.dtype).encode(value.to_f64()) as u16,
+            Data::Bits8(v) => v[i] = format_of(self.dtype).encode(value.to_f64()) as u8,
         }
     }
 
@@ -288,7 +294,7 @@ impl NDArray {
             Data::I64(v) => v.iter().flat_map(|x| x.to_le_bytes()).collect(),
             Data::Bool(v) => v.iter().map(|&x| x as u8).collect(),
             Data::I8(v) => v.iter().map(|&x| x as u8).collect(),
-            Data::U8(v) => v.clone(),
+            Data::U8(v) | Data::Bits8(v) => v.clone(),
             Data::I16(v) => v.iter().flat_map(|x| x.to_le_bytes()).collect(),
             Data::U16(v) | Data::Bits16(v) => v.iter().flat_map(|x| x.to_le_bytes()).collect(),
             Data::U32(v) => v.iter().flat_map(|x| x.to_le_bytes()).collect(),
@@ -323,6 +329,9 @@ impl NDArray {
             DType::U64 => Data::U64(chunks(8).map(|c| u64::from_le_bytes(c.try_into().unwrap())).collect()),
             DType::F16 | DType::BF16 => {
                 Data::Bits16(chunks(2).map(|c| u16::from_le_bytes(c.try_into().unwrap())).collect())
+            }
+            DType::F8E4M3FN | DType::F8E4M3FNUZ | DType::F8E5M2 | DType::F8E5M2FNUZ | DType::F8E8M0 => {
+                Data::Bits8(bytes.to_vec())
             }
         };
         Ok(NDArray { dtype, shape: shape.to_vec(), data })

@@ -202,3 +202,105 @@ fn casts_to_and_from_16_bit_floats_round_once_to_nearest_even() {
     let x = floats(DType::F16, &[-3.7, 2.9, f64::INFINITY]);
     assert_eq!(run_node(21, cast(4), &[("x", &x)]), ints(DType::U16, &[0, 2, 65535]));
 }
+
+#[test]
+fn half_precision_sums_accumulate_in_single_precision() {
+    // Rounding every step, 2048 + 1 ties back to 2048 twice; numpy sums
+    // float16 in float32 (2050) and rounds once: 2050 is an f16.
+    let x = floats(DType::F16, &[2048.0, 1.0, 1.0]);
+    let sum = run_node(13, node("ReduceSum", &["x"], &["y"]).with_attr(attr_int("keepdims", 0)), &[("x", &x)]);
+    assert_eq!(sum, NDArray::from_f64_values(DType::F16, &[], &[2050.0]));
+    let ones = floats(DType::F16, &[1.0, 1.0, 1.0]);
+    let dot = run_node(13, node("MatMul", &["x", "w"], &["y"]), &[("x", &x), ("w", &ones)]);
+    assert_eq!(dot, NDArray::from_f64_values(DType::F16, &[], &[2050.0]));
+    // Mean: 2050 / 4 = 512.5, which f16 holds (10 fraction bits below 1024).
+    let x = floats(DType::F16, &[2048.0, 1.0, 1.0, 0.0]);
+    let mean = run_node(13, node("ReduceMean", &["x"], &["y"]).with_attr(attr_int("keepdims", 0)), &[("x", &x)]);
+    assert_eq!(mean, NDArray::from_f64_values(DType::F16, &[], &[512.5]));
+}
+
+/// A `Cast` to ONNX element type `to` with `saturate`.
+fn cast_node(to: i64, saturate: i64) -> NodeProto {
+    node("Cast", &["x"], &["y"]).with_attr(attr_int("to", to)).with_attr(attr_int("saturate", saturate))
+}
+
+#[test]
+fn casts_to_8_bit_floats_saturate_by_default() {
+    // FLOAT8E4M3FN = 17, FLOAT8E4M3FNUZ = 18, FLOAT8E5M2 = 19, FLOAT8E5M2FNUZ = 20.
+    // Expected values: ml_dtypes 0.6 `astype` (saturate = 0) and `clip` then
+    // `astype` (saturate = 1), checked by hand: E4M3FN's largest value is 448
+    // and 464 is the tie between 448 (even) and 480 (NaN's code), so 465
+    // overflows; 0.3 rounds to 1.25 * 2^-2; 2^-10 is half the smallest
+    // subnormal 2^-9 and ties to 0; E5M2 keeps 1000 as 1024 and overflows to
+    // infinity; the FNUZ formats have no -0.
+    let x = floats(DType::F32, &[1000.0, -1000.0, 464.0, 465.0, f64::INFINITY, f64::NAN, -0.0, 0.3, 2f64.powi(-10)]);
+    let nan = f64::NAN;
+    let cases: [(i64, DType, [f64; 9], [f64; 9]); 4] = [
+        (
+            17,
+            DType::F8E4M3FN,
+            [nan, nan, 448.0, nan, nan, nan, -0.0, 0.3125, 0.0],
+            [448.0, -448.0, 448.0, 448.0, 448.0, nan, -0.0, 0.3125, 0.0],
+        ),
+        (
+            18,
+            DType::F8E4M3FNUZ,
+            [nan, nan, nan, nan, nan, nan, 0.0, 0.3125, 2f64.powi(-10)],
+            [240.0, -240.0, 240.0, 240.0, 240.0, nan, 0.0, 0.3125, 2f64.powi(-10)],
+        ),
+        (
+            19,
+            DType::F8E5M2,
+            [1024.0, -1024.0, 448.0, 448.0, f64::INFINITY, nan, -0.0, 0.3125, 2f64.powi(-10)],
+            [1024.0, -1024.0, 448.0, 448.0, 57344.0, nan, -0.0, 0.3125, 2f64.powi(-10)],
+        ),
+        (
+            20,
+            DType::F8E5M2FNUZ,
+            [1024.0, -1024.0, 448.0, 448.0, nan, nan, 0.0, 0.3125, 2f64.powi(-10)],
+            [1024.0, -1024.0, 448.0, 448.0, 57344.0, nan, 0.0, 0.3125, 2f64.powi(-10)],
+        ),
+    ];
+    for (code, dtype, overflowing, saturating) in cases {
+        let got = run_node(21, cast_node(code, 0), &[("x", &x)]);
+        assert_same_floats(&got, &floats(dtype, &overflowing), dtype);
+        let got = run_node(21, cast_node(code, 1), &[("x", &x)]);
+        assert_same_floats(&got, &floats(dtype, &saturating), dtype);
+        // Back to f32 is exact.
+        let back = run_node(21, cast_node(1, 1), &[("x", &got)]);
+        assert_same_floats(&back, &floats(DType::F32, &saturating), DType::F32);
+    }
+    // f16 sources saturate too (their clip happens in f32, where 57344 is exact).
+    let x = floats(DType::F16, &[65504.0, -60000.0]);
+    assert_eq!(run_node(21, cast_node(19, 1), &[("x", &x)]), floats(DType::F8E5M2, &[57344.0, -57344.0]));
+    // Integers saturate as well: 1000 is beyond E4M3FN's 448.
+    let x = ints(DType::I32, &[1000, -3]);
+    assert_eq!(run_node(21, cast_node(17, 1), &[("x", &x)]), floats(DType::F8E4M3FN, &[448.0, -3.0]));
+}
+
+/// Equal values, NaN equal to NaN, and the same sign of zero.
+fn assert_same_floats(got: &NDArray, want: &NDArray, dtype: DType) {
+    assert_eq!(got.dtype(), dtype);
+    for i in 0..want.numel() {
+        let (g, w) = (got.get(i).to_f64(), want.get(i).to_f64());
+        let same = (g.is_nan() && w.is_nan()) || (g == w && g.is_sign_negative() == w.is_sign_negative());
+        assert!(same, "{dtype} element {i}: got {g}, expected {w}");
+    }
+}
+
+#[test]
+fn casts_to_e8m0_round_up_to_a_power_of_two() {
+    // FLOAT8E8M0 = 24. ONNX's default conversion (round_mode up, saturate):
+    // 0 becomes the smallest value 2^-127, 0.124 and 1.1 round up to the next
+    // power of two (0.125, 2), powers of two stay.
+    let x = floats(DType::F32, &[0.0, 0.124, 0.25, 1.1, 8.0]);
+    let e8m0 = run_node(24, cast_node(24, 1), &[("x", &x)]);
+    assert_eq!(e8m0, floats(DType::F8E8M0, &[2f64.powi(-127), 0.125, 0.25, 2.0, 8.0]));
+    assert_eq!(e8m0.to_bytes(), vec![0x00, 0x7c, 0x7d, 0x80, 0x82]);
+    let nearest = cast_node(24, 1).with_attr(attr_string("round_mode", "nearest"));
+    let err = import_error(24, nearest, &[("x", &x)]);
+    assert!(
+        err.contains("conversion to FLOAT8E8M0 with round_mode `nearest` and saturate 1 is not supported"),
+        "{err}"
+    );
+}

@@ -1,7 +1,7 @@
 //! Element types. The numeric codes are part of the C ABI: generated code compares
 //! a tensor's `dtype` field against them, so they never change once published.
 
-use crate::float_format::FloatFormat;
+use crate::float_format::{FloatFormat, NarrowFloat};
 use core::fmt;
 
 /// The element type of a tensor.
@@ -23,10 +23,17 @@ pub enum DType {
     F16 = 11,
     /// bfloat16: f32's exponent with 7 fraction bits (`half::bf16`).
     BF16 = 12,
+    /// The 8-bit floats of ONNX (storage types: conversions and arithmetic
+    /// through f32, see [`FloatFormat`]); E8M0 is an exponent only.
+    F8E4M3FN = 13,
+    F8E4M3FNUZ = 14,
+    F8E5M2 = 15,
+    F8E5M2FNUZ = 16,
+    F8E8M0 = 17,
 }
 
 impl DType {
-    pub const ALL: [DType; 13] = [
+    pub const ALL: [DType; 18] = [
         DType::F32,
         DType::F64,
         DType::I32,
@@ -40,6 +47,11 @@ impl DType {
         DType::U64,
         DType::F16,
         DType::BF16,
+        DType::F8E4M3FN,
+        DType::F8E4M3FNUZ,
+        DType::F8E5M2,
+        DType::F8E5M2FNUZ,
+        DType::F8E8M0,
     ];
 
     /// The ABI code of this dtype.
@@ -58,6 +70,7 @@ impl DType {
             DType::F32 | DType::I32 | DType::U32 => 4,
             DType::I16 | DType::U16 | DType::F16 | DType::BF16 => 2,
             DType::Bool | DType::I8 | DType::U8 => 1,
+            DType::F8E4M3FN | DType::F8E4M3FNUZ | DType::F8E5M2 | DType::F8E5M2FNUZ | DType::F8E8M0 => 1,
         }
     }
 
@@ -82,6 +95,11 @@ impl DType {
             DType::U64 => "u64",
             DType::F16 => "f16",
             DType::BF16 => "bf16",
+            DType::F8E4M3FN => "f8e4m3fn",
+            DType::F8E4M3FNUZ => "f8e4m3fnuz",
+            DType::F8E5M2 => "f8e5m2",
+            DType::F8E5M2FNUZ => "f8e5m2fnuz",
+            DType::F8E8M0 => "f8e8m0",
         }
     }
 
@@ -90,7 +108,7 @@ impl DType {
     }
 
     pub const fn is_float(self) -> bool {
-        matches!(self, DType::F32 | DType::F64 | DType::F16 | DType::BF16)
+        matches!(self, DType::F32 | DType::F64) || self.narrow_float().is_some()
     }
 
     pub const fn is_int(self) -> bool {
@@ -110,13 +128,29 @@ impl DType {
         self.is_signed_int() || self.is_float()
     }
 
-    /// The format of a float narrower than f32, whose values generated code
-    /// holds in f32 registers and rounds after every operation.
+    /// The sign-exponent-fraction format of a float narrower than f32 (all
+    /// but E8M0, see [`DType::narrow_float`]).
     pub const fn float_format(self) -> Option<FloatFormat> {
         match self {
             DType::F16 => Some(FloatFormat::F16),
             DType::BF16 => Some(FloatFormat::BF16),
+            DType::F8E4M3FN => Some(FloatFormat::F8E4M3FN),
+            DType::F8E4M3FNUZ => Some(FloatFormat::F8E4M3FNUZ),
+            DType::F8E5M2 => Some(FloatFormat::F8E5M2),
+            DType::F8E5M2FNUZ => Some(FloatFormat::F8E5M2FNUZ),
             _ => None,
+        }
+    }
+
+    /// How a float narrower than f32 is stored. Generated code holds its
+    /// values in f32 registers and converts after every operation.
+    pub const fn narrow_float(self) -> Option<NarrowFloat> {
+        match self {
+            DType::F8E8M0 => Some(NarrowFloat::E8M0),
+            _ => match self.float_format() {
+                Some(f) => Some(NarrowFloat::Format(f)),
+                None => None,
+            },
         }
     }
 }
@@ -191,6 +225,7 @@ mod tests {
             if let Some(f) = d.float_format() {
                 assert_eq!(f.sign_bit() * 2, 1 << d.bits(), "{d}");
             }
+            assert_eq!(d.narrow_float().is_some(), d.is_float() && d.size() < 4, "{d}");
         }
         assert_eq!(DType::from_code(DType::ALL.len() as i32), None);
     }

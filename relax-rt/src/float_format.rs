@@ -158,6 +158,73 @@ impl FloatFormat {
     }
 }
 
+/// How a float narrower than f32 is stored: a [`FloatFormat`], or E8M0, the
+/// microscaling exponent (`FLOAT8E8M0`, ml_dtypes' `float8_e8m0fnu`): eight
+/// bits of unsigned exponent, no sign, fraction or zero, the value of bits `e`
+/// is `2^(e - 127)` and `0xff` is NaN.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum NarrowFloat {
+    Format(FloatFormat),
+    E8M0,
+}
+
+impl NarrowFloat {
+    pub fn decode(&self, bits: u32) -> f64 {
+        match self {
+            NarrowFloat::Format(f) => f.decode(bits),
+            NarrowFloat::E8M0 => e8m0_decode(bits),
+        }
+    }
+
+    pub fn encode(&self, x: f64) -> u32 {
+        match self {
+            NarrowFloat::Format(f) => f.encode(x),
+            NarrowFloat::E8M0 => e8m0_encode(x),
+        }
+    }
+
+    /// `x` converted to this format and back.
+    pub fn round(&self, x: f64) -> f64 {
+        self.decode(self.encode(x))
+    }
+}
+
+/// The value of E8M0 bits: `2^(bits - 127)`, NaN for `0xff`.
+pub fn e8m0_decode(bits: u32) -> f64 {
+    let e = (bits & 0xff) as i32;
+    if e == 0xff {
+        f64::NAN
+    } else {
+        pow2(e - 127)
+    }
+}
+
+/// `x` as E8M0 the way ONNX's default conversion does it (`round_mode = up`,
+/// `saturate = 1`): `x` is first rounded to f32, then its biased f32 exponent
+/// is taken, plus one if any fraction bit is set (the next power of two up),
+/// except at the largest exponent; the sign is ignored; NaN and infinities
+/// give NaN (`0xff`); zero and f32 subnormals below 2^-127 give `0x00`.
+///
+/// One exception keeps the conversion idempotent (decoding then encoding
+/// gives the same bits, which generated code relies on): 2^-127, an f32
+/// subnormal whose fraction bits the rule would round up, is `0x00` itself.
+pub fn e8m0_encode(x: f64) -> u32 {
+    let bits = (x as f32).to_bits() & 0x7fff_ffff;
+    if bits == 0x0040_0000 {
+        return 0;
+    }
+    let exponent = (bits >> 23) & 0xff;
+    if exponent == 0xff {
+        return 0xff;
+    }
+    let has_fraction = bits & 0x7f_ffff != 0;
+    if has_fraction && exponent != 0xfe {
+        exponent + 1
+    } else {
+        exponent
+    }
+}
+
 /// `2^e` for the exponents these formats need (well inside f64's normal range).
 fn pow2(e: i32) -> f64 {
     f64::from_bits(((e + 1023) as u64) << 52)
@@ -268,5 +335,28 @@ mod tests {
         assert_eq!(FloatFormat::F8E4M3FNUZ.encode(-0.0), 0);
         assert_eq!(FloatFormat::F8E4M3FNUZ.encode(-1e-9), 0);
         assert!(FloatFormat::F8E4M3FNUZ.decode(0x80).is_nan());
+    }
+
+    #[test]
+    fn e8m0_rounds_up_to_a_power_of_two_and_saturates() {
+        // The values of ONNX's cast test: 0 to 2^-127, 0.124 up to 0.125,
+        // 1.1 up to 2, powers of two unchanged.
+        let inputs = [0.0, 0.124, 0.25, 0.5, 1.1, 2.0, 4.0, 8.0];
+        let bits: Vec<u32> = inputs.iter().map(|&x| e8m0_encode(x)).collect();
+        assert_eq!(bits, [0x00, 0x7c, 0x7d, 0x7e, 0x80, 0x80, 0x81, 0x82]);
+        assert_eq!(e8m0_decode(0), 2f64.powi(-127));
+        assert_eq!(e8m0_decode(0x7f), 1.0);
+        assert!(e8m0_decode(0xff).is_nan());
+        // The largest f32 exponent does not round up into NaN; infinities and NaN are NaN.
+        assert_eq!(e8m0_encode(f32::MAX as f64), 0xfe);
+        assert_eq!(e8m0_encode(f64::INFINITY), 0xff);
+        assert_eq!(e8m0_encode(f64::NAN), 0xff);
+        // The sign is ignored; every code but 0xff decodes and encodes back.
+        assert_eq!(e8m0_encode(-4.0), 0x81);
+        for b in 0..0xff {
+            assert_eq!(e8m0_encode(e8m0_decode(b)), b);
+        }
+        // Other f32 subnormals round up by ONNX's rule, to 2^-126.
+        assert_eq!(e8m0_encode(1e-39), 1);
     }
 }

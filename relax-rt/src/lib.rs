@@ -12,6 +12,7 @@ extern crate alloc;
 pub mod abi;
 mod dtype;
 mod error;
+mod float8;
 mod float_format;
 pub mod invoke;
 mod tensor;
@@ -19,7 +20,8 @@ mod workspace;
 
 pub use dtype::{DType, Element};
 pub use error::{Error, ErrorKind};
-pub use float_format::{FloatFormat, NonFinite};
+pub use float8::{F8E4M3FN, F8E4M3FNUZ, F8E5M2, F8E5M2FNUZ, F8E8M0};
+pub use float_format::{e8m0_decode, e8m0_encode, FloatFormat, NarrowFloat, NonFinite};
 pub use half::{bf16, f16};
 pub use tensor::{DynTensor, Tensor, TensorView, TensorViewMut};
 pub use workspace::Workspace;

@@ -37,7 +37,9 @@ pub fn read(path: &Path) -> Result<DynTensor> {
         DType::U32 => read_as::<u32>(npy, &shape),
         DType::U64 => read_as::<u64>(npy, &shape),
         DType::F16 => read_as::<npyz::half::f16>(npy, &shape),
-        DType::BF16 => return Err(CliError::in_file(path, NO_BF16)),
+        DType::BF16 | DType::F8E4M3FN | DType::F8E4M3FNUZ | DType::F8E5M2 | DType::F8E5M2FNUZ | DType::F8E8M0 => {
+            unreachable!("dtype_of gives NumPy's own dtypes only")
+        }
     };
     tensor.map_err(|e| CliError::in_file(path, e))
 }
@@ -57,7 +59,7 @@ pub fn write(path: &Path, tensor: &DynTensor) -> Result<()> {
         DType::U32 => write_as::<u32>(path, tensor),
         DType::U64 => write_as::<u64>(path, tensor),
         DType::F16 => write_as::<npyz::half::f16>(path, tensor),
-        DType::BF16 => return Err(CliError::new(format!("cannot write {}: {NO_BF16}", path.display()))),
+        other => return Err(CliError::new(format!("cannot write {}: {}", path.display(), no_numpy_dtype(other)))),
     };
     written.map_err(|e| CliError::new(format!("cannot write {}: {e}", path.display())))
 }
@@ -65,8 +67,11 @@ pub fn write(path: &Path, tensor: &DynTensor) -> Result<()> {
 const SUPPORTED: &str = "relax-rs computes in float16, float32, float64, int8, int16, int32, int64, uint8, uint16, \
                          uint32, uint64 and bool";
 
-/// NumPy has no bfloat16 dtype (`ml_dtypes` adds one that `.npy` files do not describe).
-const NO_BF16: &str = "bf16 tensors have no .npy form (NumPy has no bfloat16 dtype); cast to f32 in the model";
+/// NumPy has no bfloat16 or 8-bit float dtypes (`ml_dtypes` adds them, but
+/// `.npy` files cannot name them).
+fn no_numpy_dtype(dtype: DType) -> String {
+    format!("{dtype} tensors have no .npy form (NumPy has no such dtype); cast to f32 in the model")
+}
 
 /// The relax-rs dtype of a plain NumPy dtype (`<f4` is f32, `|b1` is bool).
 fn dtype_of(dtype: &npyz::DType) -> Option<DType> {
@@ -126,7 +131,7 @@ mod tests {
     #[test]
     fn every_dtype_round_trips_with_its_shape() {
         let dir = tempfile::tempdir().unwrap();
-        for dtype in DType::ALL.into_iter().filter(|&d| d != DType::BF16) {
+        for dtype in DType::ALL.into_iter().filter(|&d| d == DType::F16 || d.narrow_float().is_none()) {
             let mut t = DynTensor::zeros(dtype, &[2, 3]);
             for (i, b) in t.bytes_mut().iter_mut().enumerate() {
                 // Valid for every dtype: bool bytes must be 0 or 1.
@@ -162,6 +167,18 @@ mod tests {
         std::fs::write(&path, bytes).unwrap();
         let err = read(&path).unwrap_err().to_string();
         assert_eq!(err, format!("{}: unsupported dtype `<c8`; {SUPPORTED}", path.display()));
+    }
+
+    #[test]
+    fn dtypes_numpy_lacks_cannot_be_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("b.npy");
+        let err = write(&path, &DynTensor::zeros(DType::BF16, &[2])).unwrap_err().to_string();
+        assert!(
+            err.ends_with("bf16 tensors have no .npy form (NumPy has no such dtype); cast to f32 in the model"),
+            "{err}"
+        );
+        assert!(!path.exists());
     }
 
     #[test]

@@ -174,7 +174,10 @@ pub struct Fold<'a> {
 
 /// A reduction kernel: for each output element (index vars `i*`), an accumulator
 /// starts at the combine's identity, folds `value(out_idx, red_idx)` over
-/// `fold`'s extents, and `finish(acc, out_idx)` is stored.
+/// `fold`'s extents, and `finish(acc, out_idx)` is stored. `value` and
+/// `finish` give values of the accumulator's dtype; where it is not the
+/// output's, the stored value is cast to it (explicitly, so the expression
+/// keeps one dtype wherever fusion moves it).
 pub fn reduce(
     name: &str,
     inputs: &[TensorInfo],
@@ -189,12 +192,17 @@ pub fn reduce(
     let (oi, ri) = (vars_as_exprs(&out_vars), vars_as_exprs(&red_vars));
     let acc = PExpr::load("acc", vec![]);
     let step = Stmt::store("acc", vec![], combine.apply(acc.clone(), value(&oi, &ri)));
+    let result = finish(acc, &oi);
     let per_element = Stmt::alloc(
         Buffer::new("acc", acc_dtype, vec![]),
         Stmt::Seq(vec![
             Stmt::store("acc", vec![], combine.init(acc_dtype)),
             Stmt::loop_nest(&red_vars, extents, step),
-            Stmt::store("out", oi.clone(), finish(acc, &oi)),
+            Stmt::store(
+                "out",
+                oi.clone(),
+                if acc_dtype == out.dtype { result } else { PExpr::cast(out.dtype, result) },
+            ),
         ]),
     );
     prim_func(name, inputs, std::slice::from_ref(out), Stmt::loop_nest(&out_vars, &out.shape, per_element))
@@ -391,14 +399,39 @@ pub fn same_dtype(op: &str, args: &[TensorInfo]) -> Result<DType, String> {
     }
 }
 
-/// `acc + x * y` with each operation rounded (floats) or wrapped (integers) to
-/// `dtype`, exactly as a kernel accumulating in `dtype` computes it. Reference
-/// semantics of matmul and convolution use it so they agree with their
-/// legalized kernels bit for bit, whatever the reduction length.
+/// `acc + x * y` for elements of `dtype`, with each operation rounded (floats)
+/// or wrapped (integers) to the [`accumulator_dtype`], exactly as a kernel
+/// accumulating there computes it. Reference semantics of matmul and
+/// convolution use it so they agree with their legalized kernels bit for bit,
+/// whatever the reduction length.
 pub fn multiply_add(acc: Scalar, x: Scalar, y: Scalar, dtype: DType) -> Scalar {
     use crate::interp::tir::binary;
+    let dtype = accumulator_dtype(dtype);
     let product = binary(BinOp::Mul, x, y, dtype).cast(dtype);
     binary(BinOp::Add, acc, product, dtype).cast(dtype)
+}
+
+/// The dtype sums and products over elements of `dtype` accumulate in: f32
+/// for floats narrower than f32, as numpy's float16 reductions and matmul do
+/// (the result is rounded to the narrow dtype once, when stored), and `dtype`
+/// itself otherwise.
+pub fn accumulator_dtype(dtype: DType) -> DType {
+    if dtype.narrow_float().is_some() {
+        DType::F32
+    } else {
+        dtype
+    }
+}
+
+/// `x`, an expression of `dtype`, converted to [`accumulator_dtype`] (a cast
+/// only where the two differ).
+pub fn widen(x: PExpr, dtype: DType) -> PExpr {
+    let acc = accumulator_dtype(dtype);
+    if acc == dtype {
+        x
+    } else {
+        PExpr::cast(acc, x)
+    }
 }
 
 /// The struct info of a concrete tensor (static shape): lets reference

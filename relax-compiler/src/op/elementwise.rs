@@ -858,7 +858,7 @@ mod tests {
         );
         // A symbolic dim against a constant other than 1 is just as undecided.
         let four = tensor(DType::F32, &[Dim::Int(4)]);
-        let err = infer_error("less", &[tensor(DType::F32, &[m.clone()]), four], &Attrs::new());
+        let err = infer_error("less", &[tensor(DType::F32, std::slice::from_ref(&m)), four], &Attrs::new());
         assert!(err.starts_with("less: cannot prove at compile time that broadcast dimensions m and 4"), "{err}");
         // In `where`, the branch that disagrees with the shape so far is the one to cast.
         let cond = tensor(DType::Bool, &[n.clone(), Dim::Int(1)]);

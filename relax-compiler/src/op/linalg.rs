@@ -10,9 +10,9 @@
 //! batch axes, so those dims must be provably equal (see [`require_equal`]).
 
 use super::compute::{
-    broadcast_concrete, broadcast_flat, broadcast_index, broadcast_shapes, expect_args, expect_attrs,
-    expect_dtype_class, infos_of, load, multiply_add, reduce, require_equal, same_dtype, Combine, DTypeClass, Fold,
-    Remedy, Unproven,
+    accumulator_dtype, broadcast_concrete, broadcast_flat, broadcast_index, broadcast_shapes, expect_args,
+    expect_attrs, expect_dtype_class, infos_of, load, multiply_add, reduce, require_equal, same_dtype, widen, Combine,
+    DTypeClass, Fold, Remedy, Unproven,
 };
 use super::{OpDef, OpKind};
 use crate::ir::dim::shape_to_string;
@@ -176,9 +176,10 @@ fn legalize_matmul(args: &[TensorInfo], attrs: &Attrs, outs: &[TensorInfo]) -> R
         if !operands.b_vector {
             b_idx.push(o[o.len() - 1].clone());
         }
-        load(0, a_idx) * load(1, b_idx)
+        widen(load(0, a_idx), dtype) * widen(load(1, b_idx), dtype)
     };
-    let fold = Fold { extents: std::slice::from_ref(&operands.k), combine: Combine::Sum, acc_dtype: out.dtype };
+    let acc_dtype = accumulator_dtype(dtype);
+    let fold = Fold { extents: std::slice::from_ref(&operands.k), combine: Combine::Sum, acc_dtype };
     Ok(reduce("matmul", args, out, fold, product, |acc, _| acc))
 }
 

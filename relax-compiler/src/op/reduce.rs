@@ -16,8 +16,8 @@
 //! axis is an error; a symbolic one that is empty at run time gives 0.
 
 use super::compute::{
-    arg_reduce, expect_args, expect_attrs, expect_dtype_class, infos_of, load, normalize_axis, reduce, ArgScan,
-    Combine, DTypeClass, Fold, InOp,
+    accumulator_dtype, arg_reduce, expect_args, expect_attrs, expect_dtype_class, infos_of, load, normalize_axis,
+    reduce, widen, ArgScan, Combine, DTypeClass, Fold, InOp,
 };
 use super::formula::{ScalarCode, ScalarOps, ScalarValue};
 use super::{OpDef, OpKind};
@@ -166,21 +166,24 @@ impl Reduction {
     }
 
     /// Folds in the order the kernel's loops do (reduced axes row-major),
-    /// rounding to the dtype after each step, so floats agree exactly.
+    /// rounding to the accumulator dtype after each step (f32 for narrow
+    /// floats, the dtype otherwise) and to the dtype at the end, so floats
+    /// agree exactly.
     fn eval(&self, args: &[&NDArray], attrs: &Attrs) -> Result<Vec<NDArray>, String> {
         let (_, axes) = self.check(&infos_of(args), attrs)?;
         let (x, dtype) = (args[0], args[0].dtype());
         let out_shape = axes.out_shape(x.shape(), 1);
         let red_shape = axes.reduced_extents(x.shape());
         let count: usize = red_shape.iter().product();
+        let acc_dtype = accumulator_dtype(dtype);
         let result = NDArray::from_fn(dtype, &out_shape, |o| {
             let oi = unravel(o, &out_shape);
-            let total = (0..count).fold(self.combine.init_value(dtype), |acc, r| {
+            let total = (0..count).fold(self.combine.init_value(acc_dtype), |acc, r| {
                 let element = x.at(&axes.input_index(&oi, &unravel(r, &red_shape)));
-                self.combine.apply_scalar(acc, element).cast(dtype)
+                self.combine.apply_scalar(acc, element).cast(acc_dtype)
             });
             let count = ScalarValue::new(Scalar::I(count as i64), DType::I64);
-            self.finish(ScalarValue::new(total, dtype), count).value
+            self.finish(ScalarValue::new(total, acc_dtype), count).value
         });
         Ok(vec![result])
     }
@@ -190,9 +193,10 @@ impl Reduction {
         let out = single_output(self.name, outs)?;
         let extents = axes.reduced_extents(&x.shape);
         let count = ScalarCode::new(PExpr::from_dim(&Dim::product(&extents)), DType::I64);
-        let read = |oi: &[PExpr], ri: &[PExpr]| load(0, axes.input_index(oi, ri));
-        let finish = |acc: PExpr, _: &[PExpr]| self.finish(ScalarCode::new(acc, x.dtype), count.clone()).expr;
-        let fold = Fold { extents: &extents, combine: self.combine, acc_dtype: x.dtype };
+        let acc_dtype = accumulator_dtype(x.dtype);
+        let read = |oi: &[PExpr], ri: &[PExpr]| widen(load(0, axes.input_index(oi, ri)), x.dtype);
+        let finish = |acc: PExpr, _: &[PExpr]| self.finish(ScalarCode::new(acc, acc_dtype), count.clone()).expr;
+        let fold = Fold { extents: &extents, combine: self.combine, acc_dtype };
         Ok(reduce(self.name, args, out, fold, read, finish))
     }
 }

@@ -71,7 +71,7 @@ impl<'ctx> Codegen<'ctx> {
     pub fn memory_type(&self, dtype: DType) -> BasicTypeEnum<'ctx> {
         match dtype {
             DType::Bool => self.i8().into(),
-            _ if dtype.float_format().is_some() => self.int_of_width(dtype.bits()).into(),
+            _ if dtype.narrow_float().is_some() => self.int_of_width(dtype.bits()).into(),
             _ => self.value_type(dtype),
         }
     }

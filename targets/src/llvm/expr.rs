@@ -83,7 +83,7 @@ impl<'a, 'ctx> ExprCompiler<'a, 'ctx> {
         if x.dtype.is_float() && op.is_bitwise() {
             return Err(CodegenError::new(format!("`{}` is not defined on {}", op.name(), x.dtype)));
         }
-        let value = if x.dtype.float_format().is_some() {
+        let value = if x.dtype.narrow_float().is_some() {
             self.narrow_binary(op, x, y, result_dtype)?
         } else if x.dtype.is_float() {
             float_ops::binary(self.cg, self.b, op, x.value.into_float_value(), y.value.into_float_value())?
@@ -113,7 +113,7 @@ impl<'a, 'ctx> ExprCompiler<'a, 'ctx> {
         let x = self.compile(a)?;
         let value: BasicValueEnum<'ctx> = if x.dtype.is_float() {
             let value = float_ops::unary(self.cg, self.b, op, x.value.into_float_value())?;
-            if x.dtype.float_format().is_some() {
+            if x.dtype.narrow_float().is_some() {
                 narrow_float::round(self.cg, self.b, value, x.dtype)?.into()
             } else {
                 value.into()

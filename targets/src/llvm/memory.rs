@@ -48,7 +48,7 @@ pub(crate) fn load<'ctx>(
     let ptr = element_ptr(cg, b, buf, idx)?;
     let value = b.build_load(cg.memory_type(buf.dtype), ptr, "")?;
     set_alignment(value.as_instruction_value(), buf.dtype)?;
-    if buf.dtype.float_format().is_some() {
+    if buf.dtype.narrow_float().is_some() {
         return Ok(narrow_float::decode(cg, b, value.into_int_value(), buf.dtype)?.into());
     }
     if buf.dtype != DType::Bool {
@@ -69,7 +69,7 @@ pub(crate) fn store<'ctx>(
     let ptr = element_ptr(cg, b, buf, idx)?;
     let value = if buf.dtype == DType::Bool {
         b.build_int_z_extend(value.into_int_value(), cg.i8(), "")?.into()
-    } else if buf.dtype.float_format().is_some() {
+    } else if buf.dtype.narrow_float().is_some() {
         narrow_float::encode(cg, b, value.into_float_value(), buf.dtype)?.into()
     } else {
         value

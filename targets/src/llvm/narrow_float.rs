@@ -18,10 +18,10 @@ use inkwell::builder::Builder;
 use inkwell::types::BasicTypeEnum;
 use inkwell::values::{FloatValue, IntValue};
 use inkwell::{FloatPredicate, IntPredicate};
-use relax_rt::{DType, FloatFormat, NonFinite};
+use relax_rt::{DType, FloatFormat, NarrowFloat, NonFinite};
 
-fn format_of(dtype: DType) -> Result<FloatFormat> {
-    dtype.float_format().ok_or_else(|| CodegenError::new(format!("{dtype} is not a narrow float dtype")))
+fn format_of(dtype: DType) -> Result<NarrowFloat> {
+    dtype.narrow_float().ok_or_else(|| CodegenError::new(format!("{dtype} is not a narrow float dtype")))
 }
 
 /// `x` (f32 or f64) rounded to `dtype`'s format, as an f32.
@@ -50,7 +50,10 @@ pub(crate) fn encode<'ctx>(
     let (arg, ret): (BasicTypeEnum<'ctx>, BasicTypeEnum<'ctx>) = (f64t.into(), storage.into());
     let helper = cg.helper(&format!("relax.encode.{dtype}"), cg.fn_type(Some(ret), &[arg]), |hb, func| {
         let x = func.get_nth_param(0).map(|p| p.into_float_value()).ok_or_else(missing_param)?;
-        let bits = emit_encode(&Fp::new(cg, hb, FloatKind::F64), format, x)?;
+        let bits = match format {
+            NarrowFloat::Format(f) => emit_encode(&Fp::new(cg, hb, FloatKind::F64), f, x)?,
+            NarrowFloat::E8M0 => emit_e8m0_encode(&Fp::new(cg, hb, FloatKind::F32), x)?,
+        };
         hb.build_return(Some(&hb.build_int_truncate(bits, storage, "")?))?;
         Ok(())
     })?;
@@ -72,7 +75,10 @@ pub(crate) fn decode<'ctx>(
         let bits = func.get_nth_param(0).map(|p| p.into_int_value()).ok_or_else(missing_param)?;
         let fp = Fp::new(cg, hb, FloatKind::F64);
         let wide_bits = hb.build_int_z_extend(bits, cg.i64(), "")?;
-        let value = emit_decode(&fp, format, wide_bits)?;
+        let value = match format {
+            NarrowFloat::Format(f) => emit_decode(&fp, f, wide_bits)?,
+            NarrowFloat::E8M0 => emit_e8m0_decode(&fp, wide_bits)?,
+        };
         hb.build_return(Some(&hb.build_float_trunc(value, f32t, "")?))?;
         Ok(())
     })?;
@@ -147,6 +153,33 @@ fn emit_decode<'ctx>(fp: &Fp<'_, 'ctx>, f: FloatFormat, bits: IntValue<'ctx>) ->
         NonFinite::NanOnly => fp.icmp(IntPredicate::EQ, magnitude, fp.ci(f.sign_bit() as i64 - 1))?,
         NonFinite::NegativeZeroIsNan => fp.icmp(IntPredicate::EQ, bits, sign_bit)?,
     };
+    fp.select(is_nan, fp.c(f64::NAN), value)
+}
+
+/// `relax_rt::e8m0_encode` of an f64: rounded to f32, then the biased f32
+/// exponent, plus one where fraction bits are set below the top exponent
+/// (2^-127 excepted), `0xff` for NaN and infinities. Gives an i64.
+fn emit_e8m0_encode<'ctx>(fp: &Fp<'_, 'ctx>, x: FloatValue<'ctx>) -> Result<IntValue<'ctx>> {
+    use IntPredicate::{EQ, NE};
+    let single = fp.b.build_float_trunc(x, fp.ty(), "")?;
+    let bits = fp.and(fp.bits(single)?, fp.ci(0x7fff_ffff))?;
+    let exponent = fp.b.build_right_shift(bits, fp.ci(23), false, "")?;
+    let has_fraction = fp.icmp(NE, fp.and(bits, fp.ci(0x7f_ffff))?, fp.ci(0))?;
+    let below_top = fp.icmp(NE, exponent, fp.ci(0xfe))?;
+    let up = fp.b.build_and(has_fraction, below_top, "")?;
+    let rounded = fp.iadd(exponent, fp.b.build_int_z_extend(up, fp.int_ty(), "")?)?;
+    let smallest = fp.icmp(EQ, bits, fp.ci(0x40_0000))?;
+    let rounded = fp.select_int(smallest, fp.ci(0), rounded)?;
+    let special = fp.icmp(EQ, exponent, fp.ci(0xff))?;
+    let result = fp.select_int(special, fp.ci(0xff), rounded)?;
+    Ok(fp.b.build_int_z_extend(result, fp.cg.i64(), "")?)
+}
+
+/// `relax_rt::e8m0_decode` of bits in an i64, as an f64: `2^(bits - 127)`.
+fn emit_e8m0_decode<'ctx>(fp: &Fp<'_, 'ctx>, bits: IntValue<'ctx>) -> Result<FloatValue<'ctx>> {
+    let exponent = fp.and(bits, fp.ci(0xff))?;
+    let value = fp.pow2(fp.isub(exponent, fp.ci(127))?)?;
+    let is_nan = fp.icmp(IntPredicate::EQ, exponent, fp.ci(0xff))?;
     fp.select(is_nan, fp.c(f64::NAN), value)
 }
 

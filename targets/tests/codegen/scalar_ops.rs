@@ -85,9 +85,12 @@ fn tolerance(libm_based: bool, dtype: DType) -> (f64, f64) {
         (true, DType::F64) => (1e-13, 1e-300),
         // The reference rounds f64 math to the format, generated code f32
         // math: where the two straddle a rounding boundary they differ by one
-        // unit in the last place.
-        (true, DType::F16) => (1.0 / 1024.0, 6e-8),
-        (true, DType::BF16) => (1.0 / 128.0, 1e-38),
+        // unit in the last place (relative 2^-fraction bits; for E8M0, whose
+        // neighbours are a factor 2 apart, 1).
+        (true, d) if d.narrow_float().is_some() => match d.float_format() {
+            Some(f) => (2f64.powi(-(f.mantissa_bits as i32)), f.decode(1)),
+            None => (1.0, 2f64.powi(-127)),
+        },
         // Integer results of f64 math are truncated: values within 1e-15 of an
         // integer may land on either side of it.
         (true, _) => (0.0, 1.0),

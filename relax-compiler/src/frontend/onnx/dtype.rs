@@ -1,8 +1,9 @@
 //! ONNX element types (`TensorProto.DataType` codes) as relax dtypes.
 //!
 //! Every numeric ONNX type with a relax dtype maps to it one to one (FLOAT16
-//! is f16 and computes in half precision, as ONNX defines); the others
-//! (strings, complex, packed 4- and 2-bit types) are reported as unsupported.
+//! is f16 and computes in half precision, as ONNX defines; the 8-bit floats
+//! are storage types converted exactly); the others (strings, complex, packed
+//! 4- and 2-bit types) are reported as unsupported.
 
 use super::proto::tensor_proto::DataType;
 use relax_rt::DType;
@@ -24,6 +25,11 @@ pub fn dtype_of(code: i32) -> Result<DType, String> {
         DataType::Uint16 => DType::U16,
         DataType::Uint32 => DType::U32,
         DataType::Uint64 => DType::U64,
+        DataType::Float8e4m3fn => DType::F8E4M3FN,
+        DataType::Float8e4m3fnuz => DType::F8E4M3FNUZ,
+        DataType::Float8e5m2 => DType::F8E5M2,
+        DataType::Float8e5m2fnuz => DType::F8E5M2FNUZ,
+        DataType::Float8e8m0 => DType::F8E8M0,
         other => return Err(format!("element type {} is not supported yet", other.as_str_name())),
     })
 }
@@ -44,6 +50,11 @@ pub fn onnx_type(dtype: DType) -> DataType {
         DType::U64 => DataType::Uint64,
         DType::F16 => DataType::Float16,
         DType::BF16 => DataType::Bfloat16,
+        DType::F8E4M3FN => DataType::Float8e4m3fn,
+        DType::F8E4M3FNUZ => DataType::Float8e4m3fnuz,
+        DType::F8E5M2 => DataType::Float8e5m2,
+        DType::F8E5M2FNUZ => DataType::Float8e5m2fnuz,
+        DType::F8E8M0 => DataType::Float8e8m0,
     }
 }
 

@@ -138,6 +138,13 @@ mod tests {
         let big = NDArray::from_fn(DType::U64, &[2], |i| [Scalar::from_u64(u64::MAX), Scalar::I(7)][i]);
         assert_eq!(convert(&t).unwrap(), big);
         assert_eq!(convert(&t).unwrap().get(0), Scalar::U(u64::MAX));
+        // 8-bit floats: their bit patterns, one per entry (0x38 is 1.0 in E4M3FN, 0xff NaN in E8M0).
+        let t = TensorProto { int32_data: vec![0x38, 0xc0], ..tensor(DataType::Float8e4m3fn, &[2]) };
+        assert_eq!(convert(&t).unwrap(), NDArray::from_f64_values(DType::F8E4M3FN, &[2], &[1.0, -2.0]));
+        let t = TensorProto { int32_data: vec![0x7f, 0xff], ..tensor(DataType::Float8e8m0, &[2]) };
+        let e8m0 = convert(&t).unwrap();
+        assert_eq!(e8m0.get(0), Scalar::F(1.0));
+        assert!(e8m0.get(1).to_f64().is_nan());
         let t = TensorProto { uint64_data: vec![4_000_000_000], ..tensor(DataType::Uint32, &[]) };
         assert_eq!(convert(&t).unwrap(), NDArray::from_i64_values(DType::U32, &[], &[4_000_000_000]));
     }

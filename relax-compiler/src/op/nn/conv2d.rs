@@ -18,7 +18,7 @@ use crate::ir::dim::shape_to_string;
 use crate::ir::{Attrs, BinOp, Dim, PExpr, PrimFunc, StructInfo, TensorInfo};
 use crate::ndarray::{unravel, NDArray, Scalar};
 use crate::op::compute::{
-    expect_attrs, expect_dtype_class, infos_of, load, multiply_add, require_equal, same_dtype, DTypeClass, InOp,
+    expect_attrs, expect_dtype_class, infos_of, load, multiply_add, require_equal, same_dtype, widen, DTypeClass, InOp,
     Remedy, Unproven,
 };
 use crate::op::{OpDef, OpKind};
@@ -212,7 +212,8 @@ fn legalize(
         at.extend(conv.windows.iter().enumerate().map(|(a, win)| win.position(o[a + 2].clone(), r[a + 1].clone())));
         let mut weight_at = vec![oc, ic];
         weight_at.extend(r[1..].iter().cloned());
-        padded_load(0, input, at, zero.clone()) * load(1, weight_at)
+        let x = widen(padded_load(0, input, at, zero.clone()), conv.dtype);
+        x * widen(load(1, weight_at), conv.dtype)
     };
     Ok(channel_sum_kernel(op, args, &outs[0], &extents, product))
 }

@@ -9,8 +9,8 @@ use super::rows::{map_rows, Rows};
 use crate::ir::{Attrs, PExpr, PrimFunc, Stmt, StructInfo, TensorInfo, UnOp};
 use crate::ndarray::NDArray;
 use crate::op::compute::{
-    accumulator, expect_args, expect_attrs, expect_dtype_class, infos_of, load, nan_max, normalize_axis, prim_func,
-    with_accumulators, Combine, DTypeClass, InOp,
+    accumulator, accumulator_dtype, expect_args, expect_attrs, expect_dtype_class, infos_of, load, nan_max,
+    normalize_axis, prim_func, widen, with_accumulators, Combine, DTypeClass, InOp,
 };
 use crate::op::{OpDef, OpKind};
 
@@ -95,12 +95,19 @@ fn legalize(form: Form, args: &[TensorInfo], attrs: &Attrs, outs: &[TensorInfo])
     let rows = Rows::new(&args[0].shape, axis..axis + 1);
     let x = load(0, rows.element());
     let shifted = x.clone() - accumulator("max");
+    // The sum of a narrow float row is kept in f32 and rounded once, as
+    // numpy sums float16.
+    let acc_dtype = accumulator_dtype(dtype);
+    let sum = if acc_dtype == dtype { accumulator("sum") } else { PExpr::cast(dtype, accumulator("sum")) };
     let per_row = Stmt::Seq(vec![
         rows.fold("max", Combine::Max.init(dtype), |max| Combine::Max.apply(max, x)),
-        rows.fold("sum", PExpr::constant(0.0, dtype), |sum| sum + PExpr::un(UnOp::Exp, shifted.clone())),
-        rows.for_each_in_row(Stmt::store("out", rows.element(), form.output(shifted, accumulator("sum")))),
+        rows.fold("sum", PExpr::constant(0.0, acc_dtype), |sum| {
+            sum + widen(PExpr::un(UnOp::Exp, shifted.clone()), dtype)
+        }),
+        rows.for_each_in_row(Stmt::store("out", rows.element(), form.output(shifted, sum))),
     ]);
-    let body = rows.for_each_row(with_accumulators(&["max", "sum"], dtype, per_row));
+    let per_row = with_accumulators(&["sum"], acc_dtype, per_row);
+    let body = rows.for_each_row(with_accumulators(&["max"], dtype, per_row));
     Ok(prim_func(form.name(), args, &outs[..1], body))
 }
 

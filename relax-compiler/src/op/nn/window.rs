@@ -234,7 +234,8 @@ fn padding(op: &str, attrs: &Attrs, n: usize) -> Result<Vec<i64>, String> {
 /// A convolution-style kernel (`conv2d`, `conv2d_transpose`): each output
 /// element is the sum of `product(out_idx, red_idx)` over `extents` (the
 /// group's input channels, then the taps), plus `bias[o]` (third argument,
-/// `o` the output channel) when there is one.
+/// `o` the output channel) when there is one. The sum is kept in the
+/// accumulator dtype (`product` computes in it), rounded when stored.
 pub fn channel_sum_kernel(
     name: &str,
     args: &[TensorInfo],
@@ -242,18 +243,20 @@ pub fn channel_sum_kernel(
     extents: &[Dim],
     product: impl Fn(&[PExpr], &[PExpr]) -> PExpr,
 ) -> crate::ir::PrimFunc {
-    use crate::op::compute::{reduce, Combine, Fold};
+    use crate::op::compute::{accumulator_dtype, reduce, widen, Combine, Fold};
     let has_bias = args.len() > 2;
-    let add_bias = |acc: PExpr, o: &[PExpr]| if has_bias { acc + load(2, vec![o[1].clone()]) } else { acc };
-    let fold = Fold { extents, combine: Combine::Sum, acc_dtype: out.dtype };
+    let bias = |o: &[PExpr]| widen(load(2, vec![o[1].clone()]), out.dtype);
+    let add_bias = |acc: PExpr, o: &[PExpr]| if has_bias { acc + bias(o) } else { acc };
+    let fold = Fold { extents, combine: Combine::Sum, acc_dtype: accumulator_dtype(out.dtype) };
     reduce(name, args, out, fold, product, add_bias)
 }
 
 /// The reference side of [`channel_sum_kernel`]'s bias: `acc + bias[o]` when
-/// a bias (third argument) is given.
+/// a bias (third argument) is given, in the accumulator dtype of `dtype`.
 pub fn plus_bias(acc: Scalar, args: &[&NDArray], o: usize, dtype: relax_rt::DType) -> Scalar {
+    let acc_dtype = crate::op::compute::accumulator_dtype(dtype);
     match args.get(2) {
-        Some(bias) => crate::interp::tir::binary(BinOp::Add, acc, bias.get(o), dtype).cast(dtype),
+        Some(bias) => crate::interp::tir::binary(BinOp::Add, acc, bias.get(o), acc_dtype).cast(acc_dtype),
         None => acc,
     }
 }

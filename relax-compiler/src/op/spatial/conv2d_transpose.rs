@@ -19,8 +19,8 @@ use crate::ir::dim::{floor_div, floor_mod, shape_to_string};
 use crate::ir::{Attrs, BinOp, Dim, PExpr, PrimFunc, StructInfo, TensorInfo};
 use crate::ndarray::{unravel, NDArray, Scalar};
 use crate::op::compute::{
-    expect_attrs, expect_dtype_class, infos_of, load, multiply_add, require_equal, same_dtype, DTypeClass, InOp,
-    Remedy, Unproven,
+    accumulator_dtype, expect_attrs, expect_dtype_class, infos_of, load, multiply_add, require_equal, same_dtype,
+    widen, DTypeClass, InOp, Remedy, Unproven,
 };
 use crate::op::nn::window::{channel_sum_kernel, plus_bias};
 use crate::op::{OpDef, OpKind};
@@ -345,7 +345,7 @@ fn legalize(op: Op, args: &[TensorInfo], attrs: &Attrs, outs: &[TensorInfo]) -> 
     let input = &args[0].shape;
     let mut extents = vec![conv.group_inputs.clone()];
     extents.extend(conv.axes.iter().enumerate().map(|(a, ax)| ax.taps(&input[a + 2])));
-    let zero = PExpr::constant(0.0, conv.dtype);
+    let zero = PExpr::constant(0.0, accumulator_dtype(conv.dtype));
     let product = |o: &[PExpr], r: &[PExpr]| {
         let group = conv.group(o[1].clone());
         let c = group.clone() * PExpr::from_dim(&conv.group_inputs) + r[0].clone();
@@ -358,7 +358,8 @@ fn legalize(op: Op, args: &[TensorInfo], attrs: &Attrs, outs: &[TensorInfo]) -> 
         }
         let mut weight_at = vec![c, oc];
         weight_at.extend(r[1..].iter().cloned());
-        PExpr::select(valid, load(0, at) * load(1, weight_at), zero.clone())
+        let x = widen(load(0, at), conv.dtype);
+        PExpr::select(valid, x * widen(load(1, weight_at), conv.dtype), zero.clone())
     };
     Ok(channel_sum_kernel(op.name, args, &outs[0], &extents, product))
 }

@@ -1,4 +1,4 @@
-//! Unary math, activations (and the gated `SwiGLU`), `Shrink`, `Clip` and the casts.
+//! Unary math, activations (and the gated `SwiGLU`), `Shrink` and `Clip`; the casts are in `cast.rs`.
 //!
 //! Activations without a relax operator of their own are written as the
 //! formula ONNX defines them by (`Elu` is `x < 0 ? alpha * (exp(x) - 1) : x`),
@@ -7,7 +7,6 @@
 use super::{single, Converter};
 use crate::frontend::onnx::attrs::Attributes;
 use crate::frontend::onnx::context::NodeCtx;
-use crate::frontend::onnx::dtype::dtype_of;
 use crate::frontend::onnx::value::Value;
 use crate::ir::{AttrValue, Attrs};
 use relax_rt::DType;
@@ -56,9 +55,6 @@ pub const CONVERTERS: &[Converter] = &[
     Converter::new("Shrink", shrink).attrs(&["bias", "lambd"]).since(9),
     Converter::new("Gelu", gelu).attrs(&["approximate"]).since(20).check(check_gelu),
     Converter::new("Clip", clip).attrs(&["min", "max"]),
-    // `saturate` only changes conversions to 8-bit floats, which have no relax dtype.
-    Converter::new("Cast", cast).attrs(&["to", "saturate"]).check(check_cast),
-    Converter::new("CastLike", cast_like).attrs(&["saturate"]).since(15),
 ];
 
 fn unary(ctx: &mut NodeCtx, op: &str) -> Result<Vec<Value>, String> {
@@ -358,30 +354,6 @@ fn static_bound(bound: &Option<Value>, absent: f64) -> Option<f64> {
     match bound {
         None => Some(absent),
         Some(value) => value.as_const().filter(|a| a.numel() == 1).map(|a| a.get(0).to_f64()),
-    }
-}
-
-fn check_cast(attrs: &Attributes, _: i64) -> Result<(), String> {
-    let to = attrs.int("to")?.ok_or("attribute `to` is required")?;
-    dtype_of(to as i32).map(|_| ()).map_err(|e| format!("attribute to: {e}"))
-}
-
-fn cast(ctx: &mut NodeCtx) -> Result<Vec<Value>, String> {
-    let to = ctx.attrs.int("to")?.ok_or("attribute `to` is required")?;
-    let dtype = dtype_of(to as i32)?;
-    single(cast_to(ctx, ctx.input(0)?, dtype)?)
-}
-
-fn cast_like(ctx: &mut NodeCtx) -> Result<Vec<Value>, String> {
-    let dtype = ctx.input(1)?.dtype();
-    single(cast_to(ctx, ctx.input(0)?, dtype)?)
-}
-
-/// Integer casts of shape values keep them symbolic.
-fn cast_to(ctx: &mut NodeCtx, x: Value, dtype: DType) -> Result<Value, String> {
-    match &x {
-        Value::Shape(s) if dtype.is_int() => Ok(Value::Shape(s.clone().with_dtype(dtype))),
-        _ => ctx.call("cast", &[x], Attrs::new().with("dtype", AttrValue::DType(dtype))),
     }
 }
 

@@ -9,6 +9,7 @@
 //! and attribute in the model.
 
 mod attention;
+mod cast;
 mod control;
 mod conv;
 mod einsum;
@@ -99,6 +100,7 @@ fn accept(_: &Attributes<'_>, _: i64) -> Result<(), String> {
 const FAMILIES: &[&[Converter]] = &[
     elementwise::CONVERTERS,
     math::CONVERTERS,
+    cast::CONVERTERS,
     linalg::CONVERTERS,
     einsum::CONVERTERS,
     nn::CONVERTERS,
