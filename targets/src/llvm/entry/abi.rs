@@ -6,8 +6,8 @@
 use crate::error::Result;
 use crate::llvm::codegen::Codegen;
 use inkwell::builder::Builder;
-use inkwell::types::StructType;
-use inkwell::values::{IntValue, PointerValue};
+use inkwell::types::{BasicTypeEnum, StructType};
+use inkwell::values::{BasicValueEnum, FloatValue, IntValue, PointerValue};
 
 #[derive(Clone, Copy)]
 enum Field {
@@ -79,6 +79,22 @@ impl<'ctx> TensorArray<'ctx> {
         Ok(b.build_load(cg.i64(), p, "dim")?.into_int_value())
     }
 
+    /// Element `element` of tensor `index`, read as `ty`.
+    fn element(
+        &self,
+        cg: &Codegen<'ctx>,
+        b: &Builder<'ctx>,
+        index: usize,
+        element: usize,
+        ty: BasicTypeEnum<'ctx>,
+    ) -> Result<BasicValueEnum<'ctx>> {
+        let data = self.data(cg, b, index)?;
+        let at = cg.i64().const_int(element as u64, false);
+        // SAFETY (of the IR): the input's shape, which holds the element, was checked first.
+        let p = unsafe { b.build_in_bounds_gep(ty, data, &[at], "")? };
+        Ok(b.build_load(ty, p, "element")?)
+    }
+
     /// Element `element` of tensor `index`, an f32 (extended) or f64 float, as f64.
     pub fn element_f64(
         &self,
@@ -87,14 +103,11 @@ impl<'ctx> TensorArray<'ctx> {
         index: usize,
         element: usize,
         wide: bool,
-    ) -> Result<inkwell::values::FloatValue<'ctx>> {
-        let data = self.data(cg, b, index)?;
-        let ty = if wide { cg.context.f64_type() } else { cg.context.f32_type() };
-        let at = cg.i64().const_int(element as u64, false);
-        // SAFETY (of the IR): the input's shape, which holds the element, was checked first.
-        let p = unsafe { b.build_in_bounds_gep(ty, data, &[at], "")? };
-        let value = b.build_load(ty, p, "element")?.into_float_value();
-        Ok(if wide { value } else { b.build_float_ext(value, cg.context.f64_type(), "")? })
+    ) -> Result<FloatValue<'ctx>> {
+        let f64_type = cg.context.f64_type();
+        let ty = if wide { f64_type } else { cg.context.f32_type() };
+        let value = self.element(cg, b, index, element, ty.into())?.into_float_value();
+        Ok(if wide { value } else { b.build_float_ext(value, f64_type, "")? })
     }
 
     /// Element `element` of tensor `index`, an i32 (sign-extended) or i64
@@ -107,12 +120,8 @@ impl<'ctx> TensorArray<'ctx> {
         element: usize,
         wide: bool,
     ) -> Result<IntValue<'ctx>> {
-        let data = self.data(cg, b, index)?;
         let ty = if wide { cg.i64() } else { cg.i32() };
-        let at = cg.i64().const_int(element as u64, false);
-        // SAFETY (of the IR): the input's shape, which holds the element, was checked first.
-        let p = unsafe { b.build_in_bounds_gep(ty, data, &[at], "")? };
-        let value = b.build_load(ty, p, "element")?.into_int_value();
+        let value = self.element(cg, b, index, element, ty.into())?.into_int_value();
         Ok(if wide { value } else { b.build_int_s_extend(value, cg.i64(), "")? })
     }
 }
