@@ -17,6 +17,7 @@ mod linalg;
 mod math;
 mod nn;
 mod pool;
+mod quantize;
 mod reduce;
 mod shape;
 mod spatial;
@@ -72,6 +73,7 @@ const FAMILIES: &[&[Converter]] = &[
     elementwise::CONVERTERS,
     math::CONVERTERS,
     cast::CONVERTERS,
+    quantize::CONVERTERS,
     linalg::CONVERTERS,
     nn::CONVERTERS,
     pool::CONVERTERS,
