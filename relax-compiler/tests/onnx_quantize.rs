@@ -181,3 +181,26 @@ fn output_type_attributes_are_checked() {
     let y = run(23, dequantize().with_attr(attr_int("output_dtype", 10)), &q, &[("scale", &scale), ("zp", &zp)]);
     assert_eq!(y, values(DType::F16, &[1], &[2.0]));
 }
+
+#[test]
+fn four_and_two_bit_targets_saturate_to_their_ranges() {
+    // x / 2 = [0, 1.25, 2.4, 4.3, -15]; rounded [0, 1, 2, 4, -15]; plus 1;
+    // clipped to i4's -8..=7: [1, 2, 3, 5, -8]; to u2's 0..=3: [1, 2, 3, 3, 0].
+    let x = values(DType::F32, &[5], &[0.0, 2.5, 4.8, 8.6, -30.0]);
+    let scale = values(DType::F32, &[], &[2.0]);
+    let zp = values(DType::I4, &[], &[1.0]);
+    let y = run(25, quantize(), &x, &[("scale", &scale), ("zp", &zp)]);
+    assert_eq!(y, values(DType::I4, &[5], &[1.0, 2.0, 3.0, 5.0, -8.0]));
+    let zp = values(DType::U2, &[], &[1.0]);
+    let y = run(25, quantize(), &x, &[("scale", &scale), ("zp", &zp)]);
+    assert_eq!(y, values(DType::U2, &[5], &[1.0, 2.0, 3.0, 3.0, 0.0]));
+    // E2M1 targets: [0, 1.25 -> 1, 2.4 -> 2, 4.3 -> 4, -15 -> -6].
+    let zp = values(DType::F4E2M1, &[], &[0.0]);
+    let y = run(25, quantize(), &x, &[("scale", &scale), ("zp", &zp)]);
+    assert_eq!(y, values(DType::F4E2M1, &[5], &[0.0, 1.0, 2.0, 4.0, -6.0]));
+    // Dequantizing u4 with zero point 8: (q - 8) * 0.5.
+    let q = values(DType::U4, &[3], &[0.0, 8.0, 15.0]);
+    let (scale, zp) = (values(DType::F32, &[], &[0.5]), values(DType::U4, &[], &[8.0]));
+    let back = run(25, dequantize(), &q, &[("scale", &scale), ("zp", &zp)]);
+    assert_eq!(back, values(DType::F32, &[3], &[-4.0, 0.0, 3.5]));
+}

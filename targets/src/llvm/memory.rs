@@ -2,7 +2,8 @@
 //! flat index is built with `nsw` arithmetic and an `inbounds` GEP because the
 //! IR guarantees every index is in bounds, which lets LLVM analyse and
 //! vectorize the loops. Bools live in memory as one byte, 0 or 1; floats
-//! narrower than f32 as their bit patterns, converted on load and store.
+//! narrower than f32 as their bit patterns, converted on load and store; the
+//! 4- and 2-bit integers as a byte holding their extended value.
 
 use crate::error::{CodegenError, Result};
 use crate::llvm::codegen::Codegen;
@@ -51,6 +52,10 @@ pub(crate) fn load<'ctx>(
     if buf.dtype.narrow_float().is_some() {
         return Ok(narrow_float::decode(cg, b, value.into_int_value(), buf.dtype)?.into());
     }
+    if buf.dtype.bits() < 8 && buf.dtype.is_int() {
+        let narrow = cg.value_type(buf.dtype).into_int_type();
+        return Ok(b.build_int_truncate(value.into_int_value(), narrow, "")?.into());
+    }
     if buf.dtype != DType::Bool {
         return Ok(value);
     }
@@ -71,6 +76,9 @@ pub(crate) fn store<'ctx>(
         b.build_int_z_extend(value.into_int_value(), cg.i8(), "")?.into()
     } else if buf.dtype.narrow_float().is_some() {
         narrow_float::encode(cg, b, value.into_float_value(), buf.dtype)?.into()
+    } else if buf.dtype.bits() < 8 {
+        // A byte holding the value, sign- or zero-extended by the dtype.
+        b.build_int_cast_sign_flag(value.into_int_value(), cg.i8(), buf.dtype.is_signed_int(), "")?.into()
     } else {
         value
     };

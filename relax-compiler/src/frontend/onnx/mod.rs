@@ -28,6 +28,7 @@ mod graph;
 mod importer;
 pub mod names;
 pub mod ops;
+mod packing;
 pub mod proto;
 mod scope;
 mod shape_value;

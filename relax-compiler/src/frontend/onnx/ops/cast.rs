@@ -75,10 +75,11 @@ impl Saturation {
 }
 
 /// `x` converted to `dtype` as ONNX's `Cast` does; integer casts of shape
-/// values keep them symbolic.
+/// values keep them symbolic (but to 4- or 2-bit integers, which would wrap
+/// them).
 pub fn convert(ctx: &mut NodeCtx, x: Value, dtype: DType, saturation: Saturation) -> Result<Value, String> {
     if let Value::Shape(s) = &x {
-        if dtype.is_int() {
+        if dtype.is_int() && dtype.bits() >= 8 {
             return Ok(Value::Shape(s.clone().with_dtype(dtype)));
         }
     }

@@ -215,6 +215,7 @@ fn quantized_type(attrs: &Attributes, zero_point: Option<&Value>) -> Result<DTyp
         (None, None) => DType::U8,
     };
     let supported = matches!(target, DType::I8 | DType::U8 | DType::I16 | DType::U16)
+        || (target.is_int() && target.bits() < 8)
         || (target.float_format().is_some() && target.size() == 1);
     if !supported {
         return Err(format!("quantizing to {target} is not supported"));
