@@ -204,3 +204,32 @@ fn four_and_two_bit_targets_saturate_to_their_ranges() {
     let back = run(25, dequantize(), &q, &[("scale", &scale), ("zp", &zp)]);
     assert_eq!(back, values(DType::F32, &[3], &[-4.0, 0.0, 3.5]));
 }
+
+#[test]
+fn dynamic_quantization_spreads_the_range_including_zero_over_u8() {
+    let dynamic = || node("DynamicQuantizeLinear", &["x"], &["y", "scale", "zp"]);
+    // Range [-51, 204] is 255 wide: scale 1, zero point 51, y = x + 51.
+    let x = values(DType::F32, &[3], &[-51.0, 0.0, 204.0]);
+    let bytes = GraphBuilder::new("q")
+        .input("x", DType::F32, &[Dim::Int(3)])
+        .node(dynamic())
+        .output("y")
+        .output("scale")
+        .output("zp")
+        .model(11)
+        .encode_to_vec();
+    let module = import_bytes(&bytes, Path::new("."), "q", &OnnxOptions::default()).unwrap();
+    let out = run_function(&module, "forward", vec![Value::Tensor(x.clone())]).unwrap();
+    let out: Vec<NDArray> = out.tensors().into_iter().cloned().collect();
+    assert_eq!(out[0], values(DType::U8, &[3], &[0.0, 51.0, 255.0]));
+    assert_eq!(out[1], values(DType::F32, &[], &[1.0]));
+    assert_eq!(out[2], values(DType::U8, &[], &[51.0]));
+    check_passes(module, "forward", &[x], Tolerance { rtol: 0.0, atol: 0.0 }).unwrap();
+    // All positive: the range starts at 0, so the zero point is 0 and the
+    // scale 2/255; 0.5 is 63.75 steps (64), 2 is 255.
+    let x = values(DType::F32, &[2], &[0.5, 2.0]);
+    assert_eq!(
+        run(11, node("DynamicQuantizeLinear", &["x"], &["y", "s", "z"]), &x, &[]),
+        values(DType::U8, &[2], &[64.0, 255.0])
+    );
+}

@@ -16,6 +16,10 @@
 //! `block_size`, a tensor of the input's rank whose axis holds one entry per
 //! block of `block_size` elements (the last block may be short) is blocked,
 //! read through a constant index (`take`), so the axis must be static.
+//!
+//! `DynamicQuantizeLinear` computes a u8 scale and zero point from the
+//! input's range (widened to include 0) by the formula of its ONNX function
+//! body, then quantizes per tensor.
 
 use super::cast::{self, Saturation};
 use super::{single, Converter};
@@ -33,6 +37,7 @@ pub const CONVERTERS: &[Converter] = &[
         .attrs(&["axis", "saturate", "block_size", "output_dtype", "precision"])
         .since(10),
     Converter::new("DequantizeLinear", dequantize).attrs(&["axis", "block_size", "output_dtype"]).since(10),
+    Converter::new("DynamicQuantizeLinear", dynamic_quantize).outputs(3).since(11),
 ];
 
 /// How the scale and zero point map onto the input's elements.
@@ -180,6 +185,27 @@ fn quantize(ctx: &mut NodeCtx) -> Result<Vec<Value>, String> {
     let target = quantized_type(&ctx.attrs, zero_point.as_ref())?;
     let granularity = Granularity::of(ctx, &x, &scale)?;
     let precision = division_precision(&ctx.attrs, &x, &scale)?;
+    let saturation = Saturation::of(&ctx.attrs, target)?;
+    single(quantize_to(ctx, x, scale, zero_point, Quantization { granularity, precision, target, saturation })?)
+}
+
+/// How [`quantize_to`] maps values.
+struct Quantization {
+    granularity: Granularity,
+    precision: DType,
+    target: DType,
+    saturation: Saturation,
+}
+
+/// `x` quantized with `scale` and `zero_point` (as given, before spreading).
+fn quantize_to(
+    ctx: &mut NodeCtx,
+    x: Value,
+    scale: Value,
+    zero_point: Option<Value>,
+    q: Quantization,
+) -> Result<Value, String> {
+    let Quantization { granularity, precision, target, saturation } = q;
     let wide_x = cast_to(ctx, x.clone(), precision)?;
     let scale = granularity.spread(ctx, scale, &x)?;
     let scale = cast_to(ctx, scale, precision)?;
@@ -189,7 +215,7 @@ fn quantize(ctx: &mut NodeCtx) -> Result<Vec<Value>, String> {
         None => None,
     };
     if target.is_int() {
-        return single(saturate_to_int(ctx, scaled, zero_point, target)?);
+        return saturate_to_int(ctx, scaled, zero_point, target);
     }
     let shifted = match zero_point {
         Some(zp) => {
@@ -198,8 +224,41 @@ fn quantize(ctx: &mut NodeCtx) -> Result<Vec<Value>, String> {
         }
         None => scaled,
     };
-    let saturation = Saturation::of(&ctx.attrs, target)?;
-    single(cast::convert(ctx, shifted, target, saturation)?)
+    cast::convert(ctx, shifted, target, saturation)
+}
+
+/// `y, y_scale, y_zero_point` for a float input: the range `[min(0, min x),
+/// max(0, max x)]` is spread over u8's 0..=255 (`scale = range / 255`), the
+/// zero point is `-min / scale` clipped to 0..=255 and rounded half to even,
+/// and `x` is quantized with both.
+fn dynamic_quantize(ctx: &mut NodeCtx) -> Result<Vec<Value>, String> {
+    let x = ctx.input(0)?;
+    let dtype = x.dtype();
+    if dtype != DType::F32 {
+        return Err(format!("the input must be f32, got {dtype}"));
+    }
+    let whole = || Attrs::new().with("keepdims", AttrValue::Bool(false));
+    let zero = Value::scalar(dtype, 0.0);
+    let min = ctx.call("min", std::slice::from_ref(&x), whole())?;
+    let min = binary(ctx, "minimum", min, zero.clone())?;
+    let max = ctx.call("max", std::slice::from_ref(&x), whole())?;
+    let max = binary(ctx, "maximum", max, zero)?;
+    let range = binary(ctx, "sub", max, min.clone())?;
+    let scale = binary(ctx, "div", range, Value::scalar(dtype, 255.0))?;
+    let min_scaled = binary(ctx, "div", min, scale.clone())?;
+    let initial = binary(ctx, "sub", Value::scalar(dtype, 0.0), min_scaled)?;
+    let bounds = Attrs::new().with("min", AttrValue::Float(0.0)).with("max", AttrValue::Float(255.0));
+    let clipped = ctx.call("clip", &[initial], bounds)?;
+    let rounded = ctx.call("round", &[clipped], Attrs::new())?;
+    let zero_point = cast_to(ctx, rounded, DType::U8)?;
+    let q = Quantization {
+        granularity: Granularity::PerTensor,
+        precision: dtype,
+        target: DType::U8,
+        saturation: Saturation::Saturate,
+    };
+    let y = quantize_to(ctx, x, scale.clone(), Some(zero_point.clone()), q)?;
+    Ok(vec![y, scale, zero_point])
 }
 
 /// The quantized type: the zero point's, else `output_dtype`, else uint8
