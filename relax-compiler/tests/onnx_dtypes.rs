@@ -344,3 +344,19 @@ fn packed_initializers_unpack_in_order() {
     let result = run_function(&module, "forward", vec![Value::Tensor(x)]).unwrap();
     assert_eq!(result.tensors()[0], &ints(DType::I8, &[1, -1, 8]));
 }
+
+#[test]
+fn bit_cast_reinterprets_bits_of_the_same_width() {
+    let bit_cast = |to: i64| node("BitCast", &["x"], &["y"]).with_attr(attr_int("to", to));
+    // 1.0f32 is 0x3f800000 and -0.0 is 0x80000000 (INT32 = 6).
+    let x = floats(DType::F32, &[1.0, -0.0]);
+    assert_eq!(run_node(26, bit_cast(6), &[("x", &x)]), ints(DType::I32, &[0x3f80_0000, i32::MIN as i64]));
+    // u16 0xffff is i16 -1 (INT16 = 5); f16 0x3c00 is 1.0 (FLOAT16 = 10).
+    assert_eq!(run_node(26, bit_cast(5), &[("x", &ints(DType::U16, &[0xffff, 1]))]), ints(DType::I16, &[-1, 1]));
+    assert_eq!(run_node(26, bit_cast(10), &[("x", &ints(DType::U16, &[0x3c00]))]), floats(DType::F16, &[1.0]));
+    // bool is a byte: true is 1 as u8 (UINT8 = 2).
+    assert_eq!(run_node(26, bit_cast(2), &[("x", &bools(&[true, false]))]), ints(DType::U8, &[1, 0]));
+    // Widths must agree: f32 to INT64 (7) is an error.
+    let err = import_error(26, bit_cast(7), &[("x", &x)]);
+    assert!(err.contains("bitcast: f32 (32 bits) and i64 (64 bits) differ in width"), "{err}");
+}
