@@ -233,3 +233,26 @@ fn dynamic_quantization_spreads_the_range_including_zero_over_u8() {
         values(DType::U8, &[2], &[64.0, 255.0])
     );
 }
+
+#[test]
+fn qlinear_matmul_multiplies_in_i32_and_requantizes() {
+    // a - 2 = [[0, 2], [100, -2]], b - 1 = [[0], [2]]: the product is [[4], [-4]];
+    // times 0.5 * 2 / 0.25 = 4 gives [[16], [-16]], plus 10: [[26], [-6]],
+    // which saturates to 0 in u8.
+    let a = values(DType::U8, &[2, 2], &[2.0, 4.0, 102.0, 0.0]);
+    let b = values(DType::U8, &[2, 1], &[1.0, 3.0]);
+    let scalar = |v: f64| values(DType::F32, &[], &[v]);
+    let u8s = |v: f64| values(DType::U8, &[1], &[v]);
+    let n = node("QLinearMatMul", &["x", "sa", "za", "b", "sb", "zb", "sy", "zy"], &["y"]);
+    let consts = [
+        ("sa", &scalar(0.5)),
+        ("za", &u8s(2.0)),
+        ("b", &b),
+        ("sb", &scalar(2.0)),
+        ("zb", &u8s(1.0)),
+        ("sy", &scalar(0.25)),
+        ("zy", &u8s(10.0)),
+    ];
+    let y = run(10, n, &a, &consts);
+    assert_eq!(y, values(DType::U8, &[2, 1], &[26.0, 0.0]));
+}

@@ -19,7 +19,8 @@
 //!
 //! `DynamicQuantizeLinear` computes a u8 scale and zero point from the
 //! input's range (widened to include 0) by the formula of its ONNX function
-//! body, then quantizes per tensor.
+//! body, then quantizes per tensor. `QLinearMatMul` multiplies 8-bit integer
+//! matrices in i32 and requantizes the product.
 
 use super::cast::{self, Saturation};
 use super::{single, Converter};
@@ -38,6 +39,7 @@ pub const CONVERTERS: &[Converter] = &[
         .since(10),
     Converter::new("DequantizeLinear", dequantize).attrs(&["axis", "block_size", "output_dtype"]).since(10),
     Converter::new("DynamicQuantizeLinear", dynamic_quantize).outputs(3).since(11),
+    Converter::new("QLinearMatMul", qlinear_matmul).since(10),
 ];
 
 /// How the scale and zero point map onto the input's elements.
@@ -321,4 +323,49 @@ fn saturate_to_int(
     let bounds = Attrs::new().with("min", AttrValue::Float(lo as f64)).with("max", AttrValue::Float(hi as f64));
     let clipped = ctx.call("clip", &[sum], bounds)?;
     cast_to(ctx, clipped, target)
+}
+
+/// `QLinearMatMul` on 8-bit integers with per-tensor scales and zero points:
+/// `(a - a_zero) @ (b - b_zero)` in i32 (wrapping, as the accumulation may),
+/// scaled by `a_scale * b_scale / y_scale` (computed in the scales' dtype),
+/// then rounded half to even, shifted by `y_zero` and saturated.
+fn qlinear_matmul(ctx: &mut NodeCtx) -> Result<Vec<Value>, String> {
+    let [a, a_scale, a_zero, b, b_scale, b_zero, y_scale, y_zero] = std::array::from_fn(|k| ctx.input(k));
+    let (a, b, y_zero) = (a?, b?, y_zero?);
+    for (what, v) in [("a", &a), ("b", &b), ("y_zero_point", &y_zero)] {
+        if !matches!(v.dtype(), DType::I8 | DType::U8) {
+            return Err(format!("{what} is {}; only int8 and uint8 are supported", v.dtype()));
+        }
+    }
+    let a = centered(ctx, a, a_zero?)?;
+    let b = centered(ctx, b, b_zero?)?;
+    let product = ctx.call("matmul", &[a, b], Attrs::new())?;
+    let scales =
+        [a_scale?, b_scale?, y_scale?].map(|s| per_tensor(ctx, s)).into_iter().collect::<Result<Vec<_>, _>>()?;
+    let [a_scale, b_scale, y_scale] = <[Value; 3]>::try_from(scales).expect("three scales");
+    let combined = binary(ctx, "mul", a_scale, b_scale)?;
+    let factor = binary(ctx, "div", combined, y_scale)?;
+    let wide = cast_to(ctx, product, DType::F64)?;
+    let factor = cast_to(ctx, factor, DType::F64)?;
+    let scaled = binary(ctx, "mul", wide, factor)?;
+    let target = y_zero.dtype();
+    let y_zero = per_tensor(ctx, y_zero)?;
+    single(saturate_to_int(ctx, scaled, Some(y_zero), target)?)
+}
+
+/// `x - zero_point` in i32.
+fn centered(ctx: &mut NodeCtx, x: Value, zero_point: Value) -> Result<Value, String> {
+    let x = cast_to(ctx, x, DType::I32)?;
+    let zero_point = per_tensor(ctx, zero_point)?;
+    let zero_point = cast_to(ctx, zero_point, DType::I32)?;
+    binary(ctx, "sub", x, zero_point)
+}
+
+/// A scalar parameter (shape `[]` or `[1]`) as a scalar; others are not supported.
+fn per_tensor(ctx: &mut NodeCtx, param: Value) -> Result<Value, String> {
+    let info = param.info();
+    if info.rank() == 0 || (info.rank() == 1 && info.shape[0] == Dim::Int(1)) {
+        return reshape(ctx, param, vec![]);
+    }
+    Err(format!("per-row or per-column parameters (shape {:?}) are not supported, only scalars", info.shape))
 }
