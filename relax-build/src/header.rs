@@ -30,7 +30,8 @@ fn dtype_codes() -> String {
         .iter()
         .map(|d| match d {
             relax_rt::DType::Bool => format!("{} bool (1 byte)", d.code()),
-            _ if d.narrow_float().is_some() => format!("{} {} ({}-bit pattern)", d.code(), d, d.bits()),
+            _ if d.narrow_float().is_some() => format!("{} {} ({}-bit pattern)", d.code(), d, 8 * d.size()),
+            _ if d.bits() < 8 => format!("{} {} (1 byte)", d.code(), d),
             _ => format!("{} {}", d.code(), d),
         })
         .collect();

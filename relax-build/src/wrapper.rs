@@ -11,8 +11,8 @@ use relax_rt::DType;
 use std::fmt::Write;
 
 /// The Rust element type of a dtype: the text-format names are Rust's, but
-/// for the narrow floats: the 16-bit ones are `half`'s types and the 8-bit
-/// ones the runtime's bit-pattern wrappers, all re-exported by the runtime.
+/// for the narrow floats and the 4- and 2-bit integers: the 16-bit floats are
+/// `half`'s types, the others the runtime's one-byte wrappers.
 fn rust_type(d: DType) -> &'static str {
     match d {
         DType::F16 => "rt::f16",
@@ -22,6 +22,11 @@ fn rust_type(d: DType) -> &'static str {
         DType::F8E5M2 => "rt::F8E5M2",
         DType::F8E5M2FNUZ => "rt::F8E5M2FNUZ",
         DType::F8E8M0 => "rt::F8E8M0",
+        DType::U4 => "rt::U4",
+        DType::I4 => "rt::I4",
+        DType::F4E2M1 => "rt::F4E2M1",
+        DType::U2 => "rt::U2",
+        DType::I2 => "rt::I2",
         _ => d.name(),
     }
 }

@@ -84,8 +84,15 @@ impl Scalar {
     }
 }
 
-/// A float truncated toward zero into the range of integer `dtype` (Rust's `as`).
+/// A float truncated toward zero into the range of integer `dtype` (Rust's
+/// `as`). The 4- and 2-bit integers instead keep the low bits of the
+/// truncated value, as ONNX's reference (`ml_dtypes`) converts them (-9.0 is
+/// 7 as i4); values beyond i64, and NaN, give 0.
 fn saturate(v: f64, dtype: DType) -> Scalar {
+    if dtype.bits() < 8 {
+        let whole = if v.abs() < 9.223372036854775e18 { v as i64 } else { 0 };
+        return wrap(whole as u64, dtype);
+    }
     match dtype {
         DType::I8 => Scalar::I(v as i8 as i64),
         DType::I16 => Scalar::I(v as i16 as i64),
@@ -100,6 +107,12 @@ fn saturate(v: f64, dtype: DType) -> Scalar {
 
 /// The low bits of two's-complement `bits` as integer `dtype`.
 fn wrap(bits: u64, dtype: DType) -> Scalar {
+    if dtype.bits() < 8 {
+        let shift = 64 - dtype.bits();
+        let value =
+            if dtype.is_signed_int() { ((bits << shift) as i64) >> shift } else { ((bits << shift) >> shift) as i64 };
+        return Scalar::I(value);
+    }
     match dtype {
         DType::I8 => Scalar::I(bits as i8 as i64),
         DType::I16 => Scalar::I(bits as i16 as i64),
@@ -188,6 +201,10 @@ impl NDArray {
             DType::F8E4M3FN | DType::F8E4M3FNUZ | DType::F8E5M2 | DType::F8E5M2FNUZ | DType::F8E8M0 => {
                 Data::Bits8(vec![0; n])
             }
+            // One element per byte (the packed types' values sign- or zero-extended).
+            DType::I4 | DType::I2 => Data::I8(vec![0; n]),
+            DType::U4 | DType::U2 => Data::U8(vec![0; n]),
+            DType::F4E2M1 => Data::Bits8(vec![0; n]),
         };
         NDArray { dtype, shape: shape.to_vec(), data }
     }
@@ -333,6 +350,10 @@ impl NDArray {
             DType::F8E4M3FN | DType::F8E4M3FNUZ | DType::F8E5M2 | DType::F8E5M2FNUZ | DType::F8E8M0 => {
                 Data::Bits8(bytes.to_vec())
             }
+            // A byte per element, read as the dtype reads it (wrapped to its bits).
+            DType::I4 | DType::I2 => Data::I8(bytes.iter().map(|&b| wrap(b as u64, dtype).to_i64() as i8).collect()),
+            DType::U4 | DType::U2 => Data::U8(bytes.iter().map(|&b| wrap(b as u64, dtype).to_i64() as u8).collect()),
+            DType::F4E2M1 => Data::Bits8(bytes.iter().map(|&b| b & 0xf).collect()),
         };
         Ok(NDArray { dtype, shape: shape.to_vec(), data })
     }

@@ -304,3 +304,59 @@ fn casts_to_e8m0_round_up_to_a_power_of_two() {
         "{err}"
     );
 }
+
+#[test]
+fn four_and_two_bit_types_unpack_and_convert() {
+    // UINT4 = 21, INT4 = 22, FLOAT4E2M1 = 23, UINT2 = 25, INT2 = 26.
+    // Floats to 4- and 2-bit integers truncate and keep the low bits, as
+    // ONNX's reference does: -9 is 7 in i4 (-9 + 16), 8 is -8, 2.7 is 2;
+    // -1 is 15 in u4 and 3 in u2; -3 is 1 in i2.
+    let x = floats(DType::F32, &[-9.0, 8.0, 2.7, -1.0, -3.0]);
+    assert_eq!(run_node(25, cast_node(22, 1), &[("x", &x)]), ints(DType::I4, &[7, -8, 2, -1, -3]));
+    assert_eq!(run_node(25, cast_node(21, 1), &[("x", &x)]), ints(DType::U4, &[7, 8, 2, 15, 13]));
+    assert_eq!(run_node(25, cast_node(25, 1), &[("x", &x)]), ints(DType::U2, &[3, 0, 2, 3, 1]));
+    assert_eq!(run_node(25, cast_node(26, 1), &[("x", &x)]), ints(DType::I2, &[-1, 0, -2, -1, 1]));
+    // E2M1's values are 0, 0.5, 1, 1.5, 2, 3, 4, 6: 0.25 ties to 0, 2.5 to 2,
+    // 3.5 to 4 (even fraction); beyond 6 and infinities saturate; NaN is -0
+    // (ml_dtypes flips NaN's sign into a zero).
+    let x = floats(DType::F32, &[0.25, 2.5, -3.5, 100.0, f64::NEG_INFINITY, f64::NAN]);
+    let e2m1 = run_node(25, cast_node(23, 1), &[("x", &x)]);
+    assert_same_floats(&e2m1, &floats(DType::F4E2M1, &[0.0, 2.0, -4.0, 6.0, -6.0, -0.0]), DType::F4E2M1);
+    // An i4 input widens exactly.
+    let x = ints(DType::I4, &[-8, 7, -1]);
+    assert_eq!(run_node(25, cast_node(3, 1), &[("x", &x)]), ints(DType::I8, &[-8, 7, -1]));
+}
+
+#[test]
+fn packed_initializers_unpack_in_order() {
+    // The builder writes ONNX's packed layout (two i4 to a byte, the first in
+    // the low nibble); the importer unpacks it: [1, -2, 7] + [0, 1, 1] in i8.
+    let packed = ints(DType::I4, &[1, -2, 7]);
+    let graph = GraphBuilder::new("packed")
+        .input("x", DType::I8, &[Dim::Int(3)])
+        .initializer("w", &packed)
+        .node(node("Cast", &["w"], &["w8"]).with_attr(attr_int("to", 3)))
+        .node(node("Add", &["x", "w8"], &["y"]))
+        .output("y");
+    let bytes = graph.model(25).encode_to_vec();
+    let module = import_bytes(&bytes, Path::new("."), "packed", &OnnxOptions::default()).unwrap();
+    let x = ints(DType::I8, &[0, 1, 1]);
+    let result = run_function(&module, "forward", vec![Value::Tensor(x)]).unwrap();
+    assert_eq!(result.tensors()[0], &ints(DType::I8, &[1, -1, 8]));
+}
+
+#[test]
+fn bit_cast_reinterprets_bits_of_the_same_width() {
+    let bit_cast = |to: i64| node("BitCast", &["x"], &["y"]).with_attr(attr_int("to", to));
+    // 1.0f32 is 0x3f800000 and -0.0 is 0x80000000 (INT32 = 6).
+    let x = floats(DType::F32, &[1.0, -0.0]);
+    assert_eq!(run_node(26, bit_cast(6), &[("x", &x)]), ints(DType::I32, &[0x3f80_0000, i32::MIN as i64]));
+    // u16 0xffff is i16 -1 (INT16 = 5); f16 0x3c00 is 1.0 (FLOAT16 = 10).
+    assert_eq!(run_node(26, bit_cast(5), &[("x", &ints(DType::U16, &[0xffff, 1]))]), ints(DType::I16, &[-1, 1]));
+    assert_eq!(run_node(26, bit_cast(10), &[("x", &ints(DType::U16, &[0x3c00]))]), floats(DType::F16, &[1.0]));
+    // bool is a byte: true is 1 as u8 (UINT8 = 2).
+    assert_eq!(run_node(26, bit_cast(2), &[("x", &bools(&[true, false]))]), ints(DType::U8, &[1, 0]));
+    // Widths must agree: f32 to INT64 (7) is an error.
+    let err = import_error(26, bit_cast(7), &[("x", &x)]);
+    assert!(err.contains("bitcast: f32 (32 bits) and i64 (64 bits) differ in width"), "{err}");
+}

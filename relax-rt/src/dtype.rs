@@ -30,10 +30,20 @@ pub enum DType {
     F8E5M2 = 15,
     F8E5M2FNUZ = 16,
     F8E8M0 = 17,
+    /// Integers of 4 and 2 bits and the 4-bit float E2M1 (ONNX's packed
+    /// types). Each element takes one byte in memory, as with `ml_dtypes` in
+    /// numpy: signed ones sign-extended, unsigned ones and E2M1 bit patterns
+    /// zero-extended. Packing two or four to a byte is ONNX's serialization
+    /// only (`TensorProto`), unpacked on import.
+    U4 = 18,
+    I4 = 19,
+    F4E2M1 = 20,
+    U2 = 21,
+    I2 = 22,
 }
 
 impl DType {
-    pub const ALL: [DType; 18] = [
+    pub const ALL: [DType; 23] = [
         DType::F32,
         DType::F64,
         DType::I32,
@@ -52,6 +62,11 @@ impl DType {
         DType::F8E5M2,
         DType::F8E5M2FNUZ,
         DType::F8E8M0,
+        DType::U4,
+        DType::I4,
+        DType::F4E2M1,
+        DType::U2,
+        DType::I2,
     ];
 
     /// The ABI code of this dtype.
@@ -63,7 +78,8 @@ impl DType {
         DType::ALL.into_iter().find(|d| d.code() == code)
     }
 
-    /// Size of one element in bytes (bool is stored as one byte, 0 or 1).
+    /// Size of one element in bytes (bool is stored as one byte, 0 or 1, and
+    /// the 4- and 2-bit types one element per byte).
     pub const fn size(self) -> usize {
         match self {
             DType::F64 | DType::I64 | DType::U64 => 8,
@@ -71,12 +87,18 @@ impl DType {
             DType::I16 | DType::U16 | DType::F16 | DType::BF16 => 2,
             DType::Bool | DType::I8 | DType::U8 => 1,
             DType::F8E4M3FN | DType::F8E4M3FNUZ | DType::F8E5M2 | DType::F8E5M2FNUZ | DType::F8E8M0 => 1,
+            DType::U4 | DType::I4 | DType::F4E2M1 | DType::U2 | DType::I2 => 1,
         }
     }
 
-    /// Size of one element in bits.
+    /// Width of one element's value in bits: 4 or 2 for the packed types
+    /// (which take a byte in memory), `8 * size()` for the others.
     pub const fn bits(self) -> u32 {
-        self.size() as u32 * 8
+        match self {
+            DType::U4 | DType::I4 | DType::F4E2M1 => 4,
+            DType::U2 | DType::I2 => 2,
+            _ => self.size() as u32 * 8,
+        }
     }
 
     /// The name used in the text format and in error messages (`f32`, `i64`, ...).
@@ -100,6 +122,11 @@ impl DType {
             DType::F8E5M2 => "f8e5m2",
             DType::F8E5M2FNUZ => "f8e5m2fnuz",
             DType::F8E8M0 => "f8e8m0",
+            DType::U4 => "u4",
+            DType::I4 => "i4",
+            DType::F4E2M1 => "f4e2m1",
+            DType::U2 => "u2",
+            DType::I2 => "i2",
         }
     }
 
@@ -116,11 +143,11 @@ impl DType {
     }
 
     pub const fn is_signed_int(self) -> bool {
-        matches!(self, DType::I8 | DType::I16 | DType::I32 | DType::I64)
+        matches!(self, DType::I8 | DType::I16 | DType::I32 | DType::I64 | DType::I4 | DType::I2)
     }
 
     pub const fn is_unsigned_int(self) -> bool {
-        matches!(self, DType::U8 | DType::U16 | DType::U32 | DType::U64)
+        matches!(self, DType::U8 | DType::U16 | DType::U32 | DType::U64 | DType::U4 | DType::U2)
     }
 
     /// Signed integers and floats.
@@ -138,6 +165,7 @@ impl DType {
             DType::F8E4M3FNUZ => Some(FloatFormat::F8E4M3FNUZ),
             DType::F8E5M2 => Some(FloatFormat::F8E5M2),
             DType::F8E5M2FNUZ => Some(FloatFormat::F8E5M2FNUZ),
+            DType::F4E2M1 => Some(FloatFormat::F4E2M1),
             _ => None,
         }
     }
@@ -224,6 +252,7 @@ mod tests {
             assert!(!(d.is_float() && d.is_int()));
             if let Some(f) = d.float_format() {
                 assert_eq!(f.sign_bit() * 2, 1 << d.bits(), "{d}");
+                assert!(d.bits() <= 8 * d.size() as u32);
             }
             assert_eq!(d.narrow_float().is_some(), d.is_float() && d.size() < 4, "{d}");
         }

@@ -19,6 +19,10 @@ pub enum NonFinite {
     /// No infinities and no negative zero: the bit pattern of `-0` is the one NaN
     /// (`E4M3FNUZ`, `E5M2FNUZ`).
     NegativeZeroIsNan,
+    /// Every pattern is a finite number (`E2M1`): values beyond the largest
+    /// saturate to it, and NaN becomes a zero of the opposite sign (what
+    /// `ml_dtypes` does: NaN's sign bit flipped, its payload dropped).
+    None,
 }
 
 /// A binary floating-point format with a sign bit, `exponent_bits` of biased
@@ -38,6 +42,7 @@ impl FloatFormat {
     pub const F8E4M3FNUZ: FloatFormat = FloatFormat::new(4, 3, 8, NonFinite::NegativeZeroIsNan);
     pub const F8E5M2: FloatFormat = FloatFormat::new(5, 2, 15, NonFinite::Ieee);
     pub const F8E5M2FNUZ: FloatFormat = FloatFormat::new(5, 2, 16, NonFinite::NegativeZeroIsNan);
+    pub const F4E2M1: FloatFormat = FloatFormat::new(2, 1, 1, NonFinite::None);
 
     pub const fn new(exponent_bits: u32, mantissa_bits: u32, bias: i32, non_finite: NonFinite) -> FloatFormat {
         FloatFormat { exponent_bits, mantissa_bits, bias, non_finite }
@@ -59,7 +64,7 @@ impl FloatFormat {
         match self.non_finite {
             NonFinite::Ieee => magnitude_mask - (1 << self.mantissa_bits),
             NonFinite::NanOnly => magnitude_mask - 1,
-            NonFinite::NegativeZeroIsNan => magnitude_mask,
+            NonFinite::NegativeZeroIsNan | NonFinite::None => magnitude_mask,
         }
     }
 
@@ -83,6 +88,7 @@ impl FloatFormat {
             NonFinite::Ieee => sign | (self.max_finite_bits() + 1 + (1 << (self.mantissa_bits - 1))),
             NonFinite::NanOnly => sign | (self.sign_bit() - 1),
             NonFinite::NegativeZeroIsNan => self.sign_bit(),
+            NonFinite::None => self.sign_bit() - sign,
         }
     }
 
@@ -93,6 +99,7 @@ impl FloatFormat {
             NonFinite::Ieee => magnitude > self.max_finite_bits() + 1,
             NonFinite::NanOnly => magnitude == self.sign_bit() - 1,
             NonFinite::NegativeZeroIsNan => bits == self.sign_bit(),
+            NonFinite::None => false,
         }
     }
 
@@ -124,7 +131,7 @@ impl FloatFormat {
     }
 
     /// `x` rounded to nearest (ties to even) and encoded; overflow gives infinity,
-    /// or NaN where there is none.
+    /// or NaN where there is none, or the largest value where there is neither.
     pub fn encode(&self, x: f64) -> u32 {
         let negative = x.is_sign_negative();
         if x.is_nan() {
@@ -143,9 +150,11 @@ impl FloatFormat {
         // out of the fraction moves into the exponent field by itself.
         let magnitude = (((exponent + self.bias - 1) as u32) << m) + steps;
         if magnitude > self.max_finite_bits() {
-            return match self.infinity_bits() {
-                Some(inf) => inf | if negative { self.sign_bit() } else { 0 },
-                None => self.nan_bits(negative),
+            let sign = if negative { self.sign_bit() } else { 0 };
+            return match (self.infinity_bits(), self.non_finite) {
+                (Some(inf), _) => inf | sign,
+                (None, NonFinite::None) => self.max_finite_bits() | sign,
+                (None, _) => self.nan_bits(negative),
             };
         }
         let sign = negative && !(magnitude == 0 && self.non_finite == NonFinite::NegativeZeroIsNan);
@@ -251,13 +260,14 @@ fn floor_log2(a: f64) -> i32 {
 mod tests {
     use super::*;
 
-    const ALL: [FloatFormat; 6] = [
+    const ALL: [FloatFormat; 7] = [
         FloatFormat::F16,
         FloatFormat::BF16,
         FloatFormat::F8E4M3FN,
         FloatFormat::F8E4M3FNUZ,
         FloatFormat::F8E5M2,
         FloatFormat::F8E5M2FNUZ,
+        FloatFormat::F4E2M1,
     ];
 
     fn width(f: &FloatFormat) -> u32 {
@@ -290,9 +300,10 @@ mod tests {
         assert_eq!(FloatFormat::F8E4M3FNUZ.max_value(), 240.0);
         assert_eq!(FloatFormat::F8E5M2.max_value(), 57344.0);
         assert_eq!(FloatFormat::F8E5M2FNUZ.max_value(), 57344.0);
-        // Smallest subnormals: 2^-24, 2^-133, 2^-9, 2^-10, 2^-16, 2^-17.
+        assert_eq!(FloatFormat::F4E2M1.max_value(), 6.0);
+        // Smallest subnormals: 2^-24, 2^-133, 2^-9, 2^-10, 2^-16, 2^-17, 2^-1.
         let smallest: Vec<f64> = ALL.iter().map(|f| f.decode(1)).collect();
-        let expected: Vec<f64> = [-24, -133, -9, -10, -16, -17].iter().map(|&e| 2f64.powi(e)).collect();
+        let expected: Vec<f64> = [-24, -133, -9, -10, -16, -17, -1].iter().map(|&e| 2f64.powi(e)).collect();
         assert_eq!(smallest, expected);
     }
 
@@ -335,6 +346,22 @@ mod tests {
         assert_eq!(FloatFormat::F8E4M3FNUZ.encode(-0.0), 0);
         assert_eq!(FloatFormat::F8E4M3FNUZ.encode(-1e-9), 0);
         assert!(FloatFormat::F8E4M3FNUZ.decode(0x80).is_nan());
+    }
+
+    #[test]
+    fn e2m1_saturates_and_has_no_nan() {
+        // The eight magnitudes 0, 0.5, 1, 1.5, 2, 3, 4, 6 (ml_dtypes' float4_e2m1fn).
+        let values: Vec<f64> = (0..8).map(|b| FloatFormat::F4E2M1.decode(b)).collect();
+        assert_eq!(values, [0.0, 0.5, 1.0, 1.5, 2.0, 3.0, 4.0, 6.0]);
+        let f = FloatFormat::F4E2M1;
+        // Ties to even: 0.25 to 0, 2.5 to 2, 3.5 to 4 (fraction bit 0), 5 to 4.
+        let rounded: Vec<f64> = [0.25, 2.5, 3.5, 5.0, 1.25, 0.75].iter().map(|&x| f.round(x)).collect();
+        assert_eq!(rounded, [0.0, 2.0, 4.0, 4.0, 1.0, 1.0]);
+        // Overflow and infinities saturate; NaN becomes the zero of the other sign.
+        assert_eq!(f.round(7.0), 6.0);
+        assert_eq!(f.round(f64::NEG_INFINITY), -6.0);
+        assert_eq!(f.encode(f64::NAN), 0x8);
+        assert_eq!(f.encode(-f64::NAN), 0x0);
     }
 
     #[test]

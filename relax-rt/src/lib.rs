@@ -15,6 +15,7 @@ mod error;
 mod float8;
 mod float_format;
 pub mod invoke;
+mod small_ints;
 mod tensor;
 mod workspace;
 
@@ -23,5 +24,6 @@ pub use error::{Error, ErrorKind};
 pub use float8::{F8E4M3FN, F8E4M3FNUZ, F8E5M2, F8E5M2FNUZ, F8E8M0};
 pub use float_format::{e8m0_decode, e8m0_encode, FloatFormat, NarrowFloat, NonFinite};
 pub use half::{bf16, f16};
+pub use small_ints::{F4E2M1, I2, I4, U2, U4};
 pub use tensor::{DynTensor, Tensor, TensorView, TensorViewMut};
 pub use workspace::Workspace;

@@ -42,6 +42,34 @@ fn convert_dtype(d: Dtype) -> Option<DType> {
         Dtype::U64 => DType::U64,
         Dtype::F16 => DType::F16,
         Dtype::BF16 => DType::BF16,
+        // safetensors' 8-bit floats are the OCP formats: E4M3 with NaN and no
+        // infinity (ONNX's E4M3FN) and IEEE-style E5M2.
+        Dtype::F8_E4M3 => DType::F8E4M3FN,
+        Dtype::F8_E5M2 => DType::F8E5M2,
         _ => return None,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use safetensors::tensor::TensorView;
+
+    #[test]
+    fn narrow_and_unsigned_dtypes_load_as_their_relax_dtypes() {
+        // f16 1.0 and -2.0 (0x3c00, 0xc000), u16 65535, E4M3 0x38 (1.0).
+        let halves = [0x00, 0x3c, 0x00, 0xc0];
+        let big = [0xff, 0xff];
+        let byte = [0x38];
+        let views = [
+            ("h", TensorView::new(Dtype::F16, vec![2], &halves).unwrap()),
+            ("u", TensorView::new(Dtype::U16, vec![1], &big).unwrap()),
+            ("e", TensorView::new(Dtype::F8_E4M3, vec![], &byte).unwrap()),
+        ];
+        let bytes = safetensors::serialize(views, &None).unwrap();
+        let loaded = parse_safetensors(&bytes).unwrap();
+        assert_eq!(loaded["h"], NDArray::from_f64_values(DType::F16, &[2], &[1.0, -2.0]));
+        assert_eq!(loaded["u"], NDArray::from_i64_values(DType::U16, &[1], &[65535]));
+        assert_eq!(loaded["e"], NDArray::from_f64_values(DType::F8E4M3FN, &[], &[1.0]));
+    }
 }

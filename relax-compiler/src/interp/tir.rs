@@ -154,6 +154,10 @@ impl<'a> Machine<'a> {
                 (unary(*op, x, d).cast(d), d)
             }
             PExpr::Cast(d, a) => (self.eval(a)?.0.cast(*d), *d),
+            PExpr::Bitcast(d, a) => {
+                let (x, from) = self.eval(a)?;
+                (bitcast(x, from, *d)?, *d)
+            }
             PExpr::Select(c, t, f) => {
                 let (cv, _) = self.eval(c)?;
                 let (tv, td) = self.eval(t)?;
@@ -165,6 +169,17 @@ impl<'a> Machine<'a> {
             }
         })
     }
+}
+
+/// The bits of `x` (of dtype `from`) read as `to`: both in their memory
+/// layout (bools one byte 0 or 1, narrow floats their bit patterns, 4- and
+/// 2-bit integers a byte each), which must be of one size and value width.
+pub fn bitcast(x: Scalar, from: DType, to: DType) -> Result<Scalar, String> {
+    if from.bits() != to.bits() || from.size() != to.size() {
+        return Err(format!("cannot reinterpret {from} as {to}: they differ in width"));
+    }
+    let bytes = NDArray::scalar(from, x).to_bytes();
+    Ok(NDArray::from_bytes(to, &[], &bytes)?.get(0))
 }
 
 /// Binary operation semantics on one dtype. Integer division and remainder by

@@ -196,6 +196,9 @@ pub enum PExpr {
     Bin(BinOp, Box<PExpr>, Box<PExpr>),
     Un(UnOp, Box<PExpr>),
     Cast(DType, Box<PExpr>),
+    /// The bits of the operand read as a value of the dtype, whose width
+    /// ([`DType::bits`]) must be the operand's (`f32` bits as `i32`).
+    Bitcast(DType, Box<PExpr>),
     /// `cond ? then : else` (both sides may be evaluated).
     Select(Box<PExpr>, Box<PExpr>, Box<PExpr>),
 }
@@ -273,6 +276,9 @@ impl PExpr {
     pub fn cast(dtype: DType, a: PExpr) -> PExpr {
         PExpr::Cast(dtype, Box::new(a))
     }
+    pub fn bitcast(dtype: DType, a: PExpr) -> PExpr {
+        PExpr::Bitcast(dtype, Box::new(a))
+    }
     pub fn select(c: PExpr, t: PExpr, f: PExpr) -> PExpr {
         PExpr::Select(Box::new(c), Box::new(t), Box::new(f))
     }
@@ -312,6 +318,7 @@ impl PExpr {
             PExpr::Bin(op, a, b) => PExpr::bin(*op, go(a), go(b)),
             PExpr::Un(op, a) => PExpr::un(*op, go(a)),
             PExpr::Cast(d, a) => PExpr::cast(*d, go(a)),
+            PExpr::Bitcast(d, a) => PExpr::bitcast(*d, go(a)),
             PExpr::Select(c, t, e) => PExpr::select(go(c), go(t), go(e)),
         };
         f(rebuilt)

@@ -149,17 +149,14 @@ pub fn nan_min(a: f64, b: f64) -> f64 {
     }
 }
 
-/// Smallest and largest value of an integer dtype (or bool).
+/// Smallest and largest value of an integer dtype (or bool); for other
+/// dtypes, i64's range.
 pub fn int_range(dtype: DType) -> (i128, i128) {
+    let bits = dtype.bits();
     match dtype {
-        DType::I8 => (i8::MIN.into(), i8::MAX.into()),
-        DType::I16 => (i16::MIN.into(), i16::MAX.into()),
-        DType::I32 => (i32::MIN.into(), i32::MAX.into()),
-        DType::U8 => (0, u8::MAX.into()),
-        DType::U16 => (0, u16::MAX.into()),
-        DType::U32 => (0, u32::MAX.into()),
-        DType::U64 => (0, u64::MAX.into()),
         DType::Bool => (0, 1),
+        _ if dtype.is_signed_int() => (-(1i128 << (bits - 1)), (1i128 << (bits - 1)) - 1),
+        _ if dtype.is_unsigned_int() => (0, (1i128 << bits) - 1),
         _ => (i64::MIN.into(), i64::MAX.into()),
     }
 }

@@ -1,6 +1,6 @@
 //! Element-wise operators: arithmetic with numpy broadcasting, unary math,
 //! comparisons, logic, bitwise operations and shifts on integers, `where`,
-//! `cast` and `clip`.
+//! `cast`, `bitcast` and `clip`.
 //!
 //! Each operator is a scalar formula (see [`super::formula`]) written once and
 //! read both as reference semantics and as the legalized kernel's expression,
@@ -21,7 +21,7 @@ use super::compute::{
 use super::formula::{gelu, gelu_tanh, relu, rsqrt, sigmoid, sign, square, ScalarCode, ScalarOps, ScalarValue};
 use super::{OpDef, OpKind};
 use crate::ir::dim::shape_to_string;
-use crate::ir::{Attrs, BinOp, Dim, PrimFunc, StructInfo, TensorInfo, UnOp};
+use crate::ir::{Attrs, BinOp, Dim, PExpr, PrimFunc, StructInfo, TensorInfo, UnOp};
 use crate::ndarray::NDArray;
 use relax_rt::DType;
 
@@ -125,6 +125,13 @@ pub const OPS: &[OpDef] = &[
     // Selection and conversion.
     OpDef { name: "where", kind: OpKind::Broadcast, infer: infer_where, eval: eval_where, legalize: legalize_where },
     OpDef { name: "cast", kind: OpKind::ElemWise, infer: infer_cast, eval: eval_cast, legalize: legalize_cast },
+    OpDef {
+        name: "bitcast",
+        kind: OpKind::ElemWise,
+        infer: infer_bitcast,
+        eval: eval_bitcast,
+        legalize: legalize_bitcast,
+    },
     OpDef { name: "clip", kind: OpKind::ElemWise, infer: infer_clip, eval: eval_clip, legalize: legalize_clip },
 ];
 
@@ -313,6 +320,39 @@ fn eval_cast(args: &[&NDArray], attrs: &Attrs) -> Result<Vec<NDArray>, String> {
 fn legalize_cast(args: &[TensorInfo], attrs: &Attrs, outs: &[TensorInfo]) -> Result<PrimFunc, String> {
     let dtype = attrs.dtype("dtype").in_op("cast")?;
     legalize_unary("cast", args, outs, |x| x.cast(dtype))
+}
+
+// ---- bitcast(x, dtype = ..) ----
+
+/// Each element's bits, in the memory layout of `x`'s dtype, read as the
+/// `dtype` attribute's, which must have the same width (`f32` and `i32`,
+/// `f16` and `u16`, `bool` and `u8`, `i4` and `u4`).
+fn infer_bitcast_info(args: &[TensorInfo], attrs: &Attrs) -> Result<TensorInfo, String> {
+    expect_args("bitcast", args, 1)?;
+    expect_attrs("bitcast", attrs, &["dtype"])?;
+    let (from, to) = (args[0].dtype, attrs.dtype("dtype").in_op("bitcast")?);
+    if from.bits() != to.bits() || from.size() != to.size() {
+        return Err(format!("bitcast: {from} ({} bits) and {to} ({} bits) differ in width", from.bits(), to.bits()));
+    }
+    Ok(TensorInfo::new(to, args[0].shape.clone()))
+}
+
+fn infer_bitcast(args: &[TensorInfo], attrs: &Attrs) -> Result<StructInfo, String> {
+    infer_bitcast_info(args, attrs).map(StructInfo::Tensor)
+}
+
+/// The array's bytes read as the new dtype.
+fn eval_bitcast(args: &[&NDArray], attrs: &Attrs) -> Result<Vec<NDArray>, String> {
+    let out = infer_bitcast_info(&infos_of(args), attrs)?;
+    Ok(vec![NDArray::from_bytes(out.dtype, args[0].shape(), &args[0].to_bytes())?])
+}
+
+fn legalize_bitcast(args: &[TensorInfo], attrs: &Attrs, outs: &[TensorInfo]) -> Result<PrimFunc, String> {
+    let out = infer_bitcast_info(args, attrs)?;
+    let [declared] = outs else {
+        return Err(format!("bitcast: has one output, its kernel was asked for {}", outs.len()));
+    };
+    Ok(compute("bitcast", args, declared, |idx| PExpr::bitcast(out.dtype, load(0, idx.to_vec()))))
 }
 
 // ---- clip(x, min = .., max = ..) ----
@@ -647,6 +687,25 @@ mod tests {
         // Each product is rounded before the sum: (1 + 2^-10)^2 = 1 + 2^-9 + 2^-20 rounds to 1 + 2^-9.
         let x = f64s(DType::F16, &[1.0 + 2f64.powi(-10)]);
         assert_op("square", &[x], &Attrs::new(), &f64s(DType::F16, &[1.0 + 2f64.powi(-9)]));
+    }
+
+    #[test]
+    fn bitcast_reads_the_same_bits_as_another_dtype() {
+        let to = |d: DType| Attrs::new().with("dtype", AttrValue::DType(d));
+        // 1.0f32 is 0x3f800000; -2.0 is 0xc0000000 (as i32, -1073741824).
+        let x = f64s(DType::F32, &[1.0, -2.0]);
+        assert_op("bitcast", &[x], &to(DType::I32), &i64s(DType::I32, &[0x3f80_0000, -0x4000_0000]));
+        // i8 -2 is the byte 254; f16 1.0 is 0x3c00 and bf16 1.0 0x3f80.
+        assert_op("bitcast", &[i64s(DType::I8, &[-2, 5])], &to(DType::U8), &i64s(DType::U8, &[254, 5]));
+        assert_op("bitcast", &[f64s(DType::F16, &[1.0])], &to(DType::U16), &i64s(DType::U16, &[0x3c00]));
+        assert_op("bitcast", &[i64s(DType::I16, &[0x3f80])], &to(DType::BF16), &f64s(DType::BF16, &[1.0]));
+        // i4 -1 is the nibble 15; E2M1's code 7 is 6.0.
+        assert_op("bitcast", &[i64s(DType::I4, &[-1, 7])], &to(DType::U4), &i64s(DType::U4, &[15, 7]));
+        assert_op("bitcast", &[i64s(DType::U4, &[7])], &to(DType::F4E2M1), &f64s(DType::F4E2M1, &[6.0]));
+        let err = infer_error("bitcast", &[tensor(DType::F32, &dims(&[2]))], &to(DType::I64));
+        assert_eq!(err, "bitcast: f32 (32 bits) and i64 (64 bits) differ in width");
+        let err = infer_error("bitcast", &[tensor(DType::I4, &dims(&[2]))], &to(DType::I8));
+        assert_eq!(err, "bitcast: i4 (4 bits) and i8 (8 bits) differ in width");
     }
 
     #[test]

@@ -117,16 +117,7 @@ pub(super) fn float_value(number: &Number, negative: bool, dtype: Option<DType>)
 /// Checks that an integer fits its dtype (`300i8` does not).
 pub(super) fn check_int_range(value: impl Into<i128>, dtype: DType) -> Result<(), String> {
     let value: i128 = value.into();
-    let (min, max): (i128, i128) = match dtype {
-        DType::I8 => (i8::MIN.into(), i8::MAX.into()),
-        DType::I16 => (i16::MIN.into(), i16::MAX.into()),
-        DType::I32 => (i32::MIN.into(), i32::MAX.into()),
-        DType::U8 => (0, u8::MAX.into()),
-        DType::U16 => (0, u16::MAX.into()),
-        DType::U32 => (0, u32::MAX.into()),
-        DType::U64 => (0, u64::MAX.into()),
-        _ => (i64::MIN.into(), i64::MAX.into()),
-    };
+    let (min, max) = crate::op::compute::int_range(dtype);
     if (min..=max).contains(&value) {
         Ok(())
     } else {

@@ -181,10 +181,18 @@ pub(super) fn tir_prefix_symbol(op: UnOp) -> Option<&'static str> {
     }
 }
 
+/// `bitcast_f32(x)`: the bits of `x` read as an `f32` (one function per dtype).
+pub(super) const BITCAST_PREFIX: &str = "bitcast_";
+
+/// The dtype a `bitcast_DTYPE` function name reads bits as.
+pub(super) fn tir_bitcast(name: &str) -> Option<relax_rt::DType> {
+    name.strip_prefix(BITCAST_PREFIX).and_then(relax_rt::DType::from_name)
+}
+
 /// The names a `prim fn` may call, for error messages.
 pub(super) fn tir_intrinsic_names() -> Vec<&'static str> {
     let binary = ALL_BINOPS.into_iter().filter(|&op| tir_prec(op).is_none()).map(BinOp::name);
-    binary.chain(CALL_UNOPS.into_iter().map(UnOp::name)).chain(["select"]).collect()
+    binary.chain(CALL_UNOPS.into_iter().map(UnOp::name)).chain(["select", "bitcast_DTYPE"]).collect()
 }
 
 #[cfg(test)]

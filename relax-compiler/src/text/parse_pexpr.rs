@@ -1,7 +1,8 @@
 //! Scalar expressions of `prim fn`s, with Rust's operators and precedences:
 //! `||`, `&&`, comparisons (which do not chain), `+ -`, `* / %`, `x as f64`,
 //! unary `-` and `!`, then atoms: literals, loop variables and dims, loads
-//! `buf[i, j]`, and calls of intrinsics (`max(a, b)`, `exp(x)`, `select(c, a, b)`).
+//! `buf[i, j]`, and calls of intrinsics (`max(a, b)`, `exp(x)`, `select(c, a, b)`,
+//! `bitcast_i32(x)`).
 //!
 //! Every literal has a dtype: integers default to `i64` (the index type),
 //! others need a suffix (`0.0f32`, `1i32`) or `as` (`1e-5 as f32`, `-inf as f32`).
@@ -9,8 +10,8 @@
 use super::lexer::{Number, TokenKind};
 use super::literal::{check_suffix, float_value, int_value, typed_int_value};
 use super::operators::{
-    tir_binary_intrinsic, tir_infix_by_symbol, tir_intrinsic_names, tir_unary_intrinsic, Prec, TIR_COMPARE,
-    TIR_MULTIPLICATIVE, TIR_OR,
+    tir_binary_intrinsic, tir_bitcast, tir_infix_by_symbol, tir_intrinsic_names, tir_unary_intrinsic, Prec,
+    TIR_COMPARE, TIR_MULTIPLICATIVE, TIR_OR,
 };
 use super::parse_tir::TirScope;
 use super::parser::Parser;
@@ -167,6 +168,7 @@ impl Parser<'_> {
         let (name, span) = self.expect_name("a function name")?;
         let arity = match name.as_str() {
             "select" => 3,
+            _ if tir_bitcast(&name).is_some() => 1,
             _ if tir_binary_intrinsic(&name).is_some() => 2,
             _ if tir_unary_intrinsic(&name).is_some() => 1,
             _ => {
@@ -186,6 +188,7 @@ impl Parser<'_> {
         let mut next = || args.remove(0);
         Ok(match name.as_str() {
             "select" => PExpr::select(next(), next(), next()),
+            _ if tir_bitcast(&name).is_some() => PExpr::bitcast(tir_bitcast(&name).expect("checked above"), next()),
             _ => match tir_binary_intrinsic(&name) {
                 Some(op) => PExpr::bin(op, next(), next()),
                 None => PExpr::un(tir_unary_intrinsic(&name).expect("arity was found"), next()),

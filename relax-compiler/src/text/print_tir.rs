@@ -5,7 +5,7 @@
 //! parser never builds) prints as that statement.
 
 use super::literal::typed_float;
-use super::operators::{tir_prec, tir_prefix_symbol, Prec, TIR_ATOM, TIR_CAST, TIR_COMPARE, TIR_UNARY};
+use super::operators::{tir_prec, tir_prefix_symbol, Prec, BITCAST_PREFIX, TIR_ATOM, TIR_CAST, TIR_COMPARE, TIR_UNARY};
 use super::writer::Writer;
 use crate::ir::dim::shape_to_string;
 use crate::ir::{Buffer, LoopKind, PExpr, PrimFunc, Stmt};
@@ -140,6 +140,7 @@ fn pexpr_with_prec(e: &PExpr) -> (String, Prec) {
             None => (format!("{}({})", op.name(), pexpr_text(a)), TIR_ATOM),
         },
         PExpr::Cast(dtype, a) => (format!("{} as {dtype}", operand(a, TIR_CAST)), TIR_CAST),
+        PExpr::Bitcast(dtype, a) => (format!("{BITCAST_PREFIX}{dtype}({})", pexpr_text(a)), TIR_ATOM),
         PExpr::Select(c, a, b) => {
             (format!("select({}, {}, {})", pexpr_text(c), pexpr_text(a), pexpr_text(b)), TIR_ATOM)
         }

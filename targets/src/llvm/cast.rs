@@ -4,6 +4,8 @@
 //! - integer to integer: widen by the source's signedness, then truncate;
 //! - float to integer: truncate toward zero, saturating at the target's range
 //!   (NaN to 0): 300.0 as u8 is 255, -1.0 as u8 is 0 (`llvm.fpto[su]i.sat`);
+//!   to the 4- and 2-bit integers the truncated value wraps instead (-9.0 as
+//!   i4 is 7), 0 beyond i64;
 //! - integer to float: through f64, so an i64 is rounded once to f64 and
 //!   then to f32, the same double rounding the reference does;
 //! - float to float: to f32/f64 by `fpext`/`fptrunc`; to a narrow float
@@ -78,9 +80,30 @@ pub(crate) fn to_bool<'ctx>(b: &Builder<'ctx>, v: Typed<'ctx>) -> Result<IntValu
 }
 
 fn float_to_int<'ctx>(cg: &Codegen<'ctx>, b: &Builder<'ctx>, x: FloatValue<'ctx>, to: DType) -> Result<IntValue<'ctx>> {
+    if to.bits() < 8 {
+        return float_to_small_int(cg, b, x, to);
+    }
     let name = if is_signed_int(to) { "llvm.fptosi.sat" } else { "llvm.fptoui.sat" };
     let saturate = cg.intrinsic(name, &[cg.value_type(to), x.get_type().into()])?;
     Ok(cg.call(b, saturate, &[x.into()])?.into_int_value())
+}
+
+/// A float to a 4- or 2-bit integer: truncated to i64, its low bits kept
+/// (wrapping, as ONNX's reference converts them); beyond i64, and NaN, 0.
+fn float_to_small_int<'ctx>(
+    cg: &Codegen<'ctx>,
+    b: &Builder<'ctx>,
+    x: FloatValue<'ctx>,
+    to: DType,
+) -> Result<IntValue<'ctx>> {
+    let i64t = cg.i64();
+    let saturate = cg.intrinsic("llvm.fptosi.sat", &[i64t.into(), x.get_type().into()])?;
+    let whole = cg.call(b, saturate, &[x.into()])?.into_int_value();
+    let magnitude = cg.call_intrinsic(b, "llvm.fabs", &[x.into()])?.into_float_value();
+    let limit = x.get_type().const_float(9.223372036854775e18);
+    let in_range = b.build_float_compare(FloatPredicate::OLT, magnitude, limit, "")?;
+    let whole = b.build_select(in_range, whole, i64t.const_zero(), "")?.into_int_value();
+    Ok(b.build_int_truncate(whole, cg.value_type(to).into_int_type(), "")?)
 }
 
 fn int_to_float<'ctx>(

@@ -41,22 +41,26 @@ impl<'ctx> Codegen<'ctx> {
     pub fn i64(&self) -> IntType<'ctx> {
         self.context.i64_type()
     }
-    /// The integer type of `bits` bits (8, 16, 32 or 64; others are i64).
+    /// The integer type of `bits` bits (1 to 64).
     pub fn int_of_width(&self, bits: u32) -> IntType<'ctx> {
         match bits {
             1 => self.i1(),
             8 => self.i8(),
             16 => self.context.i16_type(),
             32 => self.i32(),
-            _ => self.i64(),
+            64 => self.i64(),
+            _ => std::num::NonZeroU32::new(bits)
+                .and_then(|width| self.context.custom_width_int_type(width).ok())
+                .unwrap_or_else(|| self.i64()),
         }
     }
     pub fn ptr(&self) -> PointerType<'ctx> {
         self.context.ptr_type(AddressSpace::default())
     }
 
-    /// The type a value of `dtype` has in registers (bool is `i1`; floats
-    /// narrower than f32 are f32s holding their exact value, see `narrow_float`).
+    /// The type a value of `dtype` has in registers (bool is `i1`, the 4- and
+    /// 2-bit integers `i4` and `i2`; floats narrower than f32 are f32s holding
+    /// their exact value, see `narrow_float`).
     pub fn value_type(&self, dtype: DType) -> BasicTypeEnum<'ctx> {
         match dtype {
             DType::F64 => self.context.f64_type().into(),
@@ -67,11 +71,13 @@ impl<'ctx> Codegen<'ctx> {
     }
 
     /// The type an element of `dtype` has in memory (bool is one byte, 0 or 1;
-    /// narrow floats are their bit patterns).
+    /// narrow floats are their bit patterns; the 4- and 2-bit types a byte).
     pub fn memory_type(&self, dtype: DType) -> BasicTypeEnum<'ctx> {
         match dtype {
             DType::Bool => self.i8().into(),
-            _ if dtype.narrow_float().is_some() => self.int_of_width(dtype.bits()).into(),
+            _ if dtype.narrow_float().is_some() || dtype.bits() < 8 => {
+                self.int_of_width(8 * dtype.size() as u32).into()
+            }
             _ => self.value_type(dtype),
         }
     }

@@ -43,7 +43,21 @@ impl<'a, 'ctx> ExprCompiler<'a, 'ctx> {
                 Ok(Typed::new(cast::cast(self.cg, self.b, v, *to)?, *to))
             }
             PExpr::Select(c, t, f) => self.select(c, t, f),
+            PExpr::Bitcast(to, a) => self.bitcast(*to, a),
         }
+    }
+
+    /// The operand's bits in memory layout, reinterpreted as `to`'s and read
+    /// back into a register as a load of `to` would.
+    fn bitcast(&self, to: DType, a: &PExpr) -> Result<Typed<'ctx>> {
+        let x = self.compile(a)?;
+        if x.dtype.bits() != to.bits() || x.dtype.size() != to.size() {
+            return Err(CodegenError::new(format!("cannot reinterpret {} as {to}: they differ in width", x.dtype)));
+        }
+        let raw = memory::to_memory(self.cg, self.b, x.value, x.dtype)?;
+        let target = self.cg.memory_type(to);
+        let raw = if raw.get_type() == target { raw } else { self.b.build_bit_cast(raw, target, "")? };
+        Ok(Typed::new(memory::from_memory(self.cg, self.b, raw, to)?, to))
     }
 
     /// `e` converted to `dtype` (as a store or a cast would).

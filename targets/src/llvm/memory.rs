@@ -2,7 +2,8 @@
 //! flat index is built with `nsw` arithmetic and an `inbounds` GEP because the
 //! IR guarantees every index is in bounds, which lets LLVM analyse and
 //! vectorize the loops. Bools live in memory as one byte, 0 or 1; floats
-//! narrower than f32 as their bit patterns, converted on load and store.
+//! narrower than f32 as their bit patterns, converted on load and store; the
+//! 4- and 2-bit integers as a byte holding their extended value.
 
 use crate::error::{CodegenError, Result};
 use crate::llvm::codegen::Codegen;
@@ -48,14 +49,7 @@ pub(crate) fn load<'ctx>(
     let ptr = element_ptr(cg, b, buf, idx)?;
     let value = b.build_load(cg.memory_type(buf.dtype), ptr, "")?;
     set_alignment(value.as_instruction_value(), buf.dtype)?;
-    if buf.dtype.narrow_float().is_some() {
-        return Ok(narrow_float::decode(cg, b, value.into_int_value(), buf.dtype)?.into());
-    }
-    if buf.dtype != DType::Bool {
-        return Ok(value);
-    }
-    let byte = value.into_int_value();
-    Ok(b.build_int_compare(IntPredicate::NE, byte, byte.get_type().const_zero(), "")?.into())
+    from_memory(cg, b, value, buf.dtype)
 }
 
 /// Stores `value`, already of the buffer's dtype.
@@ -67,15 +61,49 @@ pub(crate) fn store<'ctx>(
     value: BasicValueEnum<'ctx>,
 ) -> Result<()> {
     let ptr = element_ptr(cg, b, buf, idx)?;
-    let value = if buf.dtype == DType::Bool {
-        b.build_int_z_extend(value.into_int_value(), cg.i8(), "")?.into()
-    } else if buf.dtype.narrow_float().is_some() {
-        narrow_float::encode(cg, b, value.into_float_value(), buf.dtype)?.into()
-    } else {
-        value
-    };
+    let value = to_memory(cg, b, value, buf.dtype)?;
     let store = b.build_store(ptr, value)?;
     set_alignment(Some(store), buf.dtype)
+}
+
+/// An element as loaded (of `cg.memory_type(dtype)`) as a register value.
+pub(crate) fn from_memory<'ctx>(
+    cg: &Codegen<'ctx>,
+    b: &Builder<'ctx>,
+    raw: BasicValueEnum<'ctx>,
+    dtype: DType,
+) -> Result<BasicValueEnum<'ctx>> {
+    if dtype.narrow_float().is_some() {
+        return Ok(narrow_float::decode(cg, b, raw.into_int_value(), dtype)?.into());
+    }
+    if dtype.bits() < 8 && dtype.is_int() {
+        let narrow = cg.value_type(dtype).into_int_type();
+        return Ok(b.build_int_truncate(raw.into_int_value(), narrow, "")?.into());
+    }
+    if dtype != DType::Bool {
+        return Ok(raw);
+    }
+    let byte = raw.into_int_value();
+    Ok(b.build_int_compare(IntPredicate::NE, byte, byte.get_type().const_zero(), "")?.into())
+}
+
+/// A register value of `dtype` as it is stored (of `cg.memory_type(dtype)`).
+pub(crate) fn to_memory<'ctx>(
+    cg: &Codegen<'ctx>,
+    b: &Builder<'ctx>,
+    value: BasicValueEnum<'ctx>,
+    dtype: DType,
+) -> Result<BasicValueEnum<'ctx>> {
+    Ok(if dtype == DType::Bool {
+        b.build_int_z_extend(value.into_int_value(), cg.i8(), "")?.into()
+    } else if dtype.narrow_float().is_some() {
+        narrow_float::encode(cg, b, value.into_float_value(), dtype)?.into()
+    } else if dtype.bits() < 8 {
+        // A byte holding the value, sign- or zero-extended by the dtype.
+        b.build_int_cast_sign_flag(value.into_int_value(), cg.i8(), dtype.is_signed_int(), "")?.into()
+    } else {
+        value
+    })
 }
 
 /// Elements are naturally aligned (the ABI requires it of callers).

@@ -36,7 +36,7 @@ pub(crate) fn round<'ctx>(
 }
 
 /// The bits of `x` (f32 or f64) rounded to `dtype`, as an integer of the
-/// dtype's width.
+/// dtype's size in memory.
 pub(crate) fn encode<'ctx>(
     cg: &Codegen<'ctx>,
     b: &Builder<'ctx>,
@@ -45,8 +45,11 @@ pub(crate) fn encode<'ctx>(
 ) -> Result<IntValue<'ctx>> {
     let format = format_of(dtype)?;
     let f64t = cg.context.f64_type();
+    if dtype == DType::BF16 && x.get_type() == cg.context.f32_type() {
+        return encode_bf16_from_f32(cg, b, x);
+    }
     let wide = if x.get_type() == f64t { x } else { b.build_float_ext(x, f64t, "")? };
-    let storage = cg.int_of_width(dtype.bits());
+    let storage = cg.int_of_width(8 * dtype.size() as u32);
     let (arg, ret): (BasicTypeEnum<'ctx>, BasicTypeEnum<'ctx>) = (f64t.into(), storage.into());
     let helper = cg.helper(&format!("relax.encode.{dtype}"), cg.fn_type(Some(ret), &[arg]), |hb, func| {
         let x = func.get_nth_param(0).map(|p| p.into_float_value()).ok_or_else(missing_param)?;
@@ -60,7 +63,7 @@ pub(crate) fn encode<'ctx>(
     Ok(cg.call(b, helper, &[wide.into()])?.into_int_value())
 }
 
-/// The exact value of `bits` (an integer of `dtype`'s width), as an f32.
+/// The exact value of `bits` (an integer of `dtype`'s size in memory), as an f32.
 pub(crate) fn decode<'ctx>(
     cg: &Codegen<'ctx>,
     b: &Builder<'ctx>,
@@ -68,7 +71,10 @@ pub(crate) fn decode<'ctx>(
     dtype: DType,
 ) -> Result<FloatValue<'ctx>> {
     let format = format_of(dtype)?;
-    let storage = cg.int_of_width(dtype.bits());
+    if dtype == DType::BF16 {
+        return decode_bf16(cg, b, bits);
+    }
+    let storage = cg.int_of_width(8 * dtype.size() as u32);
     let f32t = cg.context.f32_type();
     let (arg, ret): (BasicTypeEnum<'ctx>, BasicTypeEnum<'ctx>) = (storage.into(), f32t.into());
     let helper = cg.helper(&format!("relax.decode.{dtype}"), cg.fn_type(Some(ret), &[arg]), |hb, func| {
@@ -83,6 +89,31 @@ pub(crate) fn decode<'ctx>(
         Ok(())
     })?;
     Ok(cg.call(b, helper, &[bits.into()])?.into_float_value())
+}
+
+/// bf16 is f32's top half, so its value is its bits shifted up (exact,
+/// infinities and NaNs included).
+fn decode_bf16<'ctx>(cg: &Codegen<'ctx>, b: &Builder<'ctx>, bits: IntValue<'ctx>) -> Result<FloatValue<'ctx>> {
+    let wide = b.build_int_z_extend(bits, cg.i32(), "")?;
+    let shifted = b.build_left_shift(wide, cg.i32().const_int(16, false), "")?;
+    Ok(b.build_bit_cast(shifted, cg.context.f32_type(), "")?.into_float_value())
+}
+
+/// An f32 rounded to bf16 by its bits: adding `0x7fff` plus the lowest kept
+/// bit and dropping the low half rounds to nearest even (a carry moves into
+/// the exponent, up to infinity). NaN becomes the same quiet NaN as
+/// `FloatFormat::encode` gives. Equal to the general path, only shorter.
+fn encode_bf16_from_f32<'ctx>(cg: &Codegen<'ctx>, b: &Builder<'ctx>, x: FloatValue<'ctx>) -> Result<IntValue<'ctx>> {
+    let fp = Fp::new(cg, b, FloatKind::F32);
+    let bits = fp.bits(x)?;
+    let lowest_kept = fp.and(b.build_right_shift(bits, fp.ci(16), false, "")?, fp.ci(1))?;
+    let rounded = fp.iadd(fp.iadd(bits, fp.ci(0x7fff))?, lowest_kept)?;
+    let top = b.build_right_shift(rounded, fp.ci(16), false, "")?;
+    let sign = fp.and(b.build_right_shift(bits, fp.ci(16), false, "")?, fp.ci(0x8000))?;
+    let nan = fp.or(sign, fp.ci(FloatFormat::BF16.nan_bits(false) as i64))?;
+    let is_nan = fp.cmp(FloatPredicate::UNO, x, x)?;
+    let result = fp.select_int(is_nan, nan, top)?;
+    Ok(b.build_int_truncate(result, cg.context.i16_type(), "")?)
 }
 
 /// `FloatFormat::encode` on an f64, giving the bits in an i64.
@@ -118,9 +149,11 @@ fn emit_encode<'ctx>(fp: &Fp<'_, 'ctx>, f: FloatFormat, x: FloatValue<'ctx>) -> 
         fp.or(bits, sign)?
     };
     let nan = fp.select_int(negative, fp.ci(f.nan_bits(true) as i64), fp.ci(f.nan_bits(false) as i64))?;
-    let overflowed = match f.infinity_bits() {
-        Some(inf) => fp.or(fp.ci(inf as i64), sign)?,
-        None => nan,
+    let overflowed = match (f.infinity_bits(), f.non_finite) {
+        (Some(inf), _) => fp.or(fp.ci(inf as i64), sign)?,
+        // All codes finite: saturate.
+        (None, NonFinite::None) => fp.or(fp.ci(f.max_finite_bits() as i64), sign)?,
+        (None, _) => nan,
     };
     let overflow = fp.icmp(IntPredicate::UGT, bits, fp.ci(f.max_finite_bits() as i64))?;
     let finite = fp.select_int(overflow, overflowed, signed)?;
@@ -152,6 +185,7 @@ fn emit_decode<'ctx>(fp: &Fp<'_, 'ctx>, f: FloatFormat, bits: IntValue<'ctx>) ->
         NonFinite::Ieee => fp.icmp(IntPredicate::UGT, magnitude, fp.ci(f.max_finite_bits() as i64 + 1))?,
         NonFinite::NanOnly => fp.icmp(IntPredicate::EQ, magnitude, fp.ci(f.sign_bit() as i64 - 1))?,
         NonFinite::NegativeZeroIsNan => fp.icmp(IntPredicate::EQ, bits, sign_bit)?,
+        NonFinite::None => return Ok(value),
     };
     fp.select(is_nan, fp.c(f64::NAN), value)
 }

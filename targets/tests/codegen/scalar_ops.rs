@@ -268,3 +268,35 @@ fn division_of_the_minimum_by_minus_one_wraps() {
         }
     });
 }
+
+/// Reinterpreting bits between every pair of dtypes of one width (f32 and
+/// i32, f16 and u16, bool and u8, i4 and u4 ...), on special and random values.
+#[test]
+fn bitcasts_match_the_interpreter_for_every_pair_of_one_width() {
+    let name = |from: DType, to: DType| format!("bitcast_{from}_{to}");
+    let same_width = |a: DType, b: DType| a.bits() == b.bits() && a.size() == b.size();
+    let pairs: Vec<(DType, DType)> = DType::ALL
+        .into_iter()
+        .flat_map(|a| DType::ALL.into_iter().map(move |b| (a, b)))
+        .filter(|&(a, b)| same_width(a, b))
+        .collect();
+    let kernels = pairs
+        .iter()
+        .map(|&(from, to)| map_kernel(&name(from, to), &[from], to, |x| PExpr::bitcast(to, x[0].clone())))
+        .collect();
+    let module = module_of(kernels);
+    let failures: Vec<String> = with_jit(&module, &Target::host(), |jit| {
+        let mut failures = Vec::new();
+        for &(from, to) in &pairs {
+            let a = test_values(from, COUNT, 9);
+            let args = [a.clone(), NDArray::zeros(to, &[COUNT])];
+            let (got, want) = run_both(jit, &module, &name(from, to), &args, &[COUNT as i64]);
+            if let Err(e) = compare(&name(from, to), &got[1], &want[1], &[&a], 0.0, 0.0) {
+                failures.push(e);
+            }
+        }
+        failures
+    });
+    assert!(failures.is_empty(), "{} mismatches:\n{}", failures.len(), failures.join("\n"));
+    assert!(pairs.contains(&(DType::F32, DType::I32)) && pairs.contains(&(DType::I4, DType::F4E2M1)));
+}

@@ -17,6 +17,7 @@
 //! ```
 
 use super::dtype::onnx_type;
+use super::packing::{is_packed, pack};
 use super::proto::attribute_proto::AttributeType;
 use super::proto::tensor_shape_proto::{dimension, Dimension};
 use super::proto::type_proto;
@@ -162,13 +163,16 @@ pub fn attr_graph(name: &str, graph: GraphProto) -> AttributeProto {
     AttributeProto { g: Some(graph), ..attr(name, AttributeType::Graph) }
 }
 
-/// A tensor with its elements as little-endian `raw_data`.
+/// A tensor with its elements as little-endian `raw_data` (4- and 2-bit
+/// types packed, as ONNX stores them).
 pub fn tensor_proto(name: &str, array: &NDArray) -> TensorProto {
+    let bytes = array.to_bytes();
+    let raw = if is_packed(array.dtype()) { pack(array.dtype(), &bytes) } else { bytes };
     TensorProto {
         name: Some(name.to_string()),
         data_type: Some(onnx_type(array.dtype()) as i32),
         dims: array.shape().iter().map(|&d| d as i64).collect(),
-        raw_data: Some(array.to_bytes()),
+        raw_data: Some(raw),
         ..Default::default()
     }
 }

@@ -2,8 +2,9 @@
 //!
 //! Every numeric ONNX type with a relax dtype maps to it one to one (FLOAT16
 //! is f16 and computes in half precision, as ONNX defines; the 8-bit floats
-//! are storage types converted exactly); the others (strings, complex, packed
-//! 4- and 2-bit types) are reported as unsupported.
+//! are storage types converted exactly; the 4- and 2-bit types are unpacked
+//! to a byte per element); the others (strings, complex, 6-bit floats) are
+//! reported as unsupported.
 
 use super::proto::tensor_proto::DataType;
 use relax_rt::DType;
@@ -30,6 +31,11 @@ pub fn dtype_of(code: i32) -> Result<DType, String> {
         DataType::Float8e5m2 => DType::F8E5M2,
         DataType::Float8e5m2fnuz => DType::F8E5M2FNUZ,
         DataType::Float8e8m0 => DType::F8E8M0,
+        DataType::Uint4 => DType::U4,
+        DataType::Int4 => DType::I4,
+        DataType::Float4e2m1 => DType::F4E2M1,
+        DataType::Uint2 => DType::U2,
+        DataType::Int2 => DType::I2,
         other => return Err(format!("element type {} is not supported yet", other.as_str_name())),
     })
 }
@@ -55,6 +61,11 @@ pub fn onnx_type(dtype: DType) -> DataType {
         DType::F8E5M2 => DataType::Float8e5m2,
         DType::F8E5M2FNUZ => DataType::Float8e5m2fnuz,
         DType::F8E8M0 => DataType::Float8e8m0,
+        DType::U4 => DataType::Uint4,
+        DType::I4 => DataType::Int4,
+        DType::F4E2M1 => DataType::Float4e2m1,
+        DType::U2 => DataType::Uint2,
+        DType::I2 => DataType::Int2,
     }
 }
 

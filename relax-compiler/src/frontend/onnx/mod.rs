@@ -31,6 +31,7 @@ mod importer;
 pub mod names;
 pub mod ops;
 pub mod opsets;
+mod packing;
 pub mod proto;
 mod run_time_axes;
 mod scope;

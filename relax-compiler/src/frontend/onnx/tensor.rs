@@ -5,6 +5,7 @@
 
 use super::dtype::{dtype_of, type_name};
 use super::external::ExternalData;
+use super::packing::{is_packed, packed_len, unpack};
 use super::proto::tensor_proto::{DataLocation, DataType};
 use super::proto::TensorProto;
 use crate::ndarray::NDArray;
@@ -42,10 +43,15 @@ fn shape_of(tensor: &TensorProto) -> Result<Vec<usize>, String> {
 }
 
 /// Little-endian bytes of ONNX type `code`, held as `dtype` (the same layout).
+/// The 4- and 2-bit types are packed (see `packing`).
 fn from_raw(code: i32, dtype: DType, shape: &[usize], raw: &[u8]) -> Result<NDArray, String> {
     let numel: usize = shape.iter().product();
-    if raw.len() != numel * dtype.size() {
+    let expected = if is_packed(dtype) { packed_len(dtype, numel) } else { numel * dtype.size() };
+    if raw.len() != expected {
         return Err(format!("{} bytes do not hold {numel} {} elements", raw.len(), type_name(code)));
+    }
+    if is_packed(dtype) {
+        return NDArray::from_bytes(dtype, shape, &unpack(dtype, raw, numel));
     }
     NDArray::from_bytes(dtype, shape, raw)
 }
@@ -79,6 +85,13 @@ fn from_typed_fields(tensor: &TensorProto, code: i32, dtype: DType, shape: &[usi
         _ => return Err(format!("element type {} is not supported yet", type_name(code))),
     };
     let numel: usize = shape.iter().product();
+    if is_packed(dtype) {
+        // Each entry's low byte holds two (or four) packed elements.
+        if count != packed_len(dtype, numel) {
+            return Err(format!("has {count} packed entries for shape {shape:?} ({numel} elements)"));
+        }
+        return NDArray::from_bytes(dtype, shape, &unpack(dtype, &bytes, numel));
+    }
     if count != numel {
         return Err(format!("has {count} values for shape {shape:?} ({numel} elements)"));
     }
@@ -145,6 +158,13 @@ mod tests {
         let e8m0 = convert(&t).unwrap();
         assert_eq!(e8m0.get(0), Scalar::F(1.0));
         assert!(e8m0.get(1).to_f64().is_nan());
+        // 4-bit types: two to an entry's low byte, the first in the low nibble.
+        let t = TensorProto { int32_data: vec![0xe1, 0x07], ..tensor(DataType::Int4, &[3]) };
+        assert_eq!(convert(&t).unwrap(), NDArray::from_i64_values(DType::I4, &[3], &[1, -2, 7]));
+        let t = TensorProto { raw_data: Some(vec![0x93, 0x01]), ..tensor(DataType::Uint2, &[5]) };
+        assert_eq!(convert(&t).unwrap(), NDArray::from_i64_values(DType::U2, &[5], &[3, 0, 1, 2, 1]));
+        let t = TensorProto { raw_data: Some(vec![0x57]), ..tensor(DataType::Float4e2m1, &[2]) };
+        assert_eq!(convert(&t).unwrap(), NDArray::from_f64_values(DType::F4E2M1, &[2], &[6.0, 3.0]));
         let t = TensorProto { uint64_data: vec![4_000_000_000], ..tensor(DataType::Uint32, &[]) };
         assert_eq!(convert(&t).unwrap(), NDArray::from_i64_values(DType::U32, &[], &[4_000_000_000]));
     }

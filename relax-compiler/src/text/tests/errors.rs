@@ -48,7 +48,7 @@ fn missing_punctuation_names_what_was_expected_and_found() {
 fn bad_types_and_dtypes() {
     assert_eq!(
         first_error("mod m {\n    fn f(x: Tensor<[n], f128>) {\n        x\n    }\n}"),
-        "2:25: unknown dtype `f128`; the dtypes are f32, f64, i32, i64, bool, i8, u8, i16, u16, u32, u64, f16, bf16, f8e4m3fn, f8e4m3fnuz, f8e5m2, f8e5m2fnuz, f8e8m0"
+        "2:25: unknown dtype `f128`; the dtypes are f32, f64, i32, i64, bool, i8, u8, i16, u16, u32, u64, f16, bf16, f8e4m3fn, f8e4m3fnuz, f8e5m2, f8e5m2fnuz, f8e8m0, u4, i4, f4e2m1, u2, i2"
     );
     assert_eq!(
         first_error("mod m {\n    fn f(x: Tensor<[n, 2.5], f32>) {\n        x\n    }\n}"),

@@ -123,6 +123,19 @@ fn literals_intrinsics_and_casts() {
     assert_eq!(reprinted("1e-5 as f32"), "1e-5 as f32");
     assert_eq!(reprinted("1e-5f32"), "1e-5f32");
     assert_eq!(reprinted("-(inf as f32)"), "-(inf as f32)");
+    // The new dtypes' operators: bits, shifts, reinterpretation, u64 literals.
+    assert_eq!(
+        stored("bitcast_f32(bitcast_i32(a[i, 0]))"),
+        PExpr::bitcast(DType::F32, PExpr::bitcast(DType::I32, a(0)))
+    );
+    assert_eq!(reprinted("bitcast_f32(shl(7i32, 2i32))"), "bitcast_f32(shl(7i32, 2i32))");
+    assert_eq!(
+        stored("bitxor(1u8, 3u8)"),
+        PExpr::bin(BinOp::BitXor, PExpr::Int(1, DType::U8), PExpr::Int(3, DType::U8))
+    );
+    assert_eq!(stored("18446744073709551615u64"), PExpr::Int(-1, DType::U64));
+    assert_eq!(reprinted("18446744073709551615u64 as f32"), "18446744073709551615u64 as f32");
+    assert_eq!(reprinted("3i4 as f16"), "3i4 as f16");
 }
 
 #[test]
@@ -187,7 +200,7 @@ fn statement_and_expression_mistakes() {
         error_in_body("        out[0] = inf;"),
         "3:21: expected `as DTYPE` after the float literal (or write a suffix: `1.0f32`), found `;`"
     );
-    assert_eq!(error_in_body("        out[0] = sigmoid(1.0f32);"), "3:18: unknown function `sigmoid` in a `prim fn`; the functions are floordiv, floormod, min, max, pow, bitand, bitor, bitxor, shl, shr, abs, exp, log, sqrt, tanh, erf, floor, ceil, round, sin, cos, asin, acos, atan, sinh, cosh, asinh, acosh, atanh, select");
+    assert_eq!(error_in_body("        out[0] = sigmoid(1.0f32);"), "3:18: unknown function `sigmoid` in a `prim fn`; the functions are floordiv, floormod, min, max, pow, bitand, bitor, bitxor, shl, shr, abs, exp, log, sqrt, tanh, erf, floor, ceil, round, sin, cos, asin, acos, atan, sinh, cosh, asinh, acosh, atanh, select, bitcast_DTYPE");
     assert_eq!(error_in_body("        out[0] = max(1.0f32);"), "3:18: `max` takes 2 arguments, got 1");
     assert_eq!(
         error_in_body("        out[0] = 1 < 2 < 3;"),

@@ -1,4 +1,5 @@
-//! `Cast` and `CastLike`, and the conversion they share with `QuantizeLinear`.
+//! `Cast` and `CastLike`, the conversion they share with `QuantizeLinear`,
+//! and `BitCast` (relax's `bitcast`: the same bits read as another type).
 //!
 //! relax's `cast` converts like numpy's `astype`: floats round to nearest
 //! even, and a value too large for an 8-bit float becomes infinity (E5M2) or
@@ -21,6 +22,7 @@ use relax_rt::{DType, NarrowFloat};
 pub const CONVERTERS: &[Converter] = &[
     Converter::new("Cast", cast).attrs(&["to", "saturate", "round_mode"]).check(check_cast),
     Converter::new("CastLike", cast_like).attrs(&["saturate", "round_mode"]).since(15),
+    Converter::new("BitCast", bit_cast).attrs(&["to"]).since(26).check(check_bit_cast),
 ];
 
 fn check_cast(attrs: &Attributes, _: i64) -> Result<(), String> {
@@ -40,6 +42,18 @@ fn cast_like(ctx: &mut NodeCtx) -> Result<Vec<Value>, String> {
     let dtype = ctx.input(1)?.dtype();
     let saturation = Saturation::of(&ctx.attrs, dtype)?;
     single(convert(ctx, ctx.input(0)?, dtype, saturation)?)
+}
+
+fn check_bit_cast(attrs: &Attributes, _: i64) -> Result<(), String> {
+    let to = attrs.int("to")?.ok_or("attribute `to` is required")?;
+    dtype_of(to as i32).map(|_| ()).map_err(|e| format!("attribute to: {e}"))
+}
+
+/// The bits of each element read as type `to`, of the same width.
+fn bit_cast(ctx: &mut NodeCtx) -> Result<Vec<Value>, String> {
+    let to = ctx.attrs.int("to")?.ok_or("attribute `to` is required")?;
+    let dtype = dtype_of(to as i32)?;
+    single(ctx.call("bitcast", &[ctx.input(0)?], Attrs::new().with("dtype", AttrValue::DType(dtype)))?)
 }
 
 /// What happens to values beyond an 8-bit float's range.
@@ -75,10 +89,11 @@ impl Saturation {
 }
 
 /// `x` converted to `dtype` as ONNX's `Cast` does; integer casts of shape
-/// values keep them symbolic.
+/// values keep them symbolic (but to 4- or 2-bit integers, which would wrap
+/// them).
 pub fn convert(ctx: &mut NodeCtx, x: Value, dtype: DType, saturation: Saturation) -> Result<Value, String> {
     if let Value::Shape(s) = &x {
-        if dtype.is_int() {
+        if dtype.is_int() && dtype.bits() >= 8 {
             return Ok(Value::Shape(s.clone().with_dtype(dtype)));
         }
     }

@@ -22,6 +22,7 @@ mod ml;
 mod nn;
 mod normalization;
 mod pool;
+mod quantize;
 mod quantized;
 mod reduce;
 mod resize;
@@ -101,6 +102,7 @@ const FAMILIES: &[&[Converter]] = &[
     elementwise::CONVERTERS,
     math::CONVERTERS,
     cast::CONVERTERS,
+    quantize::CONVERTERS,
     linalg::CONVERTERS,
     einsum::CONVERTERS,
     nn::CONVERTERS,
