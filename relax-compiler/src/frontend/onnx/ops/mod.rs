@@ -22,6 +22,7 @@ mod quantized;
 mod reduce;
 mod rotary;
 mod shape;
+mod signal;
 mod spatial;
 mod tensor;
 mod training;
@@ -107,6 +108,7 @@ const FAMILIES: &[&[Converter]] = &[
     training::CONVERTERS,
     ml::CONVERTERS,
     quantized::CONVERTERS,
+    signal::CONVERTERS,
 ];
 
 /// The converter of ONNX operator `op_type` of `domain` (`""` is the
