@@ -11,8 +11,10 @@
 mod attention;
 mod control;
 mod conv;
+mod determinant;
 mod elementwise;
 mod indexing;
+mod iota;
 mod linalg;
 mod math;
 mod ml;
@@ -21,11 +23,13 @@ mod pool;
 mod quantized;
 mod reduce;
 mod rotary;
+mod sequences;
 mod shape;
 mod signal;
 mod spatial;
 mod tensor;
 mod training;
+mod unpool;
 mod window;
 
 use super::attrs::Attributes;
@@ -109,6 +113,9 @@ const FAMILIES: &[&[Converter]] = &[
     ml::CONVERTERS,
     quantized::CONVERTERS,
     signal::CONVERTERS,
+    sequences::CONVERTERS,
+    determinant::CONVERTERS,
+    unpool::CONVERTERS,
 ];
 
 /// The converter of ONNX operator `op_type` of `domain` (`""` is the

@@ -13,9 +13,9 @@
 //! angles; `k l mod n` keeps every angle below `2 pi`.
 
 use crate::frontend::onnx::context::{ints_attr, NodeCtx};
+use crate::frontend::onnx::ops::iota::iota;
 use crate::frontend::onnx::value::Value;
 use crate::ir::{AttrValue, Attrs, Dim};
-use crate::ndarray::NDArray;
 use relax_rt::DType;
 
 /// A length both as a dim (for shapes) and as an i64 scalar value (for
@@ -63,20 +63,6 @@ fn to_dtype(ctx: &mut NodeCtx, x: Value, dtype: DType) -> Result<Value, String> 
         return Ok(x);
     }
     ctx.call("cast", &[x], Attrs::new().with("dtype", AttrValue::DType(dtype)))
-}
-
-/// `[0, 1, ..., len - 1]` in i64: a constant for a known length, else an
-/// exclusive running sum of ones.
-pub fn iota(ctx: &mut NodeCtx, len: &Dim) -> Result<Value, String> {
-    if let Some(n) = len.as_int() {
-        let n = usize::try_from(n).map_err(|_| format!("a length of {n} is negative"))?;
-        let values: Vec<i64> = (0..n as i64).collect();
-        return Ok(Value::constant(NDArray::from_i64_values(DType::I64, &[n], &values)));
-    }
-    let ones = Attrs::new().with("shape", AttrValue::Dims(vec![len.clone()]));
-    let ones = ctx.call("broadcast_to", &[Value::scalar(DType::I64, 1.0)], ones)?;
-    let attrs = Attrs::new().with("axis", AttrValue::Int(0)).with("exclusive", AttrValue::Bool(true));
-    ctx.call("cumsum", &[ones], attrs)
 }
 
 /// Which transform, and so which output bins.

@@ -8,8 +8,9 @@
 //! the frame length may be graph inputs (their values become dims bound at
 //! run time), so one compiled model serves any of them.
 
-use super::fourier::{iota, join_complex, split_complex, transform, Direction, Length};
+use super::fourier::{join_complex, split_complex, transform, Direction, Length};
 use crate::frontend::onnx::context::NodeCtx;
+use crate::frontend::onnx::ops::iota::iota;
 use crate::frontend::onnx::value::Value;
 use crate::ir::{AttrValue, Attrs, Dim};
 

@@ -7,10 +7,10 @@
 //! run time. The samples are computed in f64 and converted to
 //! `output_datatype` (default f32).
 
-use super::fourier::iota;
 use crate::frontend::onnx::attrs::Attributes;
 use crate::frontend::onnx::context::NodeCtx;
 use crate::frontend::onnx::dtype::dtype_of;
+use crate::frontend::onnx::ops::iota::iota;
 use crate::frontend::onnx::value::Value;
 use crate::ir::{AttrValue, Attrs};
 use relax_rt::DType;
