@@ -9,11 +9,13 @@
 //! and attribute in the model.
 
 mod attention;
+mod col2im;
 mod control;
 mod conv;
 mod determinant;
 mod elementwise;
 mod indexing;
+mod int_inputs;
 mod iota;
 mod linalg;
 mod math;
@@ -116,6 +118,7 @@ const FAMILIES: &[&[Converter]] = &[
     sequences::CONVERTERS,
     determinant::CONVERTERS,
     unpool::CONVERTERS,
+    col2im::CONVERTERS,
 ];
 
 /// The converter of ONNX operator `op_type` of `domain` (`""` is the

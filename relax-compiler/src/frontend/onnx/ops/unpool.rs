@@ -8,6 +8,7 @@
 //! each index is re-flattened into the output's shape before the scatter.
 //! `output_shape` may be a constant or a graph input.
 
+use super::int_inputs::int_vector;
 use super::{single, Converter};
 use crate::frontend::onnx::attrs::Attributes;
 use crate::frontend::onnx::context::NodeCtx;
@@ -59,9 +60,12 @@ fn max_unpool(ctx: &mut NodeCtx) -> Result<Vec<Value>, String> {
         return Err(format!("the indices must be i64 of the input's shape, got {}", indices.info()));
     }
     let inferred = inferred_shape(ctx, &info.shape)?;
-    let (out_dims, out_values) = match ctx.int_values(2)? {
+    let (out_dims, out_values) = match int_vector(ctx, 2, 0)? {
         None => (inferred.iter().map(|&d| Dim::Int(d)).collect(), inferred.iter().map(|&d| i64_scalar(d)).collect()),
-        Some(shape) => output_shape(ctx, shape.dims, info.rank())?,
+        Some(shape) if shape.dims.len() == info.rank() => (shape.dims, shape.values),
+        Some(shape) => {
+            return Err(format!("output_shape has {} entries; the input has rank {}", shape.dims.len(), info.rank()))
+        }
     };
     let total = Dim::product(&out_dims);
     let flat = |ctx: &mut NodeCtx, v: Value| {
@@ -76,28 +80,6 @@ fn max_unpool(ctx: &mut NodeCtx) -> Result<Vec<Value>, String> {
     let attrs = Attrs::new().with("axis", AttrValue::Int(0)).with("reduction", AttrValue::Str("none".to_string()));
     let scattered = ctx.call("scatter_elements", &[zeros, index, values], attrs)?;
     single(ctx.call("reshape", &[scattered], Attrs::new().with("shape", AttrValue::Dims(out_dims)))?)
-}
-
-/// The requested output shape's dims, and each as an i64 scalar value
-/// (read from the input at run time when it is a graph input).
-fn output_shape(ctx: &mut NodeCtx, dims: Vec<Dim>, rank: usize) -> Result<(Vec<Dim>, Vec<Value>), String> {
-    if dims.len() != rank {
-        return Err(format!("output_shape has {} entries; the input has rank {rank}", dims.len()));
-    }
-    let dims: Vec<Dim> = dims.into_iter().map(|d| ctx.importer.derived_dim("unpooled", d.max(0))).collect();
-    let shape = ctx.input(2)?;
-    let mut values = Vec::with_capacity(rank);
-    for (k, d) in dims.iter().enumerate() {
-        values.push(match d.as_int() {
-            Some(v) => i64_scalar(v),
-            None => {
-                let at = Value::constant(crate::ndarray::NDArray::from_i64_values(DType::I64, &[], &[k as i64]));
-                let element = ctx.call("take", &[shape.clone(), at], Attrs::new().with("axis", AttrValue::Int(0)))?;
-                ctx.call("cast", &[element], Attrs::new().with("dtype", AttrValue::DType(DType::I64)))?
-            }
-        });
-    }
-    Ok((dims, values))
 }
 
 /// Flat positions in a tensor of shape `from` re-flattened for one of shape

@@ -1,4 +1,4 @@
-//! `ReverseSequence`, `Det` and `MaxUnpool` against values worked out by
+//! `ReverseSequence`, `Det`, `MaxUnpool` and `Col2Im` against values worked out by
 //! hand or computed here from their definitions (the determinant by the
 //! Leibniz sum over permutations).
 
@@ -120,4 +120,61 @@ fn max_unpool_scatters_into_the_inferred_or_requested_shape() {
     let got = run(11, n, &[("x", &x), ("i", &indices)], &[]);
     let want = [1., 0., 2., 0., 0., 3., 4., 0., 0., 5., 0., 6.];
     assert_eq!(got[0], f32s(&[1, 2, 6], &want));
+}
+
+/// `Col2Im` by its definition: every input value added at its image
+/// position, for 2-D images.
+fn col2im_direct(
+    x: &NDArray,
+    image: [usize; 2],
+    block: [usize; 2],
+    dil: [usize; 2],
+    pads: [usize; 4],
+    strides: [usize; 2],
+) -> NDArray {
+    let (n, ck, l) = (x.shape()[0], x.shape()[1], x.shape()[2]);
+    let k = block[0] * block[1];
+    let c = ck / k;
+    let blocks: Vec<usize> =
+        (0..2).map(|a| (image[a] + pads[a] + pads[a + 2] - dil[a] * (block[a] - 1) - 1) / strides[a] + 1).collect();
+    assert_eq!(blocks[0] * blocks[1], l);
+    let v = values(x);
+    let mut out = vec![0.0; n * c * image[0] * image[1]];
+    for b in 0..n {
+        for ch in 0..c {
+            for kk in 0..k {
+                for ll in 0..l {
+                    let (ki, kj, li, lj) = (kk / block[1], kk % block[1], ll / blocks[1], ll % blocks[1]);
+                    let y = (li * strides[0] + ki * dil[0]) as i64 - pads[0] as i64;
+                    let xx = (lj * strides[1] + kj * dil[1]) as i64 - pads[1] as i64;
+                    if y >= 0 && xx >= 0 && (y as usize) < image[0] && (xx as usize) < image[1] {
+                        out[((b * c + ch) * image[0] + y as usize) * image[1] + xx as usize] +=
+                            v[(b * ck + ch * k + kk) * l + ll];
+                    }
+                }
+            }
+        }
+    }
+    NDArray::from_f64_values(x.dtype(), &[n, c, image[0], image[1]], &out)
+}
+
+#[test]
+fn col2im_sums_overlapping_blocks_and_drops_the_padding() {
+    let shape = |v: &[i64]| ints(DType::I64, &[v.len()], v);
+    // Overlapping 2x3 blocks (stride 1) on a 4x5 image with padding and
+    // dilation, two channels, two images; the shapes given at run time.
+    let (image, block) = (shape(&[4, 5]), shape(&[2, 3]));
+    let n = node("Col2Im", &["x", "image", "block"], &["y"])
+        .with_attr(attr_ints("pads", &[1, 0, 0, 2]))
+        .with_attr(attr_ints("dilations", &[2, 1]));
+    // Blocks: (4 + 1 - 2 - 1) / 1 + 1 = 3 rows, (5 + 2 - 2 - 1) / 1 + 1 = 5 columns.
+    let x = NDArray::random(DType::F32, &[2, 12, 15], 8);
+    let got = run(18, n, &[("x", &x), ("image", &image), ("block", &block)], &[]);
+    assert_close(&got[0], &col2im_direct(&x, [4, 5], [2, 3], [2, 1], [1, 0, 0, 2], [1, 1]), 1e-6);
+    // Strided, constant shapes.
+    let n = node("Col2Im", &["x", "image", "block"], &["y"]).with_attr(attr_ints("strides", &[2, 3]));
+    let x = NDArray::random(DType::F64, &[1, 4, 4], 9);
+    let (image, block) = (shape(&[4, 5]), shape(&[2, 2]));
+    let got = run(18, n, &[("x", &x)], &[("image", &image), ("block", &block)]);
+    assert_close(&got[0], &col2im_direct(&x, [4, 5], [2, 2], [1, 1], [0, 0, 0, 0], [2, 3]), 1e-12);
 }
