@@ -24,6 +24,7 @@ mod nn;
 mod pool;
 mod quantized;
 mod reduce;
+mod roi_align;
 mod rotary;
 mod sequences;
 mod shape;
@@ -119,6 +120,7 @@ const FAMILIES: &[&[Converter]] = &[
     determinant::CONVERTERS,
     unpool::CONVERTERS,
     col2im::CONVERTERS,
+    roi_align::CONVERTERS,
 ];
 
 /// The converter of ONNX operator `op_type` of `domain` (`""` is the
