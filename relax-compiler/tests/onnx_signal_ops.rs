@@ -53,7 +53,7 @@ fn inverse_real(x: &Signal, n: usize) -> Vec<f64> {
     // Bin 0 (and n / 2 for even n) of a real signal's spectrum is real.
     let mut full = full;
     full[0].1 = 0.0;
-    if n % 2 == 0 {
+    if n.is_multiple_of(2) {
         full[n / 2].1 = 0.0;
     }
     direct(&full, n, n, 1.0).into_iter().map(|(re, _)| re).collect()

@@ -32,7 +32,9 @@ pub fn int_vector(ctx: &mut NodeCtx, k: usize, floor: i64) -> Result<Option<IntV
         dims.push(ctx.importer.derived_dim("size", d.max(floor)));
         let at = Value::constant(NDArray::from_i64_values(DType::I64, &[], &[j as i64]));
         let element = match shape.scalar {
-            true => ctx.call("reshape", &[input.clone()], Attrs::new().with("shape", AttrValue::Dims(vec![])))?,
+            true => {
+                ctx.call("reshape", std::slice::from_ref(&input), Attrs::new().with("shape", AttrValue::Dims(vec![])))?
+            }
             false => ctx.call("take", &[input.clone(), at], Attrs::new().with("axis", AttrValue::Int(0)))?,
         };
         let element = ctx.call("cast", &[element], Attrs::new().with("dtype", AttrValue::DType(DType::I64)))?;

@@ -133,7 +133,7 @@ fn axis(
     let outside = call(ctx, "logical_or", &[below, beyond])?;
     let at = call(ctx, "maximum", &[at, c(0.0)])?;
     let at = ctx.bind(at, "clamped");
-    let floor = call(ctx, "floor", &[at.clone()])?;
+    let floor = call(ctx, "floor", std::slice::from_ref(&at))?;
     let last = call(ctx, "greater_equal", &[floor.clone(), c((size - 1) as f64)])?;
     let last = ctx.bind(last, "last");
     let low = call(ctx, "where", &[last.clone(), c((size - 1) as f64), floor])?;

@@ -196,7 +196,10 @@ pub fn split_complex(ctx: &mut NodeCtx, x: Value) -> Result<(Value, Option<Value
         ctx.call("squeeze", &[slice], Attrs::new().with("axes", ints_attr(&[last as i64])))
     };
     match info.shape[last].as_int() {
-        Some(1) => Ok((ctx.call("squeeze", &[x.clone()], Attrs::new().with("axes", ints_attr(&[last as i64])))?, None)),
+        Some(1) => Ok((
+            ctx.call("squeeze", std::slice::from_ref(&x), Attrs::new().with("axes", ints_attr(&[last as i64])))?,
+            None,
+        )),
         Some(2) => Ok((part(ctx, 0)?, Some(part(ctx, 1)?))),
         _ => Err(format!("the last axis must hold 1 (real) or 2 (complex) values, got {info}")),
     }
