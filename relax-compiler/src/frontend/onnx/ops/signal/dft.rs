@@ -2,11 +2,10 @@
 //! one signal axis, by [`fourier::transform`](super::fourier::transform).
 //!
 //! The axis is an attribute before opset 20 (default 1) and an optional
-//! input from it (default -2). An axis given at run time is handled by
-//! transforming along every axis it may name and selecting the one it does,
-//! which needs every candidate to give the same output shape (so not for
-//! one-sided transforms or an explicit `dft_length`); an invalid axis gives
-//! NaN. `dft_length` may be a constant or a graph input.
+//! input from it (default -2). An axis given at run time (a graph input) is
+//! handled by transforming along every axis it may name and selecting the
+//! one it does (see [`along_run_time_axis`]); an invalid axis gives NaN or
+//! an empty result. `dft_length` may be a constant or a graph input.
 
 use super::fourier::{join_complex, split_complex, transform, Direction, Length};
 use crate::frontend::onnx::context::{ints_attr, NodeCtx};
@@ -113,17 +112,23 @@ fn along(
     ctx.call("permute_dims", &[joined], Attrs::new().with("axes", ints_attr(&back)))
 }
 
-/// The transform along the axis input `2` names at run time.
+/// The transform along the axis input `2` names at run time: along every
+/// axis it may name, the one it names selected. When the candidates' shapes
+/// differ (a one-sided transform changes its axis's length), each is padded
+/// to their largest shape for the selection, and the result cut to the
+/// shape of the named axis's candidate: a shape of dims computed from the
+/// axis value, bound at run time.
 fn along_run_time_axis(
     ctx: &mut NodeCtx,
     x: Value,
     length: Option<Length>,
     direction: Direction,
 ) -> Result<Value, String> {
+    let axis_dim = match ctx.int_values(2)?.map(|v| v.dims) {
+        Some(dims) if dims.len() == 1 => dims[0].clone(),
+        _ => return Err(format!("the axis must be an integer scalar, got {}", ctx.input(2)?.info())),
+    };
     let axis = ctx.input(2)?;
-    if !axis.dtype().is_int() || axis.info().numel().as_int() != Some(1) {
-        return Err(format!("the axis must be an integer scalar, got {}", axis.info()));
-    }
     let axis = ctx.call("reshape", &[axis], Attrs::new().with("shape", AttrValue::Dims(vec![])))?;
     let axis = ctx.call("cast", &[axis], Attrs::new().with("dtype", AttrValue::DType(DType::I64)))?;
     let axis = ctx.bind(axis, "axis");
@@ -133,20 +138,47 @@ fn along_run_time_axis(
     for a in 0..rank - 1 {
         candidates.push(along(ctx, x.clone(), a, length.clone(), direction)?);
     }
-    let shape: Vec<Dim> = candidates[0].info().shape;
-    if candidates.iter().any(|c| c.info().shape.iter().zip(&shape).any(|(a, b)| !a.proven_eq(b))) {
-        return Err("the axis is given at run time, and the output shape depends on it (a one-sided transform or \
-                    an explicit dft_length); give the axis as a constant"
-            .to_string());
-    }
+    let shapes: Vec<Vec<i64>> = candidates
+        .iter()
+        .map(|c| c.info().shape.iter().map(Dim::as_int).collect::<Option<Vec<i64>>>())
+        .collect::<Option<_>>()
+        .ok_or("with the axis given at run time, the input's shape must be known at compile time")?;
+    let largest: Vec<i64> = (0..rank).map(|j| shapes.iter().map(|s| s[j]).max().unwrap_or(0)).collect();
     let nan = Value::scalar(x.dtype(), f64::NAN);
-    let mut y = ctx.call("broadcast_to", &[nan], Attrs::new().with("shape", AttrValue::Dims(shape)))?;
-    for (a, candidate) in candidates.into_iter().enumerate() {
+    let full = largest.iter().map(|&d| Dim::Int(d)).collect();
+    let mut y = ctx.call("broadcast_to", &[nan], Attrs::new().with("shape", AttrValue::Dims(full)))?;
+    for (a, (candidate, shape)) in candidates.into_iter().zip(&shapes).enumerate() {
+        let widths: Vec<i64> =
+            std::iter::repeat_n(0, rank).chain(largest.iter().zip(shape).map(|(l, s)| l - s)).collect();
+        let candidate = match widths.iter().any(|&w| w != 0) {
+            true => ctx.call("pad", &[candidate], Attrs::new().with("pad_width", ints_attr(&widths)))?,
+            false => candidate,
+        };
         let i64_scalar = |v: i64| Value::scalar(DType::I64, v as f64);
         let named = ctx.call("equal", &[axis.clone(), i64_scalar(a as i64)], Attrs::new())?;
         let from_end = ctx.call("equal", &[axis.clone(), i64_scalar(a as i64 - rank as i64)], Attrs::new())?;
         let chosen = ctx.call("logical_or", &[named, from_end], Attrs::new())?;
         y = ctx.call("where", &[chosen, candidate, y], Attrs::new())?;
     }
-    Ok(y)
+    if shapes.iter().all(|s| *s == largest) {
+        return Ok(y);
+    }
+    // Axis j's length: the named candidate's, as a dim of the axis value.
+    let named = |a: usize| -> Dim {
+        let is = |v: i64| (Dim::Int(1) - (axis_dim.clone() - v).max(Dim::Int(v) - axis_dim.clone())).max(0);
+        is(a as i64) + is(a as i64 - rank as i64)
+    };
+    let mut dims = Vec::with_capacity(rank);
+    for j in 0..rank {
+        let dim = (0..rank - 1).fold(Dim::Int(0), |acc, a| acc + named(a) * shapes[a][j]);
+        dims.push(ctx.importer.derived_dim("dft_dim", dim));
+    }
+    let all: Vec<i64> = (0..rank as i64).collect();
+    let cut = Attrs::new()
+        .with("axes", ints_attr(&all))
+        .with("begin", ints_attr(&vec![0; rank]))
+        .with("end", AttrValue::Dims(dims.clone()))
+        .with("strides", ints_attr(&vec![1; rank]));
+    let y = ctx.call("strided_slice", &[y], cut)?;
+    ctx.match_cast(y, dims)
 }
