@@ -168,11 +168,12 @@ fn along_run_time_axis(
         let is = |v: i64| (Dim::Int(1) - (axis_dim.clone() - v).max(Dim::Int(v) - axis_dim.clone())).max(0);
         is(a as i64) + is(a as i64 - rank as i64)
     };
-    let mut dims = Vec::with_capacity(rank);
-    for j in 0..rank {
-        let dim = (0..rank - 1).fold(Dim::Int(0), |acc, a| acc + named(a) * shapes[a][j]);
-        dims.push(ctx.importer.derived_dim("dft_dim", dim));
-    }
+    let dims: Vec<Dim> = (0..rank)
+        .map(|j| {
+            let dim = shapes.iter().enumerate().fold(Dim::Int(0), |acc, (a, shape)| acc + named(a) * shape[j]);
+            ctx.importer.derived_dim("dft_dim", dim)
+        })
+        .collect();
     let all: Vec<i64> = (0..rank as i64).collect();
     let cut = Attrs::new()
         .with("axes", ints_attr(&all))
