@@ -10,11 +10,15 @@
 
 mod attention;
 mod cast;
+mod col2im;
 mod control;
 mod conv;
+mod determinant;
 mod einsum;
 mod elementwise;
 mod indexing;
+mod int_inputs;
+mod iota;
 mod linalg;
 mod loss;
 mod math;
@@ -26,14 +30,18 @@ mod quantize;
 mod quantized;
 mod reduce;
 mod resize;
+mod roi_align;
 mod rotary;
+mod sequences;
 mod shape;
+mod signal;
 mod sort;
 mod spatial;
 mod tensor;
 #[cfg(test)]
 mod testing;
 mod training;
+mod unpool;
 mod window;
 
 use super::attrs::Attributes;
@@ -123,6 +131,12 @@ const FAMILIES: &[&[Converter]] = &[
     training::CONVERTERS,
     ml::CONVERTERS,
     quantized::CONVERTERS,
+    signal::CONVERTERS,
+    sequences::CONVERTERS,
+    determinant::CONVERTERS,
+    unpool::CONVERTERS,
+    col2im::CONVERTERS,
+    roi_align::CONVERTERS,
 ];
 
 /// The converter of ONNX operator `op_type` of `domain` (`""` is the

@@ -286,4 +286,3 @@ fn saturate_to_int(
     let clipped = ctx.call("clip", &[sum], bounds)?;
     cast_to(ctx, clipped, target)
 }
-

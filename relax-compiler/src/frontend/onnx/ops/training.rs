@@ -117,7 +117,7 @@ fn operands(ctx: &NodeCtx, roles: &[&str]) -> Result<Operands, String> {
     }
     let rest = ctx.node.input.len().saturating_sub(2);
     let per_role = rest / roles.len();
-    if per_role == 0 || rest % roles.len() != 0 {
+    if per_role == 0 || !rest.is_multiple_of(roles.len()) {
         return Err(format!(
             "after R and T the inputs must be {} groups of equally many tensors ({}), got {rest} inputs",
             roles.len(),
