@@ -6,8 +6,13 @@
 //! with loops over plain f64 arithmetic written from the specification text
 //! for the others.
 
-use relax_compiler::frontend::onnx::builder::{attr_float, attr_int, attr_string, node, GraphBuilder};
-use relax_compiler::frontend::onnx::proto::{Message, NodeProto};
+mod common;
+
+use common::{run_node, single_node};
+use relax_compiler::frontend::onnx::builder::GraphBuilder;
+use relax_compiler::frontend::onnx::builder::{attr_float, attr_int, attr_string, node};
+use relax_compiler::frontend::onnx::proto::Message;
+use relax_compiler::frontend::onnx::proto::NodeProto;
 use relax_compiler::frontend::onnx::{import_bytes, OnnxOptions};
 use relax_compiler::interp::{run_function, Value};
 use relax_compiler::ir::Dim;
@@ -16,41 +21,9 @@ use relax_compiler::{NDArray, Scalar};
 use relax_rt::DType;
 use std::path::Path;
 
-/// Imports a graph of `node` with run-time inputs `args` and initializers
-/// `consts`, checks every pass, and returns the node's named outputs.
-fn run_node(opset: i64, node: NodeProto, args: &[(&str, &NDArray)], consts: &[(&str, &NDArray)]) -> Vec<NDArray> {
-    let mut graph = GraphBuilder::new("single");
-    for (name, a) in args {
-        let shape: Vec<Dim> = a.shape().iter().map(|&d| Dim::from(d)).collect();
-        graph = graph.input(name, a.dtype(), &shape);
-    }
-    for (name, a) in consts {
-        graph = graph.initializer(name, a);
-    }
-    for out in node.output.iter().filter(|o| !o.is_empty()) {
-        graph = graph.output(out);
-    }
-    let bytes = graph.node(node).model(opset).encode_to_vec();
-    let module =
-        import_bytes(&bytes, Path::new("."), "single", &OnnxOptions::default()).unwrap_or_else(|e| panic!("{e}"));
-    let inputs: Vec<NDArray> = args.iter().map(|(_, a)| (*a).clone()).collect();
-    let result = run_function(&module, "forward", inputs.iter().cloned().map(Value::Tensor).collect())
-        .unwrap_or_else(|e| panic!("{e}"));
-    check_passes(module, "forward", &inputs, Tolerance { rtol: 1e-5, atol: 1e-6 }).unwrap_or_else(|e| panic!("{e}"));
-    result.tensors().into_iter().cloned().collect()
-}
-
-/// The import error of a graph of `node` over run-time inputs `args`.
+/// The import errors of `node` alone over run-time inputs `args`, one per line.
 fn import_error(opset: i64, node: NodeProto, args: &[(&str, &NDArray)]) -> String {
-    let mut graph = GraphBuilder::new("single");
-    for (name, a) in args {
-        let shape: Vec<Dim> = a.shape().iter().map(|&d| Dim::from(d)).collect();
-        graph = graph.input(name, a.dtype(), &shape);
-    }
-    let out = node.output[0].clone();
-    let bytes = graph.node(node).output(&out).model(opset).encode_to_vec();
-    let err = import_bytes(&bytes, Path::new("."), "single", &OnnxOptions::default()).expect_err("should fail");
-    err.diagnostics.iter().map(|d| d.message.clone()).collect::<Vec<_>>().join("\n")
+    common::import_error(&single_node(node, args, &[]).model(opset)).join("\n")
 }
 
 fn f32s(shape: &[usize], values: &[f64]) -> NDArray {

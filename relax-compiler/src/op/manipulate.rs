@@ -998,16 +998,12 @@ mod tests {
     use crate::ir::{AttrValue, Attrs, Dim, StructInfo, TensorInfo};
     use crate::ndarray::{NDArray, Scalar};
     use crate::op::lookup;
-    use crate::op::testing::{check_op, check_op_symbolic};
+    use crate::op::testing::{check_op, check_op_symbolic, ints};
     use relax_rt::DType;
     use std::collections::HashMap;
 
     fn attrs(pairs: &[(&str, AttrValue)]) -> Attrs {
         pairs.iter().fold(Attrs::new(), |a, (k, v)| a.with(k, v.clone()))
-    }
-
-    fn ints(values: &[i64]) -> AttrValue {
-        AttrValue::Dims(values.iter().map(|&v| Dim::Int(v)).collect())
     }
 
     fn n() -> Dim {

@@ -4,8 +4,9 @@
 
 use super::lookup;
 use crate::interp::tir::run_prim_func;
-use crate::ir::{Attrs, Dim, StructInfo, TensorInfo};
+use crate::ir::{AttrValue, Attrs, Dim, StructInfo, TensorInfo};
 use crate::ndarray::NDArray;
+use relax_rt::DType;
 use std::collections::HashMap;
 
 fn concrete_info(a: &NDArray) -> TensorInfo {
@@ -51,4 +52,14 @@ pub fn check_op_symbolic(op: &str, args: &[NDArray], attrs: &Attrs, symbolic: &[
         got.assert_close(want, 1e-5, 1e-6).unwrap_or_else(|e| panic!("{op}: legalized kernel differs from eval: {e}"));
     }
     expected
+}
+
+/// Constant integers as a list attribute (`[2, 2]`).
+pub fn ints(values: &[i64]) -> AttrValue {
+    AttrValue::Dims(values.iter().map(|&v| Dim::Int(v)).collect())
+}
+
+/// An f32 tensor of constant shape.
+pub fn f32_info(dims: &[i64]) -> TensorInfo {
+    TensorInfo::new(DType::F32, dims.iter().map(|&d| Dim::Int(d)).collect())
 }

@@ -43,6 +43,13 @@ pub fn run_model(model: &ModelProto, args: &[&NDArray]) -> Vec<NDArray> {
     result.tensors().into_iter().cloned().collect()
 }
 
+/// `node` alone at `opset`, over run-time inputs `args` and initializers
+/// `consts`: every pass checked, the named outputs returned.
+pub fn run_node(opset: i64, node: NodeProto, args: &[(&str, &NDArray)], consts: &[(&str, &NDArray)]) -> Vec<NDArray> {
+    let model = single_node(node, args, consts).model(opset);
+    run_model(&model, &args.iter().map(|(_, a)| *a).collect::<Vec<_>>())
+}
+
 /// `node` of a domain other than the default one, importing `(domain,
 /// version)` only, run on its run-time inputs `args`.
 pub fn run_in_domain(domain: &str, version: i64, node: NodeProto, args: &[(&str, &NDArray)]) -> Vec<NDArray> {

@@ -360,12 +360,8 @@ mod tests {
     use crate::ir::{AttrValue, Attrs, Dim, TensorInfo};
     use crate::ndarray::NDArray;
     use crate::op::lookup;
-    use crate::op::testing::{check_op, check_op_symbolic};
+    use crate::op::testing::{check_op, check_op_symbolic, ints};
     use relax_rt::DType;
-
-    fn ints(values: &[i64]) -> AttrValue {
-        AttrValue::Dims(values.iter().map(|&v| Dim::Int(v)).collect())
-    }
 
     /// Attributes of a window with `kernel`, `strides` and symmetric `padding`.
     fn window(kernel: [i64; 2], strides: [i64; 2], padding: [i64; 2]) -> Attrs {

@@ -366,19 +366,11 @@ fn legalize(op: Op, args: &[TensorInfo], attrs: &Attrs, outs: &[TensorInfo]) -> 
 
 #[cfg(test)]
 mod tests {
-    use crate::ir::{AttrValue, Attrs, Dim, TensorInfo};
+    use crate::ir::{AttrValue, Attrs, TensorInfo};
     use crate::ndarray::NDArray;
     use crate::op::lookup;
-    use crate::op::testing::{check_op, check_op_symbolic};
+    use crate::op::testing::{check_op, check_op_symbolic, f32_info, ints};
     use relax_rt::DType;
-
-    fn ints(values: &[i64]) -> AttrValue {
-        AttrValue::Dims(values.iter().map(|&v| Dim::Int(v)).collect())
-    }
-
-    fn f32_info(dims: &[i64]) -> TensorInfo {
-        TensorInfo::new(DType::F32, dims.iter().map(|&d| Dim::Int(d)).collect())
-    }
 
     fn infer_err(args: &[TensorInfo], attrs: &Attrs) -> String {
         (lookup("conv2d_transpose").unwrap().infer)(args, attrs).unwrap_err()

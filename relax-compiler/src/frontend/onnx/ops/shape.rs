@@ -194,22 +194,22 @@ fn expand_run_time(ctx: &mut NodeCtx, x: Value, target: &[Dim]) -> Result<Value,
     let input = x.info().shape;
     let rank = input.len().max(target.len());
     let at = |s: &[Dim], k: usize| if k + s.len() >= rank { s[k + s.len() - rank].clone() } else { Dim::Int(1) };
+    // `checked` is the input's shape as the run-time check states it: a dim
+    // other than 1 becomes -1 (and fails the check) when the target does not fit.
     let (mut output, mut checked) = (Vec::with_capacity(rank), Vec::with_capacity(input.len()));
     for k in 0..rank {
         let (d, t) = (at(&input, k), at(target, k));
-        if d.as_int() == Some(1) {
+        let dim = if d.as_int() == Some(1) {
             output.push(ctx.importer.derived_dim("expanded_dim", t.max(0)));
+            d
         } else {
             let fits = dim_logic::any([dim_logic::equals(&t, 1), dim_logic::equals(&(t - d.clone()), 0)]);
             let check = ctx.importer.derived_dim("expand_check", dim_logic::select(&fits, &d, &Dim::Int(-1)));
-            output.push(if k + input.len() >= rank { check.clone() } else { d });
-            if k + input.len() >= rank {
-                checked.push(check);
-            }
-            continue;
-        }
+            output.push(check.clone());
+            check
+        };
         if k + input.len() >= rank {
-            checked.push(Dim::Int(1));
+            checked.push(dim);
         }
     }
     let x = ctx.match_cast(x, checked)?;

@@ -414,16 +414,12 @@ fn pad_run_time(
             .with("strides", ints_attr(&[1]));
         let cropped = ctx.call("strided_slice", &[y], attrs)?;
         let cropped = ctx.bind(cropped, "cropped");
-        let mut parts = Vec::with_capacity(3);
-        for (side, v) in [(0, before), (1, after)] {
+        let block = |ctx: &mut NodeCtx, v: &Dim| -> Result<Value, String> {
             let mut shape = cropped.info().shape;
             shape[a as usize] = ctx.importer.derived_dim("pad", v.clone().max(0));
-            let block = Attrs::new().with("shape", AttrValue::Dims(shape));
-            parts.insert(side * parts.len(), ctx.call("broadcast_to", std::slice::from_ref(&fill), block)?);
-            if side == 0 {
-                parts.push(cropped.clone());
-            }
-        }
+            ctx.call("broadcast_to", std::slice::from_ref(&fill), Attrs::new().with("shape", AttrValue::Dims(shape)))
+        };
+        let parts = [block(ctx, before)?, cropped.clone(), block(ctx, after)?];
         y = ctx.call("concat", &parts, Attrs::new().with("axis", AttrValue::Int(a)))?;
     }
     Ok(y)
