@@ -80,20 +80,6 @@ fn shape_dependent_problems_are_reported_per_node() {
 }
 
 #[test]
-fn symbolic_shapes_used_as_data_are_reported() {
-    let model = image_input(GraphBuilder::new("bad"))
-        .node(node("Shape", &["x"], &["s"]))
-        .node(node("Cast", &["s"], &["f"]).with_name("to_float").with_attr(attr_int("to", 1)))
-        .output("f")
-        .model(13);
-    assert_eq!(
-        import_error(&model, &OnnxOptions::default()),
-        ["node `to_float` (Cast): the shape value [N, 3, 8, 8] is used as run-time data here; turning symbolic \
-          dims into a tensor is not supported yet"]
-    );
-}
-
-#[test]
 fn malformed_bytes_give_a_clear_error() {
     let err = import_bytes(&[0x0a, 0xff, 0xff, 0x01], Path::new("."), "junk", &OnnxOptions::default()).unwrap_err();
     assert!(err.to_string().starts_with("not a valid ONNX model: failed to decode Protobuf message"), "{err}");

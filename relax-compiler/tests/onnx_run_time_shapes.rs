@@ -181,3 +181,90 @@ fn resize_by_scales_and_sizes_given_at_run_time() {
     let y = run(&m, &[x.clone(), i64s(&[1, 1, 1, 4])]);
     assert_eq!((y.shape(), values(&y)), (&[1, 1, 1, 4][..], vec![0.0, 0.0, 1.0, 1.0]));
 }
+
+// ---- shapes used as data: positions, scales, broadcasts the model assumes ----
+
+/// A graph over `x: [N, S] f32` (symbolic) and optional i64 scalar inputs.
+fn symbolic_model(nodes: Vec<NodeProto>, scalars: &[&str], output: &str) -> IRModule {
+    let mut graph = GraphBuilder::new("shapes_as_data").input("x", DType::F32, &[Dim::var("N"), Dim::var("S")]);
+    for name in scalars {
+        graph = graph.input(name, DType::I64, &[]);
+    }
+    for n in nodes {
+        graph = graph.node(n);
+    }
+    let bytes = graph.output(output).model(18).encode_to_vec();
+    import_bytes(&bytes, Path::new("."), "shapes_as_data", &OnnxOptions::default()).unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn scalar(v: i64) -> NDArray {
+    NDArray::from_i64_values(DType::I64, &[], &[v])
+}
+
+#[test]
+fn a_shape_divides_data_as_attention_scales_do() {
+    // x / sqrt(float(S)), with S read from the shape.
+    let m = symbolic_model(
+        vec![
+            node("Shape", &["x"], &["shape"]).with_attr(attr_int("start", 1)),
+            node("Cast", &["shape"], &["size"]).with_attr(attr_int("to", 1)),
+            node("Sqrt", &["size"], &["scale"]),
+            node("Div", &["x", "scale"], &["y"]),
+        ],
+        &[],
+        "y",
+    );
+    for (n, s) in [(2, 3), (1, 5)] {
+        let x = iota(&[n, s]);
+        let scale = (s as f32).sqrt();
+        let want: Vec<f64> = values(&x).iter().map(|&v| (v as f32 / scale) as f64).collect();
+        assert_eq!(values(&run(&m, &[x])), want, "N = {n}, S = {s}");
+    }
+}
+
+#[test]
+fn positions_range_over_a_symbolic_length() {
+    // Range(0, S, 1) as exporters compute token positions.
+    let zero = NDArray::from_i64_values(DType::I64, &[], &[0]);
+    let one = NDArray::from_i64_values(DType::I64, &[], &[1]);
+    let mut graph = GraphBuilder::new("positions").input("x", DType::F32, &[Dim::var("N"), Dim::var("S")]);
+    graph = graph.initializer("zero", &zero).initializer("one", &one).initializer("axis", &one);
+    let graph = graph
+        .node(node("Shape", &["x"], &["shape"]))
+        .node(node("Gather", &["shape", "axis"], &["len"]))
+        .node(node("Range", &["zero", "len", "one"], &["positions"]))
+        .output("positions");
+    let bytes = graph.model(18).encode_to_vec();
+    let m = import_bytes(&bytes, Path::new("."), "positions", &OnnxOptions::default()).unwrap();
+    for s in [0, 1, 4] {
+        let got = run(&m, &[iota(&[2, s])]);
+        assert_eq!(got, NDArray::from_i64_values(DType::I64, &[s], &(0..s as i64).collect::<Vec<_>>()));
+    }
+}
+
+#[test]
+fn ranges_of_bounds_given_at_run_time_count_like_onnx() {
+    let m =
+        symbolic_model(vec![node("Range", &["start", "limit", "delta"], &["r"])], &["start", "limit", "delta"], "r");
+    for (start, limit, delta) in [(0, 5, 1), (10, 4, -3), (-2, 7, 4), (3, 3, 1), (5, 1, 1), (-1, -9, -2)] {
+        let inputs = [iota(&[1, 1]), scalar(start), scalar(limit), scalar(delta)];
+        let want: Vec<i64> = match delta > 0 {
+            true => (start..limit).step_by(delta as usize).collect(),
+            false => (limit + 1..=start).rev().step_by(-delta as usize).collect(),
+        };
+        let got = run(&m, &inputs);
+        assert_eq!(got, NDArray::from_i64_values(DType::I64, &[want.len()], &want), "Range({start}, {limit}, {delta})");
+    }
+}
+
+#[test]
+fn a_broadcast_the_model_assumes_is_checked_when_it_runs() {
+    // x: [N, S] + y: [N, T]; ONNX requires S == T (neither is 1 here).
+    let mut graph = GraphBuilder::new("assumed").input("x", DType::F32, &[Dim::var("N"), Dim::var("S")]);
+    graph = graph.input("y", DType::F32, &[Dim::var("N"), Dim::var("T")]);
+    let bytes = graph.node(node("Add", &["x", "y"], &["z"])).output("z").model(18).encode_to_vec();
+    let m = import_bytes(&bytes, Path::new("."), "assumed", &OnnxOptions::default()).unwrap();
+    let got = run(&m, &[iota(&[2, 3]), iota(&[2, 3])]);
+    assert_eq!(values(&got), values(&iota(&[2, 3])).iter().map(|v| 2.0 * v).collect::<Vec<_>>());
+    assert!(rejects(&m, &[iota(&[2, 3]), iota(&[2, 4])]));
+}

@@ -5,6 +5,7 @@
 //! `OPS` list.
 
 pub mod compute;
+pub mod dims;
 pub mod elementwise;
 pub mod formula;
 pub mod indexing;
@@ -60,8 +61,17 @@ impl std::fmt::Debug for OpDef {
 }
 
 /// Every operator family's list, in one place.
-const FAMILIES: &[&[OpDef]] =
-    &[elementwise::OPS, reduce::OPS, linalg::OPS, nn::OPS, manipulate::OPS, spatial::OPS, indexing::OPS, sort::OPS];
+const FAMILIES: &[&[OpDef]] = &[
+    elementwise::OPS,
+    reduce::OPS,
+    linalg::OPS,
+    nn::OPS,
+    manipulate::OPS,
+    spatial::OPS,
+    indexing::OPS,
+    sort::OPS,
+    dims::OPS,
+];
 
 /// The operator called `name`, if there is one.
 pub fn lookup(name: &str) -> Option<&'static OpDef> {

@@ -124,6 +124,14 @@ impl<'a, 's> NodeCtx<'a, 's> {
 
     fn call_op(&mut self, name: &str, args: &[Value], attrs: Attrs, tuple: bool) -> Result<Vec<Value>, String> {
         let def = op::lookup(name).ok_or_else(|| format!("internal error: no relax operator `{name}`"))?;
+        let checked;
+        let args = match def.kind {
+            op::OpKind::Broadcast => {
+                checked = self.broadcast_checked(args)?;
+                &checked[..]
+            }
+            _ => args,
+        };
         let infos: Vec<_> = args.iter().map(Value::info).collect();
         let sinfo = (def.infer)(&infos, &attrs).map_err(|e| with_op_name(name, e))?;
         let arrays = args.iter().map(Value::as_const).collect::<Option<Vec<&NDArray>>>();

@@ -8,8 +8,7 @@ use super::opsets::Opsets;
 use super::shape_value::ShapeValue;
 use super::value::{Tensor, Value};
 use crate::error::{Error, Span};
-use crate::ir::dim::shape_to_string;
-use crate::ir::{Dim, Expr, ExprKind, ValueDims};
+use crate::ir::{AttrValue, Attrs, Dim, Expr, ExprKind, ValueDims};
 use crate::ndarray::NDArray;
 use relax_rt::DType;
 use std::collections::{BTreeMap, HashSet};
@@ -143,11 +142,7 @@ impl Importer {
                 let name = self.constants.intern(array, &mut self.names);
                 Ok(Tensor { expr: Expr::new(ExprKind::Constant(name), Span::NONE), info: value.info() })
             }
-            Value::Shape(s) => Err(format!(
-                "the shape value {} is used as run-time data here; turning symbolic dims into a tensor \
-                 is not supported yet",
-                shape_to_string(&s.dims)
-            )),
+            Value::Shape(s) => Ok(Tensor { expr: shape_as_data(s), info: s.info() }),
         }
     }
 
@@ -159,4 +154,14 @@ impl Importer {
             Err(Error::many(self.problems))
         }
     }
+}
+
+/// A shape value used as run-time data: its dims, evaluated when the model
+/// runs (`normalize` binds the nested call).
+fn shape_as_data(s: &ShapeValue) -> Expr {
+    let attrs = Attrs::new()
+        .with("values", AttrValue::Dims(s.dims.clone()))
+        .with("dtype", AttrValue::DType(s.dtype))
+        .with("scalar", AttrValue::Bool(s.scalar));
+    Expr::op("shape_to_tensor", vec![], attrs)
 }

@@ -20,6 +20,7 @@
 //! only those.
 
 mod attrs;
+mod broadcast_checks;
 pub mod builder;
 mod constants;
 mod context;

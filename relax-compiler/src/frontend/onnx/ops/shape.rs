@@ -5,6 +5,7 @@
 //! A target shape must be known at compile time, possibly with symbolic
 //! dims (a shape value); shapes computed from run-time data are reported.
 
+use super::iota::iota;
 use super::{single, Converter};
 use crate::frontend::onnx::context::NodeCtx;
 use crate::frontend::onnx::importer::Importer;
@@ -15,6 +16,7 @@ use crate::ir::dim::shape_to_string;
 use crate::ir::dim_logic;
 use crate::ir::{AttrValue, Attrs, Dim, Equality};
 use crate::ndarray::{NDArray, Scalar};
+use crate::op::compute::at_least_zero;
 use relax_rt::DType;
 
 pub const CONVERTERS: &[Converter] = &[
@@ -253,17 +255,52 @@ fn constant_of_shape(ctx: &mut NodeCtx) -> Result<Vec<Value>, String> {
 /// `start, start + delta, ...` up to `limit` (exclusive), computed at compile
 /// time: relax has no operator for a range of run-time length.
 fn range(ctx: &mut NodeCtx) -> Result<Vec<Value>, String> {
-    let bounds: Vec<Scalar> = (0..3)
-        .map(|k| match ctx.input(k)?.as_const() {
-            Some(a) if a.numel() == 1 => Ok(a.get(0)),
-            _ => Err(format!(
-                "input `{}` is not known at compile time; ranges of run-time length are not supported yet",
-                ctx.input_name(k)
-            )),
-        })
-        .collect::<Result<_, _>>()?;
+    let constants: Option<Vec<Scalar>> =
+        (0..3).map(|k| ctx.input(k).ok()?.as_const().filter(|a| a.numel() == 1).map(|a| a.get(0))).collect();
     let dtype = ctx.input(0)?.dtype();
-    single(Value::constant(arange(dtype, bounds[0], bounds[1], bounds[2])?))
+    if let Some(bounds) = constants {
+        return single(Value::constant(arange(dtype, bounds[0], bounds[1], bounds[2])?));
+    }
+    if !dtype.is_int() {
+        return Err("a float range needs start, limit and delta known at compile time (its length \
+                    would be a float computation at run time)"
+            .to_string());
+    }
+    let [start, limit, delta] = [0, 1, 2].map(|k| range_bound(ctx, k));
+    let (start, limit, delta) = (start?, limit?, delta?);
+    if delta.as_int() == Some(0) {
+        return Err("delta must not be zero".to_string());
+    }
+    let length = range_length(&start, &limit, &delta);
+    // Dims of shapes are never negative, so `max(.., 0)` only stays for values
+    // the caller passes.
+    let length = match ctx.importer.is_value_dim(&length) {
+        true => ctx.importer.derived_dim("range_length", length.max(0)),
+        false => at_least_zero(length),
+    };
+    let positions = iota(ctx, &length)?;
+    let data = |dim: Dim| Value::from_shape(ShapeValue::scalar(dim));
+    let steps = ctx.call("mul", &[positions, data(delta)], Attrs::new())?;
+    let values = ctx.call("add", &[steps, data(start)], Attrs::new())?;
+    single(ctx.call("cast", &[values], Attrs::new().with("dtype", AttrValue::DType(dtype)))?)
+}
+
+/// A scalar bound of an integer `Range`, as a dim: a constant, a shape value
+/// (`Shape(x)[1]`), or a graph input whose value is bound at run time.
+fn range_bound(ctx: &mut NodeCtx, k: usize) -> Result<Dim, String> {
+    let values = ctx.int_values(k)?.ok_or_else(|| format!("input {k} is required"))?;
+    match &values.dims[..] {
+        [dim] => Ok(dim.clone()),
+        _ => Err(format!("input `{}` must hold one value, got {}", ctx.input_name(k), values.info())),
+    }
+}
+
+/// `ceil((limit - start) / delta)` as a floor division, whose rounding offset
+/// depends on the sign of `delta`: `delta - 1` when positive, `delta + 1` when
+/// negative. The length is this at least 0.
+fn range_length(start: &Dim, limit: &Dim, delta: &Dim) -> Dim {
+    let offset = dim_logic::select(&dim_logic::is_negative(delta), &(delta.clone() + 1), &(delta.clone() - 1));
+    (limit.clone() - start.clone() + offset).floor_div(delta.clone()).simplify()
 }
 
 /// The longest range computed at compile time.
@@ -311,6 +348,22 @@ mod tests {
         assert_eq!(resolve_wildcard(&input, unknown.clone()), unknown);
         let uneven = vec![Dim::Int(5), Dim::Int(-1)];
         assert_eq!(resolve_wildcard(&input, uneven.clone()), uneven);
+    }
+
+    #[test]
+    fn symbolic_range_lengths_agree_with_onnx_counts() {
+        let (s, l, d) = (Dim::var("s"), Dim::var("l"), Dim::var("d"));
+        let length = range_length(&s, &l, &d);
+        for start in -6..6i64 {
+            for limit in -6..6i64 {
+                for delta in [-4, -3, -1, 1, 2, 5] {
+                    let env = [("s", start), ("l", limit), ("d", delta)].map(|(k, v)| (k.to_string(), v)).into();
+                    let want = arange(DType::I64, Scalar::I(start), Scalar::I(limit), Scalar::I(delta)).unwrap();
+                    let got = length.eval(&env).unwrap().max(0);
+                    assert_eq!(got, want.numel() as i64, "range({start}, {limit}, {delta})");
+                }
+            }
+        }
     }
 
     #[test]
