@@ -7,6 +7,7 @@ mod cmd;
 mod conformance;
 mod demo;
 mod prereqs;
+mod python;
 mod setup;
 mod test;
 
@@ -24,9 +25,11 @@ commands:
   test [--no-setup]  run setup, then the whole test suite with LLVM_SYS_191_PREFIX set
   demo [--no-setup] [-- ARGS]
                      run setup, then the digits example (examples/digits) in release mode
-  conformance [--no-setup] [--filter TEXT] [--timeout SECONDS]
+  conformance [--no-setup] [--check] [--filter TEXT] [--timeout SECONDS]
                      run setup, then the ONNX backend node tests natively (generated into
-                     target/onnx-node-tests when missing); writes docs/onnx-conformance.md
+                     target/onnx-node-tests when missing, with onnx from PyPI in a venv
+                     if python3 lacks it); writes docs/onnx-conformance.md; --check fails
+                     when an operator passes fewer cases than the committed report says
   help               print this message
 
 --no-setup skips the prerequisite check (for machines set up by hand).";
@@ -75,8 +78,9 @@ fn run(args: &[String]) -> Result<ExitCode> {
         }
         "conformance" => {
             let run_setup = !flag(rest, "--no-setup");
-            let relaxc_args = without(rest, "--no-setup");
-            conformance::conformance(&conformance::Options { run_setup, relaxc_args })
+            let check = flag(rest, "--check");
+            let relaxc_args = without(&without(rest, "--no-setup"), "--check");
+            conformance::conformance(&conformance::Options { run_setup, check, relaxc_args })
         }
         other => {
             eprintln!("error: unknown command `{other}`\n\n{USAGE}");

@@ -72,3 +72,25 @@ pub const LLVM_PREFIX_ENV: &str = "LLVM_SYS_191_PREFIX";
 pub fn llvm_config() -> std::path::PathBuf {
     std::path::Path::new(LLVM_PREFIX).join("bin/llvm-config")
 }
+
+/// A Python package the conformance run needs (never the compiler or tests).
+pub struct PythonPackage {
+    /// The name to import.
+    pub module: &'static str,
+    /// The name on PyPI.
+    pub pip: &'static str,
+    /// Pinned when the version changes results.
+    pub version: Option<&'static str>,
+}
+
+/// Installed by `cargo xtask conformance` when `python3` lacks them.
+pub const PYTHON_PACKAGES: &[PythonPackage] = &[
+    // The node test case definitions; another version has other cases, so the
+    // report would not compare (keep in step with tools/onnx_node_tests.py).
+    PythonPackage { module: "onnx", pip: "onnx", version: Some("1.23.2") },
+    // The case definitions compute their expected outputs with numpy.
+    PythonPackage { module: "numpy", pip: "numpy", version: None },
+];
+
+/// The virtual environment they are installed into, relative to the workspace.
+pub const PYTHON_VENV: &str = "target/python";

@@ -93,6 +93,23 @@ fn apt_packages() -> Result<Vec<&'static str>> {
     Ok(missing)
 }
 
+/// Installs `packages` (needed by one command only, so not in
+/// [`APT_PACKAGES`]) unless they are installed already.
+pub fn apt_install(packages: &[&str]) -> Result<()> {
+    let mut missing = Vec::new();
+    for p in packages {
+        if !dpkg_installed(p)? {
+            missing.push(*p);
+        }
+    }
+    if missing.is_empty() {
+        return Ok(());
+    }
+    println!("installing apt packages: {}", missing.join(" "));
+    apt_get(&["update"])?;
+    apt_get(&[&["install", "-y"][..], &missing].concat())
+}
+
 /// `dpkg -s NAME` reports `Status: install ok installed` for an installed
 /// package (a removed one can still be known, with another status).
 fn dpkg_installed(name: &str) -> Result<bool> {

@@ -12,7 +12,9 @@ use std::path::Path;
 use std::process::{Command, ExitCode, ExitStatus};
 
 use crate::cmd::{self, bail, Result};
-use crate::{cargo, setup, workspace_root};
+use crate::{cargo, python, setup, workspace_root};
+
+mod regressions;
 
 /// Written by `tools/onnx_node_tests.py`.
 const CASES_DIR: &str = "target/onnx-node-tests";
@@ -27,6 +29,9 @@ const MAX_RESTARTS: usize = 200;
 
 pub struct Options {
     pub run_setup: bool,
+    /// Fail when an operator passes fewer cases than the committed report
+    /// says, or any case crashes (CI's regression guard).
+    pub check: bool,
     /// Passed through to `relaxc conformance`: `--filter TEXT`, `--timeout S`.
     pub relaxc_args: Vec<String>,
 }
@@ -36,6 +41,10 @@ pub fn conformance(options: &Options) -> Result<ExitCode> {
         setup::setup()?;
     }
     let root = workspace_root();
+    if options.check && options.relaxc_args.iter().any(|a| a == "--filter") {
+        bail!("--check compares the whole run with the committed report; it cannot be used with --filter");
+    }
+    let committed = std::fs::read_to_string(root.join(REPORT)).unwrap_or_default();
     generate_cases_if_missing(&root)?;
     println!("== conformance: building relaxc ==");
     let mut build = cargo();
@@ -43,6 +52,10 @@ pub fn conformance(options: &Options) -> Result<ExitCode> {
     cmd::run(&mut build)?;
     println!("== conformance: running the cases ==");
     run_until_complete(&root.join("target/release/relaxc"), &root, &options.relaxc_args)?;
+    if options.check {
+        let now = std::fs::read_to_string(root.join(REPORT)).map_err(|e| cmd::Error(format!("{REPORT}: {e}")))?;
+        return regressions::check(&committed, &now);
+    }
     Ok(ExitCode::SUCCESS)
 }
 
@@ -51,7 +64,8 @@ fn generate_cases_if_missing(root: &Path) -> Result<()> {
         return Ok(());
     }
     println!("== conformance: generating the ONNX node tests into {CASES_DIR} ==");
-    let mut generate = Command::new("python3");
+    let python = python::ensure(root)?;
+    let mut generate = Command::new(python);
     generate.current_dir(root).arg(GENERATOR).arg("--output").arg(CASES_DIR);
     let status = cmd::run_status(&mut generate)?;
     if !status.success() {
