@@ -5,7 +5,7 @@ Each architecture is the real network's structure (ResNet basic blocks,
 MobileNetV2 inverted residuals, DenseNet dense blocks and transitions,
 Inception modules, SqueezeNet fire modules, ShuffleNetV2 units with channel
 shuffle, a BERT encoder with an attention mask, a GPT-2 decoder with a causal
-mask, and a model with a run-time `If`) at a reduced width so the files stay
+mask, an LSTM/GRU sequence classifier, and a model with a run-time `If`) at a reduced width so the files stay
 small enough to commit. Weights are random (seeded), batch-norm statistics are
 random too, and shapes are computed inside the graph the way PyTorch exports
 do (`Shape` -> `Gather` -> `Concat` -> `Reshape`), with symbolic batch and
@@ -409,6 +409,36 @@ def gpt2(g: Graph):
     g.output("logits", TensorProto.FLOAT, ["N", "S", VOCAB])
 
 
+def recurrent_tagger(g: Graph):
+    """A sequence classifier: token embeddings, a bidirectional LSTM with
+    peepholes over padded sequences (`sequence_lens`), and a GRU whose last
+    state feeds a linear head. (onnxruntime has no batch-first `layout = 1`
+    recurrences, so none is used here; the node tests cover it.)"""
+    ids = g.input("input_ids", TensorProto.INT64, ["N", "S"])
+    lengths = g.input("lengths", TensorProto.INT32, ["N"])
+    embedded = g.op("Gather", [g.const((0.5 * g.rng.standard_normal([VOCAB, 6])).astype(np.float32), "emb"), ids])
+    steps_first = g.op("Transpose", [embedded], perm=[1, 0, 2])
+    hidden = 8
+    w = g.weight([2, 4 * hidden, 6], 6)
+    r = g.weight([2, 4 * hidden, hidden], hidden)
+    b = g.const((0.1 * g.rng.standard_normal([2, 8 * hidden])).astype(np.float32), "b")
+    peepholes = g.const((0.1 * g.rng.standard_normal([2, 3 * hidden])).astype(np.float32), "p")
+    y = g.op("LSTM", [steps_first, w, r, b, lengths, "", "", peepholes], hidden_size=hidden, direction="bidirectional")
+    n, s = token_dims(g, ids)
+    both = g.op("Transpose", [y], perm=[0, 2, 1, 3])
+    features = g.op("Reshape", [both, g.op("Concat", [s, n, g.ints([2 * hidden])], axis=0)])
+    gru_hidden = 6
+    gw = g.weight([1, 3 * gru_hidden, 2 * hidden], 2 * hidden)
+    gr = g.weight([1, 3 * gru_hidden, gru_hidden], gru_hidden)
+    gb = g.const((0.1 * g.rng.standard_normal([1, 6 * gru_hidden])).astype(np.float32), "b")
+    _, last = g.op("GRU", [features, gw, gr, gb, lengths], outputs=2, hidden_size=gru_hidden,
+                   linear_before_reset=1)
+    summary = g.squeeze(last, [0])
+    head = g.weight([5, gru_hidden], gru_hidden)
+    g.op("Gemm", [summary, head, g.const(np.zeros(5, np.float32), "b")], transB=1, out="logits")
+    g.output("logits", TensorProto.FLOAT, ["N", 5])
+
+
 def if_model(g: Graph):
     """A small CNN whose head is chosen at run time: `If` the mean activation is
     positive, a 3x3 conv branch, else a pooled 1x1 conv branch; both branches read
@@ -448,6 +478,7 @@ ARCHITECTURES = {
     "shufflenet_v2": (shufflenet, 13),
     "bert": (bert, 12),
     "gpt2": (gpt2, 17),
+    "recurrent_tagger": (recurrent_tagger, 14),
     "if_model": (if_model, 16),
 }
 
@@ -466,6 +497,8 @@ def data_sets(name: str, model: onnx.ModelProto, rng: np.random.Generator) -> li
                 mask = np.ones(dims, np.int64)
                 mask[-1, s - 2:] = 0  # the last sequence is padded
                 feeds[value.name] = mask
+            elif value.name == "lengths":
+                feeds[value.name] = np.array([s] * (n - 1) + [s - 2], np.int32)  # the last sequence is padded
             elif value.name == "threshold":
                 feeds[value.name] = np.array(0.5 if n == 1 else 50.0, np.float32)  # one set per branch
             else:

@@ -66,6 +66,11 @@ fn gpt2_with_a_causal_mask() {
     matches_onnxruntime("gpt2");
 }
 
+#[test]
+fn lstm_and_gru_over_padded_sequences() {
+    matches_onnxruntime("recurrent_tagger");
+}
+
 /// The causal mask is sliced from a 16 x 16 buffer: a longer sequence breaks
 /// the model's own assumption, and the call fails with the check that says so.
 #[test]

@@ -12,6 +12,7 @@ pub mod indexing;
 pub mod linalg;
 pub mod manipulate;
 pub mod nn;
+pub mod recurrent;
 pub mod reduce;
 pub mod sort;
 pub mod spatial;
@@ -71,6 +72,7 @@ const FAMILIES: &[&[OpDef]] = &[
     indexing::OPS,
     sort::OPS,
     dims::OPS,
+    recurrent::OPS,
 ];
 
 /// The operator called `name`, if there is one.

@@ -65,6 +65,13 @@ impl<'a> Attributes<'a> {
             .map_err(|_| format!("attribute `{name}` is not valid UTF-8"))
     }
 
+    pub fn strings(&self, name: &str) -> Result<Option<Vec<String>>, String> {
+        let Some(attr) = self.typed(name, AttributeType::Strings)? else { return Ok(None) };
+        let decode =
+            |s: &Vec<u8>| String::from_utf8(s.clone()).map_err(|_| format!("attribute `{name}` is not valid UTF-8"));
+        attr.strings.iter().map(decode).collect::<Result<Vec<_>, _>>().map(Some)
+    }
+
     pub fn tensor(&self, name: &str) -> Result<Option<&'a TensorProto>, String> {
         Ok(self.typed(name, AttributeType::Tensor)?.and_then(|a| a.t.as_ref()))
     }

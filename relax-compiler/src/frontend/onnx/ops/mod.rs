@@ -28,6 +28,7 @@ mod normalization;
 mod pool;
 mod quantize;
 mod quantized;
+mod recurrent;
 mod reduce;
 mod resize;
 mod roi_align;
@@ -137,6 +138,7 @@ const FAMILIES: &[&[Converter]] = &[
     unpool::CONVERTERS,
     col2im::CONVERTERS,
     roi_align::CONVERTERS,
+    recurrent::CONVERTERS,
 ];
 
 /// The converter of ONNX operator `op_type` of `domain` (`""` is the
