@@ -138,6 +138,10 @@ fn run_step(module: &IRModule, step: &Step, env: &DimEnv, mem: &mut Memory<'_>) 
             mem.region_mut(dst, n, env)?.copy_from_slice(&data);
             Ok(())
         }
+        Step::If { cond, then_steps, else_steps } => {
+            let taken = if mem.region(cond, 1, env)?[0] != 0 { then_steps } else { else_steps };
+            taken.iter().try_for_each(|s| run_step(module, s, env, mem))
+        }
     }
 }
 

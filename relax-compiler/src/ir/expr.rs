@@ -110,6 +110,33 @@ impl Expr {
         }
     }
 
+    /// The bodies nested directly in this expression: an `if`'s two branches.
+    /// Passes that work binding by binding recurse through these.
+    pub fn bodies(&self) -> Vec<&SeqExpr> {
+        match &self.kind {
+            ExprKind::If { then_branch, else_branch, .. } => vec![then_branch, else_branch],
+            _ => vec![],
+        }
+    }
+
+    /// The sub-expressions evaluated before any nested body: an `if`'s condition.
+    pub fn operands(&self) -> Vec<&Expr> {
+        match &self.kind {
+            ExprKind::If { cond, .. } => vec![cond],
+            ExprKind::Tuple(items) => items.iter().collect(),
+            ExprKind::GetItem(e, _) => vec![e],
+            ExprKind::Call(c) => c.args.iter().collect(),
+            ExprKind::Var(_) | ExprKind::Constant(_) | ExprKind::Literal(_) | ExprKind::TypedLiteral(..) => vec![],
+        }
+    }
+
+    pub fn bodies_mut(&mut self) -> Vec<&mut SeqExpr> {
+        match &mut self.kind {
+            ExprKind::If { then_branch, else_branch, .. } => vec![then_branch, else_branch],
+            _ => vec![],
+        }
+    }
+
     pub fn as_call(&self) -> Option<&Call> {
         match &self.kind {
             ExprKind::Call(c) => Some(c),
@@ -178,6 +205,33 @@ impl SeqExpr {
 
     pub fn bindings(&self) -> impl Iterator<Item = &Binding> {
         self.blocks.iter().flat_map(|b| &b.bindings)
+    }
+
+    /// Calls `f` on every binding, those in nested bodies (`if` branches)
+    /// first, then the binding that holds them.
+    pub fn visit_bindings_mut(&mut self, f: &mut dyn FnMut(&mut Binding)) {
+        for b in self.blocks.iter_mut().flat_map(|b| &mut b.bindings) {
+            for body in b.value.bodies_mut() {
+                body.visit_bindings_mut(f);
+            }
+            f(b);
+        }
+    }
+
+    /// Every binding, including those in nested bodies, in the order of
+    /// [`SeqExpr::visit_bindings_mut`].
+    pub fn all_bindings(&self) -> Vec<&Binding> {
+        let mut out = Vec::new();
+        fn walk<'a>(seq: &'a SeqExpr, out: &mut Vec<&'a Binding>) {
+            for b in seq.bindings() {
+                for body in b.value.bodies() {
+                    walk(body, out);
+                }
+                out.push(b);
+            }
+        }
+        walk(self, &mut out);
+        out
     }
 }
 

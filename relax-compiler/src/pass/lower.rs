@@ -7,7 +7,7 @@ use super::storage::{storage_of, Source, StorageMap};
 use super::var_types;
 use crate::error::{Error, Result};
 use crate::ir::entry::{BufRef, Check, DimBinding, DimSource, EntryFunc, EntryParam, Step};
-use crate::ir::{Callee, Dim, ExprKind, Function, IRModule, MemoryPlan, TensorInfo};
+use crate::ir::{Callee, Dim, Expr, ExprKind, Function, IRModule, MemoryPlan, SeqExpr, TensorInfo};
 use std::collections::HashSet;
 
 pub fn run(mut module: IRModule) -> Result<IRModule> {
@@ -44,7 +44,7 @@ fn lower(module: &IRModule, f: &Function) -> Result<EntryFunc> {
         .map(|(s, name)| output_param(module, f, &storage, s, name))
         .collect::<Result<_>>()?;
     let (bindings, mut checks) = input_checks(f, &inputs)?;
-    checks.extend(cast_checks(f));
+    checks.extend(cast_checks(f)?);
     checks.extend(output_checks(&outputs, &f.value_vars().cloned().collect()));
     let steps = steps(module, f, &storage, plan)?;
     Ok(EntryFunc {
@@ -144,21 +144,35 @@ fn provably_non_negative(d: &Dim, signed: &HashSet<String>) -> bool {
 /// A run-time check for every `match_cast` equality the compiler could not
 /// prove. All shapes are expressions in the input dims, so the entry can check
 /// them before any kernel runs.
-fn cast_checks(f: &Function) -> Vec<Check> {
+///
+/// A `match_cast` inside an `if` branch holds only when the branch runs, so
+/// it cannot be checked up front: one the compiler cannot prove is an error.
+fn cast_checks(f: &Function) -> Result<Vec<Check>> {
     let types = var_types(f);
+    let top: HashSet<&str> = f.body.bindings().map(|b| b.var.name.as_str()).collect();
     let mut checks = Vec::new();
-    for b in f.body.bindings() {
+    for b in f.body.all_bindings() {
         let (Some(target), Some(value)) = (&b.cast, b.value.as_var().and_then(|v| types.get(v))) else { continue };
         for (t, v) in target.tensors().iter().zip(value.tensors()) {
             for (axis, (td, vd)) in t.shape.iter().zip(&v.shape).enumerate() {
                 if !td.proven_eq(vd) {
+                    if !top.contains(b.var.name.as_str()) {
+                        return Err(Error::new(
+                            b.span,
+                            format!(
+                                "the match_cast of `{}` is inside a branch and its shape cannot be proven \
+                                 ({vd} vs {td}); native code checks shapes before running",
+                                b.var.name
+                            ),
+                        ));
+                    }
                     let context = format!("match_cast of `{}` (axis {axis})", b.var.name);
                     checks.push(Check::Equal { lhs: vd.clone(), rhs: td.clone(), context });
                 }
             }
         }
     }
-    checks
+    Ok(checks)
 }
 
 fn output_checks(outputs: &[EntryParam], signed: &HashSet<String>) -> Vec<Check> {
@@ -175,18 +189,40 @@ fn output_checks(outputs: &[EntryParam], signed: &HashSet<String>) -> Vec<Check>
     checks
 }
 
-/// Kernel calls in binding order, then copies for results that no kernel
-/// writes directly (a parameter or constant returned as is, or one value
-/// returned twice).
+/// Kernel calls in binding order (an `if` as a branching step), then copies
+/// for results that no kernel writes directly (a parameter or constant
+/// returned as is, or one value returned twice).
 fn steps(module: &IRModule, f: &Function, storage: &StorageMap, plan: &MemoryPlan) -> Result<Vec<Step>> {
-    let location = |s: &Source| -> Result<BufRef> {
+    let lowering = Lowering { module, f, storage, plan };
+    let mut steps = lowering.seq(&f.body)?;
+    for (k, s) in storage.outputs.iter().enumerate() {
+        let written_directly =
+            matches!(s, Source::Storage(_)) && storage.outputs.iter().position(|o| o == s) == Some(k);
+        if !written_directly {
+            steps.push(lowering.copy(s, BufRef::Output(k))?);
+        }
+    }
+    Ok(steps)
+}
+
+/// What lowering a body needs to know.
+struct Lowering<'a> {
+    module: &'a IRModule,
+    f: &'a Function,
+    storage: &'a StorageMap,
+    plan: &'a MemoryPlan,
+}
+
+impl Lowering<'_> {
+    fn location(&self, s: &Source) -> Result<BufRef> {
         Ok(match s {
             Source::Param(i) => BufRef::Input(*i),
             Source::Constant(c) => BufRef::Constant(c.clone()),
-            Source::Storage(st) => match storage.outputs.iter().position(|o| o == s) {
+            Source::Storage(st) => match self.storage.outputs.iter().position(|o| o == s) {
                 Some(k) => BufRef::Output(k),
                 None => BufRef::Workspace(
-                    plan.offsets
+                    self.plan
+                        .offsets
                         .iter()
                         .find(|(name, _)| name == st)
                         .map(|(_, off)| off.clone())
@@ -194,30 +230,54 @@ fn steps(module: &IRModule, f: &Function, storage: &StorageMap, plan: &MemoryPla
                 ),
             },
         })
-    };
-    let mut steps = Vec::new();
-    for (b, produced) in f.body.bindings().zip(&storage.produced_by_binding) {
-        let ExprKind::Call(call) = &b.value.kind else { continue };
-        let Callee::Tir(func) = &call.callee else { continue };
-        let mut args = Vec::new();
-        for a in &call.args {
-            for s in storage.sources(a)? {
-                args.push(location(&s)?);
+    }
+
+    /// Copies the whole tensor `src` to `dst`.
+    fn copy(&self, src: &Source, dst: BufRef) -> Result<Step> {
+        let t = output_param(self.module, self.f, self.storage, src, "")?;
+        let bytes = (Dim::product(&t.shape) * Dim::Int(t.dtype.size() as i64)).simplify();
+        Ok(Step::Copy { src: self.location(src)?, dst, bytes })
+    }
+
+    fn seq(&self, seq: &SeqExpr) -> Result<Vec<Step>> {
+        let mut steps = Vec::new();
+        for b in seq.bindings() {
+            match &b.value.kind {
+                ExprKind::Call(call) => {
+                    let Callee::Tir(func) = &call.callee else { continue };
+                    let mut args = Vec::new();
+                    for a in &call.args {
+                        for s in self.storage.sources(a)? {
+                            args.push(self.location(&s)?);
+                        }
+                    }
+                    for s in self.storage.sources(&Expr::var(&b.var.name))? {
+                        args.push(self.location(&s)?);
+                    }
+                    steps.push(Step::Call { func: func.clone(), args, dims: call.tir_dims.clone() });
+                }
+                ExprKind::If { cond, then_branch, else_branch } => {
+                    let cond = match &self.storage.sources(cond)?[..] {
+                        [c] => self.location(c)?,
+                        _ => return Err(Error::new(cond.span, "an `if` condition must be one tensor")),
+                    };
+                    let results = self.storage.sources(&Expr::var(&b.var.name))?;
+                    let then_steps = self.branch(then_branch, &results)?;
+                    let else_steps = self.branch(else_branch, &results)?;
+                    steps.push(Step::If { cond, then_steps, else_steps });
+                }
+                _ => {}
             }
         }
-        for st in produced {
-            args.push(location(&Source::Storage(st.clone()))?);
-        }
-        steps.push(Step::Call { func: func.clone(), args, dims: call.tir_dims.clone() });
+        Ok(steps)
     }
-    for (k, s) in storage.outputs.iter().enumerate() {
-        let written_directly =
-            matches!(s, Source::Storage(_)) && storage.outputs.iter().position(|o| o == s) == Some(k);
-        if !written_directly {
-            let t = output_param(module, f, storage, s, "")?;
-            let bytes = (Dim::product(&t.shape) * Dim::Int(t.dtype.size() as i64)).simplify();
-            steps.push(Step::Copy { src: location(s)?, dst: BufRef::Output(k), bytes });
+
+    /// A branch's steps, then copies of its result into the `if`'s storages.
+    fn branch(&self, seq: &SeqExpr, results: &[Source]) -> Result<Vec<Step>> {
+        let mut steps = self.seq(seq)?;
+        for (src, dst) in self.storage.sources(&seq.result)?.iter().zip(results) {
+            steps.push(self.copy(src, self.location(dst)?)?);
         }
+        Ok(steps)
     }
-    Ok(steps)
 }

@@ -1,24 +1,54 @@
 //! The run function's body: kernel calls on input, output, workspace and
-//! constant buffers, and copies, in order.
+//! constant buffers, copies, and branches (a graph-level `if`), in order.
 
 use super::EntryBuilder;
 use crate::error::{CodegenError, Result};
 use crate::llvm::constants::constant_global;
 use crate::llvm::prim_func::kernel_name;
 use inkwell::values::{BasicMetadataValueEnum, PointerValue};
+use inkwell::IntPredicate;
 use relax_compiler::ir::entry::{BufRef, Step};
 use relax_compiler::IRModule;
 
 pub(super) fn emit_steps(entry: &EntryBuilder<'_, '_>, ir: &IRModule) -> Result<()> {
-    for step in &entry.e.steps {
+    emit(entry, ir, &entry.e.steps)
+}
+
+fn emit(entry: &EntryBuilder<'_, '_>, ir: &IRModule, steps: &[Step]) -> Result<()> {
+    for step in steps {
         match step {
             Step::Call { func, args, dims } => call(entry, ir, func, args, dims)?,
             Step::Copy { src, dst, bytes } => {
                 let (src, dst) = (buffer(entry, ir, src)?, buffer(entry, ir, dst)?);
                 entry.b.build_memcpy(dst, 1, src, 1, entry.dim(bytes)?)?;
             }
+            Step::If { cond, then_steps, else_steps } => branch(entry, ir, cond, then_steps, else_steps)?,
         }
     }
+    Ok(())
+}
+
+/// `if (*cond != 0) { then } else { else }`, both joining in a new block.
+fn branch(
+    entry: &EntryBuilder<'_, '_>,
+    ir: &IRModule,
+    cond: &BufRef,
+    then_steps: &[Step],
+    else_steps: &[Step],
+) -> Result<()> {
+    let (cg, b) = (entry.cg, &entry.b);
+    let flag = b.build_load(cg.context.i8_type(), buffer(entry, ir, cond)?, "")?.into_int_value();
+    let taken = b.build_int_compare(IntPredicate::NE, flag, cg.context.i8_type().const_zero(), "")?;
+    let then_block = cg.context.append_basic_block(entry.func, "then");
+    let else_block = cg.context.append_basic_block(entry.func, "else");
+    let join = cg.context.append_basic_block(entry.func, "join");
+    b.build_conditional_branch(taken, then_block, else_block)?;
+    for (block, steps) in [(then_block, then_steps), (else_block, else_steps)] {
+        b.position_at_end(block);
+        emit(entry, ir, steps)?;
+        b.build_unconditional_branch(join)?;
+    }
+    b.position_at_end(join);
     Ok(())
 }
 
