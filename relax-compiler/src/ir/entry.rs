@@ -88,6 +88,9 @@ pub enum BufRef {
     Workspace(Dim),
     /// A module constant (emitted as 64-byte aligned read-only data).
     Constant(String),
+    /// This many bytes into another buffer: row `i` of a tensor a loop scans
+    /// or stacks (the offset is an expression of the loop's variable).
+    Offset(Box<BufRef>, Dim),
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -101,6 +104,9 @@ pub enum Step {
     /// `else_steps`: a graph-level `if`. Each branch ends by copying its
     /// result into the storage of the `if`'s value.
     If { cond: BufRef, then_steps: Vec<Step>, else_steps: Vec<Step> },
+    /// Runs `body` `trips` times with dim `var` = 0, 1, ..: a graph-level
+    /// loop. The body copies slices in and results out itself.
+    Loop { var: String, trips: Dim, body: Vec<Step> },
 }
 
 impl Step {
@@ -109,6 +115,7 @@ impl Step {
         match self {
             Step::Call { .. } | Step::Copy { .. } => vec![],
             Step::If { then_steps, else_steps, .. } => vec![then_steps, else_steps],
+            Step::Loop { body, .. } => vec![body],
         }
     }
 }

@@ -7,7 +7,7 @@ use super::storage::{storage_of, Source, StorageMap};
 use super::var_types;
 use crate::error::{Error, Result};
 use crate::ir::entry::{BufRef, Check, DimBinding, DimSource, EntryFunc, EntryParam, Step};
-use crate::ir::{Callee, Dim, Expr, ExprKind, Function, IRModule, MemoryPlan, SeqExpr, TensorInfo};
+use crate::ir::{Callee, Dim, Expr, ExprKind, Function, IRModule, LoopExpr, MemoryPlan, SeqExpr, TensorInfo};
 use std::collections::HashSet;
 
 pub fn run(mut module: IRModule) -> Result<IRModule> {
@@ -266,10 +266,70 @@ impl Lowering<'_> {
                     let else_steps = self.branch(else_branch, &results)?;
                     steps.push(Step::If { cond, then_steps, else_steps });
                 }
+                ExprKind::Loop(l) => steps.extend(self.loop_steps(&b.var.name, l)?),
                 _ => {}
             }
         }
         Ok(steps)
+    }
+
+    /// Copies of the initial values into the state, then the loop: each
+    /// iteration copies row `i` of every scanned tensor into its slice, runs
+    /// the body, copies each scan output row into row `i` of its result, and
+    /// the next carried values into the state.
+    fn loop_steps(&self, name: &str, l: &LoopExpr) -> Result<Vec<Step>> {
+        let var = format!("{name}.i");
+        let results = self.storage.sources(&Expr::var(name))?;
+        let (state, stacked) = results.split_at(l.carried.len());
+        let mut steps = Vec::new();
+        for ((_, init), dst) in l.carried.iter().zip(state) {
+            let [src] = &self.storage.sources(init)?[..] else {
+                return Err(Error::new(init.span, "a carried value must be one tensor"));
+            };
+            steps.push(self.copy(src, self.location(dst)?)?);
+        }
+        let mut body = Vec::new();
+        for (v, source) in &l.scans {
+            let [src] = &self.storage.sources(source)?[..] else {
+                return Err(Error::new(source.span, "a scanned value must be one tensor"));
+            };
+            let row = self.row_at(&var, src)?;
+            let dst = self.location(&Source::Storage(v.name.clone()))?;
+            body.push(Step::Copy { src: BufRef::Offset(Box::new(self.location(src)?), row.0), dst, bytes: row.1 });
+        }
+        body.extend(self.seq(&l.body)?);
+        let next = self.storage.sources(&l.body.result)?;
+        for (src, dst) in next[l.carried.len()..].iter().zip(stacked) {
+            let (offset, bytes) = self.row_at(&var, dst)?;
+            body.push(Step::Copy {
+                src: self.location(src)?,
+                dst: BufRef::Offset(Box::new(self.location(dst)?), offset),
+                bytes,
+            });
+        }
+        let staged = self.storage.is_staged(name);
+        for (k, (src, dst)) in next.iter().zip(state).enumerate() {
+            if staged {
+                let stage = Source::Storage(format!("{name}.next{k}"));
+                body.push(self.copy(src, self.location(&stage)?)?);
+            } else if src != dst {
+                body.push(self.copy(src, self.location(dst)?)?);
+            }
+        }
+        if staged {
+            for (k, dst) in state.iter().enumerate() {
+                body.push(self.copy(&Source::Storage(format!("{name}.next{k}")), self.location(dst)?)?);
+            }
+        }
+        steps.push(Step::Loop { var, trips: l.trips.clone(), body });
+        Ok(steps)
+    }
+
+    /// The byte offset of row `var` of the tensor `s` (along axis 0), and a row's size.
+    fn row_at(&self, var: &str, s: &Source) -> Result<(Dim, Dim)> {
+        let t = output_param(self.module, self.f, self.storage, s, "")?;
+        let row = Dim::product(t.shape.get(1..).unwrap_or_default()) * Dim::Int(t.dtype.size() as i64);
+        Ok(((Dim::var(var) * row.clone()).simplify(), row.simplify()))
     }
 
     /// A branch's steps, then copies of its result into the `if`'s storages.

@@ -7,8 +7,8 @@
 //! existing ones.
 
 use crate::error::{Error, Result};
-use crate::ir::{Callee, Expr, ExprKind, Function, SeqExpr, StructInfo, TensorInfo};
-use std::collections::HashMap;
+use crate::ir::{Callee, Expr, ExprKind, Function, LoopExpr, SeqExpr, StructInfo, TensorInfo};
+use std::collections::{HashMap, HashSet};
 
 pub type Storage = String;
 
@@ -32,6 +32,9 @@ pub struct StorageMap {
     tensors: HashMap<Storage, TensorInfo>,
     defined_at: HashMap<Storage, usize>,
     last_uses: HashMap<Storage, usize>,
+    /// Loops (by variable) whose next carried values go through staging
+    /// storages `name.next{k}`, because one of them reads another's storage.
+    staged_loops: HashSet<String>,
 }
 
 impl StorageMap {
@@ -42,6 +45,11 @@ impl StorageMap {
     /// The last position that reads `s` (its defining position if none does).
     pub fn last_use(&self, s: &Storage) -> usize {
         self.last_uses[s]
+    }
+
+    /// Whether loop `name` copies its next carried values through `name.next{k}`.
+    pub fn is_staged(&self, name: &str) -> bool {
+        self.staged_loops.contains(name)
     }
 
     pub fn is_output(&self, s: &Storage) -> bool {
@@ -107,13 +115,15 @@ impl StorageMap {
 }
 
 /// Analyzes a legalized function: every binding must be a `call_tir`, a
-/// tuple, a projection, an alias or an `if` whose branches are made of these.
+/// tuple, a projection, an alias, or an `if` or a loop whose bodies are made
+/// of these.
 ///
 /// The function is flattened into *positions*: one per binding, and for an
 /// `if` a header (where its result storages come into existence), the
 /// bindings of each branch, a position after each branch (where the branch's
-/// result is copied into the `if`'s storages) and a footer. Memory planning
-/// reuses space along this order.
+/// result is copied into the `if`'s storages) and a footer; a loop likewise
+/// (see `bind_loop`). Memory planning reuses space along this order; what a
+/// construct reads from outside stays live until its footer.
 pub fn storage_of(f: &Function) -> Result<StorageMap> {
     let mut map = StorageMap {
         produced_at: Vec::new(),
@@ -123,6 +133,7 @@ pub fn storage_of(f: &Function) -> Result<StorageMap> {
         tensors: HashMap::new(),
         defined_at: HashMap::new(),
         last_uses: HashMap::new(),
+        staged_loops: HashSet::new(),
     };
     for (i, p) in f.params.iter().enumerate() {
         if p.sinfo.as_tensor().is_none() {
@@ -170,6 +181,7 @@ fn bind(map: &mut StorageMap, name: &str, sinfo: &StructInfo, value: &Expr) -> R
             }
             return Ok(());
         }
+        ExprKind::Loop(l) => return bind_loop(map, name, sinfo, l),
         ExprKind::Tuple(items) => {
             let at = map.position();
             let mut all = Vec::new();
@@ -197,6 +209,44 @@ fn bind(map: &mut StorageMap, name: &str, sinfo: &StructInfo, value: &Expr) -> R
         }
     };
     map.values.insert(name.to_string(), sources);
+    Ok(())
+}
+
+/// A loop: its result storages (the carried state, updated in place, and
+/// the stacked scan outputs) and one storage per slice come into existence at
+/// a header; the body follows; its result is read at a tail position (copied
+/// into the state and into row `i` of the scan outputs); a footer ends it.
+fn bind_loop(map: &mut StorageMap, name: &str, sinfo: &StructInfo, l: &LoopExpr) -> Result<()> {
+    let header = map.position();
+    for (_, e) in l.carried.iter().chain(&l.scans) {
+        map.read(e, header)?;
+    }
+    let mut defined = map.define(name, sinfo, header);
+    for ((v, _), state) in l.carried.iter().zip(&defined) {
+        map.values.insert(v.name.clone(), vec![Source::Storage(state.clone())]);
+    }
+    for (v, _) in &l.scans {
+        defined.extend(map.define(&v.name, &v.sinfo, header));
+    }
+    walk_seq(map, &l.body)?;
+    let tail = map.position();
+    let next = map.read(&l.body.result, tail)?;
+    // A next value that is another carried variable's storage would be
+    // overwritten before it is copied: stage every next value first.
+    let crosses = next.iter().take(l.carried.len()).enumerate().any(|(k, s)| {
+        defined[..l.carried.len()].iter().enumerate().any(|(j, st)| j != k && *s == Source::Storage(st.clone()))
+    });
+    if crosses {
+        map.staged_loops.insert(name.to_string());
+        for (k, (v, _)) in l.carried.iter().enumerate() {
+            defined.extend(map.define(&format!("{name}.next{k}"), &v.sinfo, header));
+        }
+    }
+    let footer = map.position();
+    map.extend_reads_to(header, footer);
+    for s in defined {
+        map.last_uses.insert(s, footer);
+    }
     Ok(())
 }
 

@@ -84,6 +84,7 @@ fn buf_text(e: &EntryFunc, b: &BufRef) -> String {
         BufRef::Output(i) => param_name(&e.outputs, *i, "output"),
         BufRef::Workspace(offset) => format!("workspace[{offset}]"),
         BufRef::Constant(name) => format!("self::{name}"),
+        BufRef::Offset(base, by) => format!("{}[+{by}]", buf_text(e, base)),
     }
 }
 
@@ -97,6 +98,11 @@ fn steps_text(w: &mut Writer, e: &EntryFunc, steps: &[Step]) {
                 w.close("}");
                 w.open("else {");
                 steps_text(w, e, else_steps);
+                w.close("}");
+            }
+            Step::Loop { var, trips, body } => {
+                w.open(&format!("for {var} in 0..{trips} {{"));
+                steps_text(w, e, body);
                 w.close("}");
             }
             _ => w.line(&step_text(e, step)),
@@ -117,6 +123,6 @@ fn step_text(e: &EntryFunc, step: &Step) -> String {
             format!("call {func}({args}){dims};")
         }
         Step::Copy { src, dst, bytes } => format!("copy {bytes} bytes from {} to {};", buf(src), buf(dst)),
-        Step::If { .. } => unreachable!("steps_text prints nested steps"),
+        Step::If { .. } | Step::Loop { .. } => unreachable!("steps_text prints nested steps"),
     }
 }

@@ -102,6 +102,10 @@ fn step_is_consistent(ir: &IRModule, e: &EntryFunc, step: &Step) -> Result<(), S
             Some(DType::Bool) | None => Ok(()),
             Some(other) => Err(format!("branches on a {other} buffer ({cond:?}), not a bool")),
         },
+        Step::Loop { var, .. } => match e.bindings.iter().any(|b| &b.var == var) {
+            true => Err(format!("loop variable `{var}` shadows a dim of the entry")),
+            false => Ok(()),
+        },
     }
 }
 
@@ -142,5 +146,7 @@ fn buffer_dtype(ir: &IRModule, e: &EntryFunc, r: &BufRef) -> Result<Option<DType
             Some(ir.constants.get(name).ok_or_else(|| format!("uses unknown constant `{name}`"))?.dtype())
         }
         BufRef::Workspace(_) => None,
+        // Bytes into a buffer: a row of it, of its dtype.
+        BufRef::Offset(base, _) => buffer_dtype(ir, e, base)?,
     })
 }
