@@ -19,6 +19,8 @@ enum Hidden {
     DataflowLocal,
     /// Bound inside an `if` branch.
     BranchLocal,
+    /// A loop's variable, or bound inside its body.
+    LoopLocal,
 }
 
 #[derive(Clone, Default)]
@@ -114,7 +116,7 @@ impl Checker<'_> {
                 self.check_seq(&l.body, &mut inner);
                 let mut inside: Vec<String> = l.params().map(|p| p.name.clone()).collect();
                 names_bound_in(&l.body, &mut inside);
-                scope.hidden.extend(inside.into_iter().map(|n| (n, Hidden::BranchLocal)));
+                scope.hidden.extend(inside.into_iter().map(|n| (n, Hidden::LoopLocal)));
             }
         }
     }
@@ -127,9 +129,8 @@ impl Checker<'_> {
             Some(Hidden::DataflowLocal) => {
                 format!("`{name}` is local to its dataflow block; list it in the block's `output` to use it here")
             }
-            Some(Hidden::BranchLocal) => {
-                format!("`{name}` is bound inside an `if` branch or a loop body and is not visible here")
-            }
+            Some(Hidden::BranchLocal) => format!("`{name}` is bound inside an `if` branch and is not visible here"),
+            Some(Hidden::LoopLocal) => format!("`{name}` is bound by a loop or in its body and is not visible here"),
             None => format!("`{name}` is used before it is bound"),
         };
         self.errors.push(Error::new(span, message));
