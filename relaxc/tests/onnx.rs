@@ -42,6 +42,23 @@ fn test_fails_on_a_mismatch_and_shows_the_first_bad_value() {
     assert_eq!(lines[2], "1 of 2 data sets match (rtol 1e-3, atol 1e-7)");
 }
 
+/// A run-time `If` runs natively: both branches are compiled and the one the
+/// data selects runs (expected values computed by hand: exp(x) * x, and -x).
+#[test]
+fn test_runs_an_if_on_a_run_time_condition_natively() {
+    let dir = tempfile::tempdir().unwrap();
+    let pos = [0.5f32, -0.25, 1.0, 0.0, 0.75, -1.0];
+    let neg = [-0.5f32, -0.25, 0.5];
+    let sets = [
+        (vec![f32s(&[2, 3], &pos)], vec![f32s(&[2, 3], &pos.map(|v| v.exp() * v))]),
+        (vec![f32s(&[1, 3], &neg)], vec![f32s(&[1, 3], &neg.map(|v| -v))]),
+    ];
+    write_case(dir.path(), &if_model(), &sets);
+    let output = relaxc(["test", &arg(dir.path())]);
+    assert!(output.status.success(), "{}{}", stdout(&output), stderr(&output));
+    assert!(stdout(&output).contains("2 of 2 data sets match"), "{}", stdout(&output));
+}
+
 #[test]
 fn test_tolerances_are_options() {
     let dir = tempfile::tempdir().unwrap();

@@ -138,27 +138,61 @@ fn run_step(module: &IRModule, step: &Step, env: &DimEnv, mem: &mut Memory<'_>) 
             mem.region_mut(dst, n, env)?.copy_from_slice(&data);
             Ok(())
         }
+        Step::If { cond, then_steps, else_steps } => {
+            let taken = if mem.region(cond, 1, env)?[0] != 0 { then_steps } else { else_steps };
+            taken.iter().try_for_each(|s| run_step(module, s, env, mem))
+        }
+        Step::Loop { var, trips, body } => {
+            let mut inner = env.clone();
+            for i in 0..eval(trips)?.max(0) {
+                inner.insert(var.clone(), i);
+                body.iter().try_for_each(|s| run_step(module, s, &inner, mem))?;
+            }
+            Ok(())
+        }
     }
+}
+
+/// Which store a buffer lives in.
+enum Store<'r> {
+    Input(usize),
+    Output(usize),
+    Workspace,
+    Constant(&'r str),
+}
+
+/// The store of `r` and the byte offset in it (offsets into offsets add up).
+fn resolve<'r>(r: &'r BufRef, env: &DimEnv) -> Result<(Store<'r>, usize)> {
+    Ok(match r {
+        BufRef::Input(i) => (Store::Input(*i), 0),
+        BufRef::Output(i) => (Store::Output(*i), 0),
+        BufRef::Workspace(off) => (Store::Workspace, eval_offset(off, env)?),
+        BufRef::Constant(c) => (Store::Constant(c), 0),
+        BufRef::Offset(base, by) => {
+            let (store, offset) = resolve(base, env)?;
+            (store, offset + eval_offset(by, env)?)
+        }
+    })
 }
 
 impl<'m> Memory<'m> {
     fn region(&self, r: &BufRef, len: usize, env: &DimEnv) -> Result<&[u8]> {
-        let (store, offset) = match r {
-            BufRef::Input(i) => (&self.inputs[*i], 0),
-            BufRef::Output(i) => (&self.outputs[*i], 0),
-            BufRef::Workspace(off) => (&self.workspace, eval_offset(off, env)?),
-            BufRef::Constant(c) => {
-                (self.constants.get(c.as_str()).ok_or_else(|| Error::msg(format!("no constant `{c}`")))?, 0)
-            }
+        let (store, offset) = resolve(r, env)?;
+        let store = match store {
+            Store::Input(i) => &self.inputs[i],
+            Store::Output(i) => &self.outputs[i],
+            Store::Workspace => &self.workspace,
+            Store::Constant(c) => self.constants.get(c).ok_or_else(|| Error::msg(format!("no constant `{c}`")))?,
         };
         store.get(offset..offset + len).ok_or_else(|| out_of_bounds(r, offset, len, store.len()))
     }
 
     fn region_mut(&mut self, r: &BufRef, len: usize, env: &DimEnv) -> Result<&mut [u8]> {
-        let (store, offset) = match r {
-            BufRef::Output(i) => (&mut self.outputs[*i], 0),
-            BufRef::Workspace(off) => (&mut self.workspace, eval_offset(off, env)?),
-            BufRef::Input(_) | BufRef::Constant(_) => {
+        let (store, offset) = resolve(r, env)?;
+        let store = match store {
+            Store::Output(i) => &mut self.outputs[i],
+            Store::Workspace => &mut self.workspace,
+            Store::Input(_) | Store::Constant(_) => {
                 return Err(Error::msg(format!("generated code would write to read-only {r:?}")))
             }
         };

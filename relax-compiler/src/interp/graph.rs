@@ -3,11 +3,51 @@
 use super::shape::{concrete_attrs, concrete_shape, match_tensor, DimEnv};
 use super::tir::run_prim_func;
 use crate::error::{Error, Result};
-use crate::ir::{Binding, Call, Callee, Expr, ExprKind, Function, IRModule, Literal, SeqExpr, StructInfo};
+use crate::ir::{
+    Binding, Call, Callee, Expr, ExprKind, Function, IRModule, Literal, LoopExpr, SeqExpr, StructInfo, TensorInfo,
+};
 use crate::ndarray::{NDArray, Scalar};
 use crate::op;
 use relax_rt::DType;
 use std::collections::HashMap;
+
+/// The types of one row of each scan output: the body result's types after
+/// the carried ones (known once the body is normalized, or written in text).
+fn scan_output_types(l: &LoopExpr) -> Result<Vec<TensorInfo>> {
+    let result = l.body.result.as_var().and_then(|v| l.body.bindings().find(|b| b.var.name == v));
+    let items = match (result.map(|b| &b.var.sinfo), &l.body.result.kind) {
+        (Some(StructInfo::Tuple(items)), _) => items.clone(),
+        _ => return Err(Error::msg("the loop body's result type is not known (normalize the module first)")),
+    };
+    items
+        .iter()
+        .skip(l.carried.len())
+        .map(|s| s.as_tensor().cloned().ok_or_else(|| Error::msg("a scan output must be a tensor")))
+        .collect()
+}
+
+/// Row `i` of `t` along axis 0.
+fn row(t: &NDArray, i: usize) -> Result<NDArray> {
+    let shape = &t.shape()[1..];
+    let size = shape.iter().product::<usize>() * t.dtype().size();
+    let bytes = t.to_bytes();
+    let slice =
+        bytes.get(i * size..(i + 1) * size).ok_or_else(|| Error::msg(format!("no row {i} in {:?}", t.shape())))?;
+    NDArray::from_bytes(t.dtype(), shape, slice).map_err(Error::msg)
+}
+
+/// `rows` (each of `shape`) stacked along a new axis 0 of size `count`.
+fn stack(dtype: DType, shape: &[usize], count: usize, rows: &[NDArray]) -> Result<NDArray> {
+    let mut bytes = Vec::new();
+    for r in rows {
+        if r.shape() != shape {
+            return Err(Error::msg(format!("a scan output row has shape {:?}, expected {shape:?}", r.shape())));
+        }
+        bytes.extend(r.to_bytes());
+    }
+    let full: Vec<usize> = std::iter::once(count).chain(shape.iter().copied()).collect();
+    NDArray::from_bytes(dtype, &full, &bytes).map_err(Error::msg)
+}
 
 /// A run-time value.
 #[derive(Clone, Debug, PartialEq)]
@@ -146,7 +186,49 @@ impl<'m> Frame<'m> {
                     self.eval_seq(else_branch)?
                 }
             }
+            ExprKind::Loop(l) => self.eval_loop(l).map_err(|err| err.at(e.span))?,
         })
+    }
+
+    /// Runs the body `trips` times; the value is the final carried values,
+    /// then each scan output's rows stacked along a new axis 0.
+    fn eval_loop(&mut self, l: &LoopExpr) -> Result<Value> {
+        let trips = l.trips.eval(&self.dims).ok_or_else(|| Error::msg(format!("cannot evaluate `{}`", l.trips)))?;
+        let mut state: Vec<Value> = l.carried.iter().map(|(_, e)| self.eval(e)).collect::<Result<_>>()?;
+        let scanned: Vec<NDArray> =
+            l.scans.iter().map(|(_, e)| Ok(self.eval(e)?.tensor()?.clone())).collect::<Result<_>>()?;
+        let mut rows: Vec<Vec<NDArray>> = Vec::new();
+        for i in 0..trips.max(0) as usize {
+            for ((v, _), value) in l.carried.iter().zip(&state) {
+                self.check_sinfo(&format!("loop variable `{}`", v.name), &v.sinfo, value).map_err(Error::msg)?;
+                self.vars.insert(v.name.clone(), value.clone());
+            }
+            for ((v, _), t) in l.scans.iter().zip(&scanned) {
+                self.vars.insert(v.name.clone(), Value::Tensor(row(t, i)?));
+            }
+            let results = match self.eval_seq(&l.body)? {
+                Value::Tuple(results) if results.len() >= state.len() => results,
+                _ => return Err(Error::msg("a loop body must give a tuple: the carried values, then scan outputs")),
+            };
+            let mut results = results.into_iter();
+            state = results.by_ref().take(state.len()).collect();
+            rows.resize(results.len(), Vec::new());
+            for (k, r) in results.enumerate() {
+                rows[k].push(r.tensor()?.clone());
+            }
+        }
+        let mut items = state;
+        if trips <= 0 {
+            // No iteration ran: the types say what the empty outputs look like.
+            for t in scan_output_types(l)? {
+                let shape = concrete_shape(&t, &self.dims).map_err(Error::msg)?;
+                items.push(Value::Tensor(stack(t.dtype, &shape, 0, &[])?));
+            }
+        }
+        for r in rows {
+            items.push(Value::Tensor(stack(r[0].dtype(), r[0].shape(), r.len(), &r)?));
+        }
+        Ok(Value::Tuple(items))
     }
 
     fn eval_call(&mut self, call: &Call) -> Result<Value> {

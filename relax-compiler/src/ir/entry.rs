@@ -88,14 +88,50 @@ pub enum BufRef {
     Workspace(Dim),
     /// A module constant (emitted as 64-byte aligned read-only data).
     Constant(String),
+    /// This many bytes into another buffer: row `i` of a tensor a loop scans
+    /// or stacks (the offset is an expression of the loop's variable).
+    Offset(Box<BufRef>, Dim),
 }
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum Step {
     /// Calls a `PrimFunc` with buffers (inputs then outputs) and dim values.
     Call { func: String, args: Vec<BufRef>, dims: Vec<Dim> },
-    /// Copies `bytes` bytes (for results that are inputs or constants).
+    /// Copies `bytes` bytes (for results that are inputs or constants, and
+    /// for the results of branches).
     Copy { src: BufRef, dst: BufRef, bytes: Dim },
+    /// Runs `then_steps` if the bool (one byte) at `cond` is non-zero, else
+    /// `else_steps`: a graph-level `if`. Each branch ends by copying its
+    /// result into the storage of the `if`'s value.
+    If { cond: BufRef, then_steps: Vec<Step>, else_steps: Vec<Step> },
+    /// Runs `body` `trips` times with dim `var` = 0, 1, ..: a graph-level
+    /// loop. The body copies slices in and results out itself.
+    Loop { var: String, trips: Dim, body: Vec<Step> },
+}
+
+impl Step {
+    /// The step lists nested in this step.
+    pub fn bodies(&self) -> Vec<&[Step]> {
+        match self {
+            Step::Call { .. } | Step::Copy { .. } => vec![],
+            Step::If { then_steps, else_steps, .. } => vec![then_steps, else_steps],
+            Step::Loop { body, .. } => vec![body],
+        }
+    }
+}
+
+/// The kernels `steps` call, nested steps included.
+pub fn called_kernels(steps: &[Step]) -> Vec<String> {
+    let mut out = Vec::new();
+    for s in steps {
+        if let Step::Call { func, .. } = s {
+            out.push(func.clone());
+        }
+        for body in s.bodies() {
+            out.extend(called_kernels(body));
+        }
+    }
+    out
 }
 
 #[derive(Clone, Debug, PartialEq)]

@@ -72,6 +72,35 @@ pub enum ExprKind {
         then_branch: Box<SeqExpr>,
         else_branch: Box<SeqExpr>,
     },
+    /// A graph-level loop (see [`LoopExpr`]).
+    Loop(Box<LoopExpr>),
+}
+
+/// `loop [trips] (s: T = init, x: T in xs) { body }`: runs `body` `trips`
+/// times. `s` is loop-carried state, starting at `init`; `x` is row `i` of
+/// `xs` (sliced along axis 0) in iteration `i`. The body's result is a tuple:
+/// the next value of each carried variable, then one *scan output* per
+/// iteration. The loop's value is a tuple: the final carried values, then
+/// each scan output stacked along a new axis 0 (`[trips, ..]`).
+///
+/// The number of iterations is a dim, so every shape is known before the
+/// loop runs (the native ABI computes output shapes first), and carried
+/// values keep their type from one iteration to the next.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LoopExpr {
+    pub trips: Dim,
+    /// Carried variables and their initial values (atoms once normalized).
+    pub carried: Vec<(Var, Expr)>,
+    /// Per-iteration slices and the tensors they are taken from.
+    pub scans: Vec<(Var, Expr)>,
+    pub body: SeqExpr,
+}
+
+impl LoopExpr {
+    /// The body's parameters: carried variables, then slices.
+    pub fn params(&self) -> impl Iterator<Item = &Var> {
+        self.carried.iter().chain(&self.scans).map(|(v, _)| v)
+    }
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -110,6 +139,37 @@ impl Expr {
         }
     }
 
+    /// The bodies nested directly in this expression: an `if`'s two branches, a loop's body.
+    /// Passes that work binding by binding recurse through these.
+    pub fn bodies(&self) -> Vec<&SeqExpr> {
+        match &self.kind {
+            ExprKind::If { then_branch, else_branch, .. } => vec![then_branch, else_branch],
+            ExprKind::Loop(l) => vec![&l.body],
+            _ => vec![],
+        }
+    }
+
+    /// The sub-expressions evaluated before any nested body: an `if`'s
+    /// condition, a loop's initial values and scanned tensors.
+    pub fn operands(&self) -> Vec<&Expr> {
+        match &self.kind {
+            ExprKind::If { cond, .. } => vec![cond],
+            ExprKind::Loop(l) => l.carried.iter().chain(&l.scans).map(|(_, e)| e).collect(),
+            ExprKind::Tuple(items) => items.iter().collect(),
+            ExprKind::GetItem(e, _) => vec![e],
+            ExprKind::Call(c) => c.args.iter().collect(),
+            ExprKind::Var(_) | ExprKind::Constant(_) | ExprKind::Literal(_) | ExprKind::TypedLiteral(..) => vec![],
+        }
+    }
+
+    pub fn bodies_mut(&mut self) -> Vec<&mut SeqExpr> {
+        match &mut self.kind {
+            ExprKind::If { then_branch, else_branch, .. } => vec![then_branch, else_branch],
+            ExprKind::Loop(l) => vec![&mut l.body],
+            _ => vec![],
+        }
+    }
+
     pub fn as_call(&self) -> Option<&Call> {
         match &self.kind {
             ExprKind::Call(c) => Some(c),
@@ -129,6 +189,12 @@ impl Expr {
                 cond.used_vars(out);
                 then_branch.used_vars(out);
                 else_branch.used_vars(out);
+            }
+            ExprKind::Loop(l) => {
+                l.carried.iter().chain(&l.scans).for_each(|(_, e)| e.used_vars(out));
+                let mut inner = Vec::new();
+                l.body.used_vars(&mut inner);
+                out.extend(inner.into_iter().filter(|v| !l.params().any(|p| &p.name == v)));
             }
         }
     }
@@ -178,6 +244,33 @@ impl SeqExpr {
 
     pub fn bindings(&self) -> impl Iterator<Item = &Binding> {
         self.blocks.iter().flat_map(|b| &b.bindings)
+    }
+
+    /// Calls `f` on every binding, those in nested bodies (`if` branches)
+    /// first, then the binding that holds them.
+    pub fn visit_bindings_mut(&mut self, f: &mut dyn FnMut(&mut Binding)) {
+        for b in self.blocks.iter_mut().flat_map(|b| &mut b.bindings) {
+            for body in b.value.bodies_mut() {
+                body.visit_bindings_mut(f);
+            }
+            f(b);
+        }
+    }
+
+    /// Every binding, including those in nested bodies, in the order of
+    /// [`SeqExpr::visit_bindings_mut`].
+    pub fn all_bindings(&self) -> Vec<&Binding> {
+        let mut out = Vec::new();
+        fn walk<'a>(seq: &'a SeqExpr, out: &mut Vec<&'a Binding>) {
+            for b in seq.bindings() {
+                for body in b.value.bodies() {
+                    walk(body, out);
+                }
+                out.push(b);
+            }
+        }
+        walk(self, &mut out);
+        out
     }
 }
 

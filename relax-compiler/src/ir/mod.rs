@@ -12,7 +12,9 @@ pub mod tir;
 pub mod dim_logic;
 pub use attrs::{AttrValue, Attrs};
 pub use dim::{Dim, Equality};
-pub use expr::{Binding, Block, Call, Callee, Expr, ExprKind, Function, Literal, MemoryPlan, SeqExpr, ValueDims, Var};
+pub use expr::{
+    Binding, Block, Call, Callee, Expr, ExprKind, Function, Literal, LoopExpr, MemoryPlan, SeqExpr, ValueDims, Var,
+};
 pub use module::IRModule;
 pub use struct_info::{StructInfo, TensorInfo};
 pub use tir::{BinOp, Buffer, LoopKind, PExpr, PrimFunc, Stmt, UnOp};

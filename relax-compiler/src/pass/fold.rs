@@ -17,33 +17,32 @@ pub fn run(mut module: IRModule) -> Result<IRModule> {
     for_each_function(&mut module, |f| {
         // Variables known to be constants, by the constant's name.
         let mut known: HashMap<String, String> = HashMap::new();
-        for block in &mut f.body.blocks {
-            for b in &mut block.bindings {
-                if let ExprKind::Call(call) = &mut b.value.kind {
-                    for a in &mut call.args {
-                        if let ExprKind::Var(v) = &a.kind {
-                            if let Some(c) = known.get(v) {
-                                a.kind = ExprKind::Constant(c.clone());
-                            }
+        // Nested bodies (`if` branches) are folded too, with what is known outside.
+        f.body.visit_bindings_mut(&mut |b| {
+            if let ExprKind::Call(call) = &mut b.value.kind {
+                for a in &mut call.args {
+                    if let ExprKind::Var(v) = &a.kind {
+                        if let Some(c) = known.get(v) {
+                            a.kind = ExprKind::Constant(c.clone());
                         }
                     }
-                }
-                match &b.value.kind {
-                    ExprKind::Constant(c) => {
-                        known.insert(b.var.name.clone(), c.clone());
-                    }
-                    ExprKind::Call(call) if b.cast.is_none() => {
-                        if let Some(value) = try_fold(call, &constants) {
-                            let name = fresh_constant_name(&constants, &b.var.name);
-                            constants.insert(name.clone(), value);
-                            b.value.kind = ExprKind::Constant(name.clone());
-                            known.insert(b.var.name.clone(), name);
-                        }
-                    }
-                    _ => {}
                 }
             }
-        }
+            match &b.value.kind {
+                ExprKind::Constant(c) => {
+                    known.insert(b.var.name.clone(), c.clone());
+                }
+                ExprKind::Call(call) if b.cast.is_none() => {
+                    if let Some(value) = try_fold(call, &constants) {
+                        let name = fresh_constant_name(&constants, &b.var.name);
+                        constants.insert(name.clone(), value);
+                        b.value.kind = ExprKind::Constant(name.clone());
+                        known.insert(b.var.name.clone(), name);
+                    }
+                }
+                _ => {}
+            }
+        });
     });
     module.constants = constants;
     Ok(module)

@@ -14,13 +14,20 @@
 
 use super::legalize::add_prim_func;
 use crate::error::Result;
-use crate::ir::{Binding, Buffer, Call, Callee, Dim, Expr, ExprKind, Function, IRModule, PExpr, PrimFunc, Stmt};
+use crate::ir::{
+    Binding, Buffer, Call, Callee, Dim, Expr, ExprKind, Function, IRModule, PExpr, PrimFunc, SeqExpr, Stmt,
+};
 use std::collections::HashMap;
 
 pub fn run(mut module: IRModule) -> Result<IRModule> {
     let mut functions = std::mem::take(&mut module.functions);
     for f in &mut functions {
-        while fuse_one_pair(&mut module, f) {}
+        loop {
+            let uses = count_uses(f);
+            if !fuse_one_pair(&mut module, &mut f.body, &uses) {
+                break;
+            }
+        }
     }
     module.functions = functions;
     Ok(module)
@@ -37,11 +44,18 @@ fn tir_call(b: &Binding) -> Option<(&str, &Call)> {
     }
 }
 
-/// Finds one fusible producer/consumer pair in a block and fuses it.
-fn fuse_one_pair(module: &mut IRModule, f: &mut Function) -> bool {
-    let uses = count_uses(f);
-    for bi in 0..f.body.blocks.len() {
-        let bindings = &f.body.blocks[bi].bindings;
+/// Finds one fusible producer/consumer pair in a block and fuses it; pairs
+/// inside nested bodies (`if` branches) too, each body on its own.
+fn fuse_one_pair(module: &mut IRModule, seq: &mut SeqExpr, uses: &HashMap<String, usize>) -> bool {
+    for b in seq.blocks.iter_mut().flat_map(|b| &mut b.bindings) {
+        for body in b.value.bodies_mut() {
+            if fuse_one_pair(module, body, uses) {
+                return true;
+            }
+        }
+    }
+    for bi in 0..seq.blocks.len() {
+        let bindings = &seq.blocks[bi].bindings;
         for (pi, producer) in bindings.iter().enumerate() {
             if uses.get(&producer.var.name) != Some(&1) || producer.cast.is_some() {
                 continue;
@@ -59,7 +73,7 @@ fn fuse_one_pair(module: &mut IRModule, f: &mut Function) -> bool {
             };
             if let Some((kernel, call)) = fuse_kernels(p, p_call, c, c_call, k) {
                 let name = add_prim_func(module, kernel);
-                let block = &mut f.body.blocks[bi];
+                let block = &mut seq.blocks[bi];
                 block.bindings[ci].value.kind = ExprKind::Call(Call { callee: Callee::Tir(name), ..call });
                 block.bindings.remove(pi);
                 return true;
@@ -75,16 +89,26 @@ fn reads_var(b: &Binding, var: &str) -> bool {
     used.iter().any(|u| u == var)
 }
 
+/// Uses of every variable, inside nested bodies too (a body's result is a use).
 fn count_uses(f: &Function) -> HashMap<String, usize> {
+    fn collect(seq: &SeqExpr, used: &mut Vec<String>) {
+        for b in seq.bindings() {
+            let bodies = b.value.bodies();
+            if bodies.is_empty() {
+                b.value.used_vars(used);
+            } else {
+                b.value.operands().iter().for_each(|e| e.used_vars(used));
+                bodies.into_iter().for_each(|body| collect(body, used));
+            }
+        }
+        seq.result.used_vars(used);
+        for block in &seq.blocks {
+            // A dataflow output may be used after the block; count it as a use.
+            used.extend(block.outputs.iter().cloned());
+        }
+    }
     let mut used = Vec::new();
-    for b in f.body.bindings() {
-        b.value.used_vars(&mut used);
-    }
-    f.body.result.used_vars(&mut used);
-    for block in &f.body.blocks {
-        // A dataflow output may be used after the block; count it as a use.
-        used.extend(block.outputs.iter().cloned());
-    }
+    collect(&f.body, &mut used);
     let mut counts = HashMap::new();
     for u in used {
         *counts.entry(u).or_insert(0) += 1;

@@ -13,16 +13,15 @@ pub fn run(mut module: IRModule) -> Result<IRModule> {
     let mut functions = std::mem::take(&mut module.functions);
     for f in &mut functions {
         let types = var_types(f);
-        for block in &mut f.body.blocks {
-            for b in &mut block.bindings {
-                let ExprKind::Call(call) = &b.value.kind else { continue };
-                let Callee::Op(name) = &call.callee else { continue };
-                match legalize_call(&mut module, &types, name, call, &b.var.sinfo) {
-                    Ok(new_call) => b.value.kind = ExprKind::Call(new_call),
-                    Err(e) => errors.push(Error::new(b.span, e)),
-                }
+        // Bindings inside `if` branches and loop bodies are legalized too.
+        f.body.visit_bindings_mut(&mut |b| {
+            let ExprKind::Call(call) = &b.value.kind else { return };
+            let Callee::Op(name) = &call.callee else { return };
+            match legalize_call(&mut module, &types, name, call, &b.var.sinfo) {
+                Ok(new_call) => b.value.kind = ExprKind::Call(new_call),
+                Err(e) => errors.push(Error::new(b.span, e)),
             }
-        }
+        });
     }
     module.functions = functions;
     if errors.is_empty() {

@@ -49,8 +49,8 @@ fn plan(f: &Function) -> Result<MemoryPlan> {
     let mut live: Vec<(Storage, Dim, Dim)> = Vec::new();
     let mut top = Dim::Int(0);
     let mut offsets = Vec::new();
-    for (i, produced) in storage.produced_by_binding.iter().enumerate() {
-        // Tensors last read before binding `i` give their space back.
+    for (i, produced) in storage.produced_at.iter().enumerate() {
+        // Tensors last read before position `i` give their space back.
         live.retain(|(s, offset, size)| {
             let dead = storage.last_use(s) < i;
             if dead {

@@ -24,9 +24,11 @@ pub fn var_types(f: &Function) -> HashMap<String, StructInfo> {
 fn collect_binding_types(seq: &crate::ir::SeqExpr, types: &mut HashMap<String, StructInfo>) {
     for b in seq.bindings() {
         types.insert(b.var.name.clone(), b.var.sinfo.clone());
-        if let ExprKind::If { then_branch, else_branch, .. } = &b.value.kind {
-            collect_binding_types(then_branch, types);
-            collect_binding_types(else_branch, types);
+        if let ExprKind::Loop(l) = &b.value.kind {
+            types.extend(l.params().map(|p| (p.name.clone(), p.sinfo.clone())));
+        }
+        for body in b.value.bodies() {
+            collect_binding_types(body, types);
         }
     }
 }
@@ -70,9 +72,9 @@ pub fn used_constants(module: &IRModule) -> std::collections::HashSet<String> {
             ExprKind::Tuple(items) => items.iter().for_each(|i| visit(i, out)),
             ExprKind::GetItem(t, _) => visit(t, out),
             ExprKind::Call(c) => c.args.iter().for_each(|a| visit(a, out)),
-            ExprKind::If { cond, then_branch, else_branch } => {
-                visit(cond, out);
-                for s in [then_branch, else_branch] {
+            ExprKind::If { .. } | ExprKind::Loop(_) => {
+                e.operands().into_iter().for_each(|o| visit(o, out));
+                for s in e.bodies() {
                     s.bindings().for_each(|b| visit(&b.value, out));
                     visit(&s.result, out);
                 }

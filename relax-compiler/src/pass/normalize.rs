@@ -11,7 +11,7 @@ use crate::interp::graph::{default_literal_dtype, literal_value, with_op_name};
 use crate::ir::dim::shape_to_string;
 use crate::ir::{
     AttrValue, Attrs, Binding, Block, Call, Callee, Dim, Equality, Expr, ExprKind, Function, IRModule, Literal,
-    SeqExpr, StructInfo, TensorInfo, Var,
+    LoopExpr, SeqExpr, StructInfo, TensorInfo, Var,
 };
 use crate::op;
 use std::collections::{HashMap, HashSet};
@@ -265,6 +265,7 @@ impl<'a> Normalizer<'a> {
                 Ok((Expr::new(ExprKind::GetItem(Box::new(atom), *i), e.span), item))
             }
             ExprKind::If { cond, then_branch, else_branch } => self.if_expr(e, cond, then_branch, else_branch),
+            ExprKind::Loop(l) => self.loop_expr(e, l),
             _ => self.atom(e),
         }
     }
@@ -431,6 +432,89 @@ impl<'a> Normalizer<'a> {
         }
         let kind = ExprKind::If { cond: Box::new(c), then_branch: Box::new(t), else_branch: Box::new(f) };
         Ok((Expr::new(kind, e.span), t_info))
+    }
+}
+
+impl Normalizer<'_> {
+    /// Types a loop: carried variables take their initial value's type (and
+    /// must keep it: the body gives back the same type), slices are one row
+    /// of a tensor whose axis 0 is the number of iterations.
+    fn loop_expr(&mut self, e: &Expr, l: &LoopExpr) -> Result<(Expr, StructInfo)> {
+        let trips = l.trips.simplify();
+        let declared = |v: &Var, found: StructInfo, what: &str| -> Result<Var> {
+            match (&v.sinfo, compare(&v.sinfo, &found)) {
+                (StructInfo::Unknown, _) => Ok(Var { sinfo: found, ..v.clone() }),
+                (_, Equality::Proven) => Ok(v.clone()),
+                _ => {
+                    Err(Error::new(v.span, format!("loop variable `{}` is {} but {what} is {found}", v.name, v.sinfo)))
+                }
+            }
+        };
+        let mut carried = Vec::new();
+        for (v, init) in &l.carried {
+            let (atom, info) = self.atom(init)?;
+            carried.push((declared(v, info, "its initial value")?, atom));
+        }
+        let mut scans = Vec::new();
+        for (v, source) in &l.scans {
+            let (atom, info) = self.atom(source)?;
+            let row = match info.as_tensor() {
+                Some(t) if t.rank() >= 1 && t.shape[0].proven_eq(&trips) => {
+                    StructInfo::Tensor(TensorInfo::new(t.dtype, t.shape[1..].to_vec()))
+                }
+                _ => {
+                    return Err(Error::new(
+                        source.span,
+                        format!("`{}` slices a tensor whose axis 0 is the {trips} iterations; got {info}", v.name),
+                    ))
+                }
+            };
+            scans.push((declared(v, row, "a row of its tensor")?, atom));
+        }
+        let outer_pending = std::mem::take(&mut self.pending);
+        let saved_scope = self.scope.clone();
+        for (v, _) in carried.iter().chain(&scans) {
+            self.scope.insert(v.name.clone(), v.sinfo.clone());
+        }
+        let body = self.seq(&l.body);
+        self.scope = saved_scope;
+        self.pending = outer_pending;
+        let (body, body_info) = body?;
+        let items = match &body_info {
+            StructInfo::Tuple(items) if items.len() >= carried.len() => items.clone(),
+            _ => {
+                return Err(Error::new(
+                    e.span,
+                    format!(
+                        "a loop body must give a tuple of the {} carried values, then scan outputs; got {body_info}",
+                        carried.len()
+                    ),
+                ))
+            }
+        };
+        let mut result = Vec::new();
+        for ((v, _), next) in carried.iter().zip(&items) {
+            if compare(&v.sinfo, next) != Equality::Proven {
+                return Err(Error::new(
+                    e.span,
+                    format!(
+                        "the loop body turns carried `{}` from {} into {next}; carried values must keep their type \
+                         and shape from one iteration to the next",
+                        v.name, v.sinfo
+                    ),
+                ));
+            }
+            result.push(v.sinfo.clone());
+        }
+        for out in &items[carried.len()..] {
+            let Some(t) = out.as_tensor() else {
+                return Err(Error::new(e.span, format!("a scan output must be a tensor, got {out}")));
+            };
+            let shape = std::iter::once(trips.clone()).chain(t.shape.iter().cloned()).collect();
+            result.push(StructInfo::Tensor(TensorInfo::new(t.dtype, shape)));
+        }
+        let kind = ExprKind::Loop(Box::new(LoopExpr { trips, carried, scans, body }));
+        Ok((Expr::new(kind, e.span), StructInfo::Tuple(result)))
     }
 }
 

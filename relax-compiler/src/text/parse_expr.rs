@@ -12,7 +12,7 @@ use super::literal::{check_int_range, check_suffix, float_value, int_value};
 use super::operators::{graph_infix_by_symbol, GraphInfix, Prec, GRAPH_COMPARE, GRAPH_MULTIPLICATIVE, GRAPH_NEG};
 use super::parser::{is_keyword, Parser};
 use crate::error::{Error, Result, Span};
-use crate::ir::{AttrValue, Attrs, Call, Callee, Expr, ExprKind, Literal, SeqExpr, StructInfo};
+use crate::ir::{AttrValue, Attrs, Call, Callee, Expr, ExprKind, Literal, LoopExpr, SeqExpr, StructInfo, Var};
 use relax_rt::DType;
 
 impl Parser<'_> {
@@ -127,6 +127,7 @@ impl Parser<'_> {
                 Ok(Expr::new(ExprKind::Literal(Literal::Bool(word == "true")), span))
             }
             "if" => self.parse_if(),
+            "loop" if self.nth_is_punct(1, "[") => self.parse_loop(),
             "self" => self.parse_constant_ref(),
             "call_tir" => self.parse_call_tir(),
             "call_extern" => self.parse_call_extern(),
@@ -279,6 +280,41 @@ impl Parser<'_> {
             then_branch: Box::new(then_branch),
             else_branch: Box::new(else_branch),
         };
+        Ok(Expr::new(kind, self.span_from(start)))
+    }
+
+    /// `loop [TRIPS] (s: T = init, .., x: T in xs, ..) { .. }`: carried
+    /// variables (`=`) come before slices (`in`).
+    fn parse_loop(&mut self) -> Result<Expr> {
+        let start = self.bump().span.start;
+        self.expect_punct("[", "after `loop`")?;
+        let trips = self.parse_dim()?;
+        self.expect_punct("]", "after the number of iterations")?;
+        self.expect_punct("(", "to open the loop's variables")?;
+        let vars = self.comma_list(")", "the loop's variables", |p| {
+            let (name, span) = p.expect_name("a loop variable")?;
+            p.expect_punct(":", &format!("and a type after loop variable `{name}`"))?;
+            let sinfo = p.parse_struct_info()?;
+            let carried = if p.eat_punct("=").is_some() {
+                true
+            } else if p.eat_keyword("in").is_some() {
+                false
+            } else {
+                return Err(p.unexpected(&format!("`= INIT` or `in TENSOR` after the type of `{name}`")));
+            };
+            let source = p.parse_expr()?;
+            Ok((Var { name, sinfo, span: p.span_from(span.start) }, source, carried))
+        })?;
+        let (mut carried, mut scans) = (Vec::new(), Vec::new());
+        for (var, source, is_carried) in vars {
+            if is_carried && !scans.is_empty() {
+                return Err(Error::new(var.span, "carried loop variables (`=`) come before slices (`in`)"));
+            }
+            if is_carried { &mut carried } else { &mut scans }.push((var, source));
+        }
+        self.expect_punct("{", "to open the loop body")?;
+        let body = self.parse_seq_body("the loop body")?;
+        let kind = ExprKind::Loop(Box::new(LoopExpr { trips, carried, scans, body }));
         Ok(Expr::new(kind, self.span_from(start)))
     }
 

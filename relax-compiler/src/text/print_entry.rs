@@ -36,9 +36,7 @@ pub(super) fn entry_text(e: &EntryFunc, depth: usize) -> String {
         w.line(&format!("check {}: {};", i + 1, check_text(e, check)));
     }
     w.line(&format!("workspace {};", e.workspace_bytes));
-    for step in &e.steps {
-        w.line(&step_text(e, step));
-    }
+    steps_text(&mut w, e, &e.steps);
     w.close("}");
     w.finish()
 }
@@ -80,13 +78,40 @@ fn check_text(e: &EntryFunc, check: &Check) -> String {
     }
 }
 
-fn step_text(e: &EntryFunc, step: &Step) -> String {
-    let buf = |b: &BufRef| match b {
+fn buf_text(e: &EntryFunc, b: &BufRef) -> String {
+    match b {
         BufRef::Input(i) => param_name(&e.inputs, *i, "input"),
         BufRef::Output(i) => param_name(&e.outputs, *i, "output"),
         BufRef::Workspace(offset) => format!("workspace[{offset}]"),
         BufRef::Constant(name) => format!("self::{name}"),
-    };
+        BufRef::Offset(base, by) => format!("{}[+{by}]", buf_text(e, base)),
+    }
+}
+
+/// Steps one per line; an `if` opens a block per branch.
+fn steps_text(w: &mut Writer, e: &EntryFunc, steps: &[Step]) {
+    for step in steps {
+        match step {
+            Step::If { cond, then_steps, else_steps } => {
+                w.open(&format!("if {} {{", buf_text(e, cond)));
+                steps_text(w, e, then_steps);
+                w.close("}");
+                w.open("else {");
+                steps_text(w, e, else_steps);
+                w.close("}");
+            }
+            Step::Loop { var, trips, body } => {
+                w.open(&format!("for {var} in 0..{trips} {{"));
+                steps_text(w, e, body);
+                w.close("}");
+            }
+            _ => w.line(&step_text(e, step)),
+        }
+    }
+}
+
+fn step_text(e: &EntryFunc, step: &Step) -> String {
+    let buf = |b: &BufRef| buf_text(e, b);
     match step {
         Step::Call { func, args, dims } => {
             let args = args.iter().map(buf).collect::<Vec<_>>().join(", ");
@@ -98,5 +123,6 @@ fn step_text(e: &EntryFunc, step: &Step) -> String {
             format!("call {func}({args}){dims};")
         }
         Step::Copy { src, dst, bytes } => format!("copy {bytes} bytes from {} to {};", buf(src), buf(dst)),
+        Step::If { .. } | Step::Loop { .. } => unreachable!("steps_text prints nested steps"),
     }
 }

@@ -16,8 +16,8 @@ use super::print_tir::prim_func_text;
 use super::writer::{indent, Writer};
 use crate::ir::dim::shape_to_string;
 use crate::ir::{
-    format_float, AttrValue, Attrs, Binding, Block, Call, Callee, Expr, ExprKind, Function, IRModule, Literal, SeqExpr,
-    StructInfo,
+    format_float, AttrValue, Attrs, Binding, Block, Call, Callee, Expr, ExprKind, Function, IRModule, Literal,
+    LoopExpr, SeqExpr, StructInfo, Var,
 };
 use crate::ndarray::NDArray;
 
@@ -217,6 +217,7 @@ fn expr_with_prec(e: &Expr, depth: usize) -> (String, Prec) {
         ExprKind::GetItem(inner, index) => (format!("{}.{index}", operand(inner, GRAPH_POSTFIX, depth)), GRAPH_POSTFIX),
         ExprKind::Call(call) => call_text(call, depth),
         ExprKind::If { cond, then_branch, else_branch } => (if_text(cond, then_branch, else_branch, depth), GRAPH_ATOM),
+        ExprKind::Loop(l) => (loop_text(l, depth), GRAPH_ATOM),
     }
 }
 
@@ -303,6 +304,18 @@ fn if_text(cond: &Expr, then_branch: &SeqExpr, else_branch: &SeqExpr, depth: usi
         (true, ExprKind::If { .. }) => text += &expr_text(&else_branch.result, depth),
         _ => text += &format!("{{\n{}{}}}", seq_text(else_branch, depth + 1), indent(depth)),
     }
+    text
+}
+
+/// `loop [trips] (s: T = init, x: T in xs) {` .. `}`.
+fn loop_text(l: &LoopExpr, depth: usize) -> String {
+    let param = |(v, e): &(Var, Expr), sep: &str| {
+        format!("{}: {} {sep} {}", v.name, struct_info_text(&v.sinfo), expr_text(e, depth))
+    };
+    let params = l.carried.iter().map(|c| param(c, "=")).chain(l.scans.iter().map(|s| param(s, "in")));
+    let mut text = format!("loop [{}] ({}) {{\n{}", l.trips, join(params), seq_text(&l.body, depth + 1));
+    text += &indent(depth);
+    text += "}";
     text
 }
 

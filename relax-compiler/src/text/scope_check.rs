@@ -9,7 +9,7 @@
 //! the dataflow block it is local to, or outside the `if` branch it is in.
 
 use crate::error::{Error, Result, Span};
-use crate::ir::{Expr, ExprKind, Function, SeqExpr};
+use crate::ir::{Expr, ExprKind, Function, SeqExpr, Var};
 use std::collections::{HashMap, HashSet};
 
 /// Why a name bound in the function cannot be seen at a use.
@@ -19,6 +19,8 @@ enum Hidden {
     DataflowLocal,
     /// Bound inside an `if` branch.
     BranchLocal,
+    /// A loop's variable, or bound inside its body.
+    LoopLocal,
 }
 
 #[derive(Clone, Default)]
@@ -63,10 +65,16 @@ impl Checker<'_> {
     /// Records the bindings of `seq` and of the `if` branches inside it, in order.
     fn bind_all(&mut self, seq: &SeqExpr) {
         for binding in seq.bindings() {
-            for_each_branch(&binding.value, &mut |branch| self.bind_all(branch));
+            for_each_branch(&binding.value, &mut |params, branch| {
+                params.iter().for_each(|p| self.bind(&p.name, p.span));
+                self.bind_all(branch)
+            });
             self.bind(&binding.var.name, binding.var.span);
         }
-        for_each_branch(&seq.result, &mut |branch| self.bind_all(branch));
+        for_each_branch(&seq.result, &mut |params, branch| {
+            params.iter().for_each(|p| self.bind(&p.name, p.span));
+            self.bind_all(branch)
+        });
     }
 
     fn check_seq(&mut self, seq: &SeqExpr, scope: &mut Scope) {
@@ -101,6 +109,15 @@ impl Checker<'_> {
                     scope.hidden.extend(inside.into_iter().map(|n| (n, Hidden::BranchLocal)));
                 }
             }
+            ExprKind::Loop(l) => {
+                l.carried.iter().chain(&l.scans).for_each(|(_, e)| self.check_expr(e, scope));
+                let mut inner = scope.clone();
+                inner.visible.extend(l.params().map(|p| p.name.clone()));
+                self.check_seq(&l.body, &mut inner);
+                let mut inside: Vec<String> = l.params().map(|p| p.name.clone()).collect();
+                names_bound_in(&l.body, &mut inside);
+                scope.hidden.extend(inside.into_iter().map(|n| (n, Hidden::LoopLocal)));
+            }
         }
     }
 
@@ -113,19 +130,25 @@ impl Checker<'_> {
                 format!("`{name}` is local to its dataflow block; list it in the block's `output` to use it here")
             }
             Some(Hidden::BranchLocal) => format!("`{name}` is bound inside an `if` branch and is not visible here"),
+            Some(Hidden::LoopLocal) => format!("`{name}` is bound by a loop or in its body and is not visible here"),
             None => format!("`{name}` is used before it is bound"),
         };
         self.errors.push(Error::new(span, message));
     }
 }
 
-/// Calls `f` on the branches of every `if` in `expr` (not inside those branches).
-fn for_each_branch(expr: &Expr, f: &mut dyn FnMut(&SeqExpr)) {
+/// Calls `f` on the branches of every `if` and the body of every loop in
+/// `expr` (not inside those), with the parameters each body binds.
+fn for_each_branch(expr: &Expr, f: &mut dyn FnMut(&[&Var], &SeqExpr)) {
     match &expr.kind {
         ExprKind::If { cond, then_branch, else_branch } => {
             for_each_branch(cond, f);
-            f(then_branch);
-            f(else_branch);
+            f(&[], then_branch);
+            f(&[], else_branch);
+        }
+        ExprKind::Loop(l) => {
+            l.carried.iter().chain(&l.scans).for_each(|(_, e)| for_each_branch(e, f));
+            f(&l.params().collect::<Vec<_>>(), &l.body);
         }
         ExprKind::Tuple(items) => items.iter().for_each(|e| for_each_branch(e, f)),
         ExprKind::GetItem(inner, _) => for_each_branch(inner, f),
@@ -136,9 +159,13 @@ fn for_each_branch(expr: &Expr, f: &mut dyn FnMut(&SeqExpr)) {
 
 /// Every name bound in `seq`, including inside nested `if` branches.
 fn names_bound_in(seq: &SeqExpr, out: &mut Vec<String>) {
+    let nested = |params: &[&Var], branch: &SeqExpr, out: &mut Vec<String>| {
+        out.extend(params.iter().map(|p| p.name.clone()));
+        names_bound_in(branch, out);
+    };
     for binding in seq.bindings() {
-        for_each_branch(&binding.value, &mut |branch| names_bound_in(branch, out));
+        for_each_branch(&binding.value, &mut |params, branch| nested(params, branch, out));
         out.push(binding.var.name.clone());
     }
-    for_each_branch(&seq.result, &mut |branch| names_bound_in(branch, out));
+    for_each_branch(&seq.result, &mut |params, branch| nested(params, branch, out));
 }

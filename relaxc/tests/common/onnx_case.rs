@@ -1,7 +1,7 @@
 //! Small ONNX models and backend-test case directories, written from Rust with
 //! the importer's builder.
 
-use relax_compiler::frontend::onnx::builder::{node, tensor_proto, GraphBuilder};
+use relax_compiler::frontend::onnx::builder::{attr_graph, attr_int, node, tensor_proto, GraphBuilder};
 use relax_compiler::frontend::onnx::proto::{Message, ModelProto};
 use relax_compiler::ir::Dim;
 use relax_compiler::NDArray;
@@ -19,6 +19,29 @@ pub fn add_model(output: &str, symbolic: bool) -> ModelProto {
         .node(node("Add", &["a", "b"], &[output]))
         .output(output)
         .model(17)
+}
+
+/// `y = if sum(x) > 0 { exp(x) * x } else { -x }` over f32 `[n, 3]`: an `If`
+/// on a run-time condition whose branches compute values of their own.
+#[allow(dead_code)] // not every test binary uses every model
+pub fn if_model() -> ModelProto {
+    let body = |name: &str, nodes: Vec<_>, out: &str| {
+        nodes.into_iter().fold(GraphBuilder::new(name), |g, n| g.node(n)).output(out).build()
+    };
+    let then_branch = body("pos", vec![node("Exp", &["x"], &["e"]), node("Mul", &["e", "x"], &["p"])], "p");
+    let else_branch = body("neg", vec![node("Neg", &["x"], &["m"])], "m");
+    GraphBuilder::new("branchy")
+        .input("x", DType::F32, &[Dim::var("n"), Dim::Int(3)])
+        .initializer("zero", &NDArray::from_f32(&[], vec![0.0]))
+        .node(node("ReduceSum", &["x"], &["total"]).with_attr(attr_int("keepdims", 0)))
+        .node(node("Greater", &["total", "zero"], &["positive"]))
+        .node(
+            node("If", &["positive"], &["y"])
+                .with_attr(attr_graph("then_branch", then_branch))
+                .with_attr(attr_graph("else_branch", else_branch)),
+        )
+        .output("y")
+        .model(13)
 }
 
 /// A model whose only node is an operator no importer knows.

@@ -48,7 +48,7 @@ impl Emitter {
 }
 
 fn has_control_flow(b: &Binding) -> bool {
-    matches!(b.value.kind, ExprKind::If { .. })
+    matches!(b.value.kind, ExprKind::If { .. } | ExprKind::Loop(_))
 }
 
 /// Consecutive pure bindings together, each control-flow binding alone.

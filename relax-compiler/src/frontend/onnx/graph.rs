@@ -176,12 +176,28 @@ pub fn convert_subgraph(
     emitter: &mut Emitter,
     importer: &mut Importer,
 ) -> Option<Vec<Value>> {
+    convert_body(graph, within, parent, Vec::new(), emitter, importer)
+}
+
+/// Converts a subgraph whose inputs are `inputs`, in order (a loop body's
+/// parameters), like [`convert_subgraph`].
+pub fn convert_body(
+    graph: &GraphProto,
+    within: &str,
+    parent: &Scope,
+    inputs: Vec<Value>,
+    emitter: &mut Emitter,
+    importer: &mut Importer,
+) -> Option<Vec<Value>> {
     let problems_before = importer.problem_count();
     let mut scope = Scope::child(parent);
     bind_initializers(graph, &mut scope, importer);
-    if !graph.input.is_empty() {
-        importer.report(format!("{within}: subgraph inputs are not supported"));
+    if graph.input.len() != inputs.len() {
+        importer.report(format!("{within}: has {} inputs, expected {}", graph.input.len(), inputs.len()));
         return None;
+    }
+    for (input, value) in graph.input.iter().zip(inputs) {
+        scope.insert(input.name(), value);
     }
     convert_nodes(graph, within, &mut scope, emitter, importer);
     let mut outputs = Vec::with_capacity(graph.output.len());

@@ -8,10 +8,8 @@ use super::opsets::{self, Opsets};
 use super::proto::NodeProto;
 
 /// Operators known not to be supported yet, with the reason.
-const NOT_YET: &[(&str, &str)] = &[
-    ("Loop", "loops need graph-level loop support in the IR, which is not implemented yet"),
-    ("Scan", "scans need graph-level loop support in the IR, which is not implemented yet"),
-];
+const NOT_YET: &[(&str, &str)] =
+    &[("Loop", "loops need graph-level loop support in the IR, which is not implemented yet")];
 
 /// The node's converter and the imported version of its domain, or every
 /// reason it cannot be converted, joined.

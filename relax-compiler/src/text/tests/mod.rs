@@ -47,6 +47,13 @@ fn clear_expr(e: &mut Expr) {
             clear_seq(then_branch);
             clear_seq(else_branch);
         }
+        ExprKind::Loop(l) => {
+            for (v, init) in l.carried.iter_mut().chain(&mut l.scans) {
+                v.span = Span::NONE;
+                clear_expr(init);
+            }
+            clear_seq(&mut l.body);
+        }
         ExprKind::Var(_) | ExprKind::Constant(_) | ExprKind::Literal(_) | ExprKind::TypedLiteral(..) => {}
     }
 }

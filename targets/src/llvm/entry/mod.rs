@@ -78,7 +78,7 @@ fn emit_run(cg: &Codegen<'_>, ir: &IRModule, e: &EntryFunc, name: &str) -> Resul
     let ptr: BasicTypeEnum = cg.ptr().into();
     let mut entry = EntryBuilder::new(cg, e, name, &[ptr, ptr, ptr, cg.i64().into()])?;
     entry.checks_and_bindings(Phase::Run)?;
-    steps::emit_steps(&entry, ir)?;
+    steps::emit_steps(&mut entry, ir)?;
     entry.b.build_return(Some(&cg.i32().const_zero()))?;
     Ok(())
 }

@@ -22,8 +22,16 @@ pub(super) fn validate(ir: &IRModule, e: &EntryFunc) -> Result<()> {
     for (k, check) in e.checks.iter().enumerate() {
         check_indices(e, check).map_err(|m| err(format!("check {} reads {m}", k + 1)))?;
     }
-    for (k, step) in e.steps.iter().enumerate() {
-        step_is_consistent(ir, e, step).map_err(|m| err(format!("step {k}: {m}")))?;
+    steps_are_consistent(ir, e, &e.steps, "")
+}
+
+/// Every step, nested ones too (named `step 2.0.1`: step 1 of branch 0 of step 2).
+fn steps_are_consistent(ir: &IRModule, e: &EntryFunc, steps: &[Step], prefix: &str) -> Result<()> {
+    for (k, step) in steps.iter().enumerate() {
+        step_is_consistent(ir, e, step).map_err(|m| err(format!("step {prefix}{k}: {m}")))?;
+        for (i, body) in step.bodies().into_iter().enumerate() {
+            steps_are_consistent(ir, e, body, &format!("{prefix}{k}.{i}."))?;
+        }
     }
     Ok(())
 }
@@ -90,6 +98,14 @@ fn step_is_consistent(ir: &IRModule, e: &EntryFunc, step: &Step) -> Result<(), S
             buffer_dtype(ir, e, src)?;
             buffer_dtype(ir, e, dst).map(|_| ())
         }
+        Step::If { cond, .. } => match buffer_dtype(ir, e, cond)? {
+            Some(DType::Bool) | None => Ok(()),
+            Some(other) => Err(format!("branches on a {other} buffer ({cond:?}), not a bool")),
+        },
+        Step::Loop { var, .. } => match e.bindings.iter().any(|b| &b.var == var) {
+            true => Err(format!("loop variable `{var}` shadows a dim of the entry")),
+            false => Ok(()),
+        },
     }
 }
 
@@ -130,5 +146,7 @@ fn buffer_dtype(ir: &IRModule, e: &EntryFunc, r: &BufRef) -> Result<Option<DType
             Some(ir.constants.get(name).ok_or_else(|| format!("uses unknown constant `{name}`"))?.dtype())
         }
         BufRef::Workspace(_) => None,
+        // Bytes into a buffer: a row of it, of its dtype.
+        BufRef::Offset(base, _) => buffer_dtype(ir, e, base)?,
     })
 }

@@ -20,6 +20,7 @@ mod indexing;
 mod int_inputs;
 mod iota;
 mod linalg;
+mod loops;
 mod loss;
 mod math;
 mod ml;
@@ -121,6 +122,7 @@ const FAMILIES: &[&[Converter]] = &[
     shape::CONVERTERS,
     tensor::CONVERTERS,
     control::CONVERTERS,
+    loops::CONVERTERS,
     conv::CONVERTERS,
     spatial::CONVERTERS,
     indexing::CONVERTERS,
