@@ -500,7 +500,7 @@ def data_sets(name: str, model: onnx.ModelProto, rng: np.random.Generator) -> li
             elif value.name == "lengths":
                 feeds[value.name] = np.array([s] * (n - 1) + [s - 2], np.int32)  # the last sequence is padded
             elif value.name == "threshold":
-                feeds[value.name] = np.array(0.5 if n == 1 else 50.0, np.float32)  # one set per branch
+                feeds[value.name] = np.array(-1.0 if n == 1 else 50.0, np.float32)  # one set per branch
             else:
                 feeds[value.name] = rng.standard_normal(dims).astype(np.float32)
         sets.append(feeds)

@@ -71,6 +71,12 @@ fn lstm_and_gru_over_padded_sequences() {
     matches_onnxruntime("recurrent_tagger");
 }
 
+/// The two data sets take different branches (the threshold is an input).
+#[test]
+fn a_branch_chosen_at_run_time() {
+    matches_onnxruntime("if_model");
+}
+
 /// The causal mask is sliced from a 16 x 16 buffer: a longer sequence breaks
 /// the model's own assumption, and the call fails with the check that says so.
 #[test]

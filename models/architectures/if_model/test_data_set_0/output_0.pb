@@ -1,2 +1,1 @@
-BfeaturesJÑ>èx>OZ?Rï
-?
+BfeaturesJ>y½>Ð2?nÜÜ> t…?
