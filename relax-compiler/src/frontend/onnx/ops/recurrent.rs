@@ -13,9 +13,9 @@ use crate::ir::{AttrValue, Attrs, Dim};
 use crate::op::recurrent::Activation;
 use relax_rt::DType;
 
-const RNN_ATTRS: &[&str] =
-    &["activation_alpha", "activation_beta", "activations", "clip", "direction", "hidden_size", "layout"];
-const GRU_ATTRS: &[&str] = &[
+/// Every attribute of the three; the converter refuses the ones a cell
+/// does not have.
+const ATTRS: &[&str] = &[
     "activation_alpha",
     "activation_beta",
     "activations",
@@ -24,22 +24,13 @@ const GRU_ATTRS: &[&str] = &[
     "hidden_size",
     "layout",
     "linear_before_reset",
-];
-const LSTM_ATTRS: &[&str] = &[
-    "activation_alpha",
-    "activation_beta",
-    "activations",
-    "clip",
-    "direction",
-    "hidden_size",
-    "layout",
     "input_forget",
 ];
 
 pub const CONVERTERS: &[Converter] = &[
-    Converter::new("RNN", |ctx| recurrent(ctx, Cell::Rnn)).attrs(RNN_ATTRS).outputs(2),
-    Converter::new("GRU", |ctx| recurrent(ctx, Cell::Gru)).attrs(GRU_ATTRS).outputs(2),
-    Converter::new("LSTM", |ctx| recurrent(ctx, Cell::Lstm)).attrs(LSTM_ATTRS).outputs(3),
+    Converter::new("RNN", |ctx| recurrent(ctx, Cell::Rnn)).attrs(ATTRS).outputs(2),
+    Converter::new("GRU", |ctx| recurrent(ctx, Cell::Gru)).attrs(ATTRS).outputs(2),
+    Converter::new("LSTM", |ctx| recurrent(ctx, Cell::Lstm)).attrs(ATTRS).outputs(3),
 ];
 
 #[derive(Clone, Copy, PartialEq)]
@@ -83,6 +74,11 @@ struct Layer {
 }
 
 fn recurrent(ctx: &mut NodeCtx, cell: Cell) -> Result<Vec<Value>, String> {
+    for (attr, owner) in [("linear_before_reset", Cell::Gru), ("input_forget", Cell::Lstm)] {
+        if cell != owner && ctx.attrs.has(attr) {
+            return Err(format!("attribute {attr} is not an attribute of this operator"));
+        }
+    }
     if cell == Cell::Lstm && ctx.attrs.int_or("input_forget", 0)? != 0 {
         return Err("input_forget = 1 (coupled input and forget gates) is not supported".to_string());
     }
