@@ -109,3 +109,30 @@ pub struct EntryFunc {
     pub workspace_bytes: Dim,
     pub steps: Vec<Step>,
 }
+
+impl Step {
+    /// The buffers the step reads or writes.
+    pub fn buffers(&self) -> Vec<&BufRef> {
+        match self {
+            Step::Call { args, .. } => args.iter().collect(),
+            Step::Copy { src, dst, .. } => vec![src, dst],
+        }
+    }
+}
+
+/// The module constants `entries` read, sorted by name: the order of the
+/// pointer table a native entry takes when its constants are loaded at run
+/// time instead of embedded (`relax_rt::weights`). Codegen, the weights file
+/// writer, the wrapper and the header all derive the table from here.
+pub fn constant_table(entries: &[EntryFunc]) -> Vec<String> {
+    let names: std::collections::BTreeSet<&String> = entries
+        .iter()
+        .flat_map(|e| &e.steps)
+        .flat_map(Step::buffers)
+        .filter_map(|b| match b {
+            BufRef::Constant(name) => Some(name),
+            _ => None,
+        })
+        .collect();
+    names.into_iter().cloned().collect()
+}

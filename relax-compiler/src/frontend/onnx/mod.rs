@@ -26,6 +26,7 @@ mod context;
 mod dtype;
 mod emitter;
 mod external;
+pub use external::external_files;
 mod graph;
 mod importer;
 pub mod names;

@@ -14,6 +14,7 @@
 
 mod abi;
 mod checks;
+mod constant_table;
 mod steps;
 mod validate;
 
@@ -76,7 +77,9 @@ fn emit_prepare(cg: &Codegen<'_>, e: &EntryFunc, name: &str) -> Result<()> {
 
 fn emit_run(cg: &Codegen<'_>, ir: &IRModule, e: &EntryFunc, name: &str) -> Result<()> {
     let ptr: BasicTypeEnum = cg.ptr().into();
-    let mut entry = EntryBuilder::new(cg, e, name, &[ptr, ptr, ptr, cg.i64().into()])?;
+    let mut params = vec![ptr, ptr, ptr, cg.i64().into()];
+    params.extend(constant_table::extra_run_params(cg));
+    let mut entry = EntryBuilder::new(cg, e, name, &params)?;
     entry.checks_and_bindings(Phase::Run)?;
     steps::emit_steps(&entry, ir)?;
     entry.b.build_return(Some(&cg.i32().const_zero()))?;
