@@ -3,11 +3,12 @@
 use crate::cache::artifact_key;
 use crate::cargo::BuildEnv;
 use crate::{header, wrapper};
+use relax_compiler::frontend::onnx::proto::{Message, ModelProto};
 use relax_compiler::frontend::onnx::{self, OnnxOptions};
 use relax_compiler::frontend::relax_text;
 use relax_compiler::pipeline::{self, Options};
 use relax_compiler::{Error, IRModule, Source};
-use relax_targets::{emit_object, write_archive, Target};
+use relax_targets::{emit_object_with, write_archive, Constants, Target};
 use std::path::{Path, PathBuf};
 
 /// How the generated code is produced and what it refers to.
@@ -20,6 +21,9 @@ pub struct CompileOptions {
     /// Put `#[link(name = ..., kind = "static")]` on the extern block (the
     /// macro does; build scripts print `cargo:rustc-link-lib` instead).
     pub link_attribute: bool,
+    /// Write the constants to a safetensors file beside the archive, loaded at
+    /// run time, instead of embedding them (see [`Model::separate_weights`]).
+    pub separate_weights: bool,
 }
 
 impl Default for CompileOptions {
@@ -28,6 +32,7 @@ impl Default for CompileOptions {
             dump_dir: std::env::var_os("RELAX_DUMP").map(PathBuf::from),
             runtime_path: "::relax_rt".into(),
             link_attribute: false,
+            separate_weights: false,
         }
     }
 }
@@ -45,6 +50,8 @@ pub struct Artifacts {
     pub wrapper_path: PathBuf,
     /// The C header for the archive.
     pub header: String,
+    /// With separate weights: the safetensors file holding the constants.
+    pub weights: Option<PathBuf>,
     /// Files the build depends on (for `rerun-if-changed`).
     pub inputs: Vec<PathBuf>,
 }
@@ -136,6 +143,15 @@ impl Model {
         }
     }
 
+    /// Keeps the constants out of the archive (for large models): the build
+    /// writes them to `<lib name>.safetensors` beside it, and the generated
+    /// wrapper's `Weights::load` reads them at run time; every function then
+    /// takes the loaded `&Weights`. By default constants are embedded.
+    pub fn separate_weights(mut self, separate: bool) -> Model {
+        self.options.separate_weights = separate;
+        self
+    }
+
     pub fn with_options(mut self, options: CompileOptions) -> Model {
         self.options = options;
         self
@@ -176,33 +192,44 @@ impl Model {
     /// `env.out_dir`, reusing earlier artifacts with the same content hash.
     pub fn compile(&self, env: &BuildEnv) -> Result<Artifacts, Error> {
         let module = self.load()?;
-        let mut inputs: Vec<PathBuf> = self.file.iter().cloned().collect();
-        let mut weight_bytes = Vec::new();
-        if let Some(w) = &module.weights_path {
-            let path = self.base_dir.join(w);
-            weight_bytes = std::fs::read(&path).unwrap_or_default();
-            inputs.push(path);
-        }
-        let (text, bytes) = match &self.kind {
-            SourceKind::RelaxText => (self.source.text.clone(), weight_bytes),
+        let inputs = self.input_files(&module);
+        let source = match &self.kind {
+            SourceKind::RelaxText => self.source.text.clone(),
             // The import options shape the module as much as the file does.
-            SourceKind::Onnx { path, options } => {
-                (format!("onnx {options:?}"), std::fs::read(path).unwrap_or_default())
-            }
+            SourceKind::Onnx { options, .. } => format!("onnx {options:?}"),
         };
-        let key = artifact_key(&text, &bytes, &env.target, &env.features);
+        let config = format!("{source}\nseparate_weights = {}", self.options.separate_weights);
+        let key = artifact_key(&config, &inputs, &env.target, &env.features);
         let lib_name = format!("relax_{}_{}", module.name, &key[..12]);
         let archive = env.out_dir.join(format!("lib{lib_name}.a"));
+        let weights = self.options.separate_weights.then(|| env.out_dir.join(format!("{lib_name}.safetensors")));
         let wrapper_path = env.out_dir.join(format!("{}.rs", module.name));
         let header_path = env.out_dir.join(format!("{}.h", module.name));
         let name = module.name.clone();
-        let (wrapper, header) = match cached(&archive, &env.out_dir, &lib_name, self.options.link_attribute) {
+        let complete = weights.as_deref().is_none_or(Path::exists);
+        let cached = cached(&archive, &env.out_dir, &lib_name, self.options.link_attribute).filter(|_| complete);
+        let (wrapper, header) = match cached {
             Some(texts) => texts,
-            None => self.generate(module, env, &lib_name, &archive)?,
+            None => self.generate(module, env, &lib_name, &archive, weights.as_deref())?,
         };
         write(&wrapper_path, &wrapper)?;
         write(&header_path, &header)?;
-        Ok(Artifacts { name, lib_name, archive, wrapper, wrapper_path, header, inputs })
+        Ok(Artifacts { name, lib_name, archive, wrapper, wrapper_path, header, weights, inputs })
+    }
+
+    /// The files the build reads: the model file, a `.relax` file's weights,
+    /// an ONNX model's external data. Their contents are part of the cache
+    /// key, and build scripts rerun when one changes.
+    fn input_files(&self, module: &IRModule) -> Vec<PathBuf> {
+        let mut inputs: Vec<PathBuf> = self.file.iter().cloned().collect();
+        if let Some(w) = &module.weights_path {
+            inputs.push(self.base_dir.join(w));
+        }
+        if let SourceKind::Onnx { path, .. } = &self.kind {
+            let proto = std::fs::read(path).ok().and_then(|b| ModelProto::decode(b.as_slice()).ok());
+            inputs.extend(proto.map(|m| onnx::external_files(&m, &self.base_dir)).unwrap_or_default());
+        }
+        inputs
     }
 
     fn generate(
@@ -211,17 +238,23 @@ impl Model {
         env: &BuildEnv,
         lib_name: &str,
         archive: &Path,
+        weights: Option<&Path>,
     ) -> Result<(String, String), Error> {
         let options = Options { dump_dir: self.options.dump_dir.clone() };
         let module = pipeline::compile(module, &options)?;
         let target = Target::from_triple(&env.target, &env.features).map_err(|e| Error::msg(e.to_string()))?;
-        let object = emit_object(&module, &target, lib_name).map_err(|e| Error::msg(e.to_string()))?;
+        let constants = if weights.is_some() { Constants::Table } else { Constants::Embedded };
+        let object = emit_object_with(&module, &target, lib_name, constants).map_err(|e| Error::msg(e.to_string()))?;
         std::fs::create_dir_all(&env.out_dir)
             .map_err(|e| Error::msg(format!("cannot create {}: {e}", env.out_dir.display())))?;
+        if let Some(path) = weights {
+            crate::weights::write(&module, path)?;
+        }
         write_archive(archive, &[(format!("{lib_name}.o"), object)], &target).map_err(|e| Error::msg(e.to_string()))?;
         let link = self.options.link_attribute.then_some(lib_name);
-        let wrapper = wrapper::generate(&module, lib_name, &self.options.runtime_path, link, &env.target);
-        let header = header::generate(&module, lib_name);
+        let wrapper = wrapper::generate(&module, lib_name, &self.options.runtime_path, link, &env.target, weights);
+        let file_name = weights.and_then(Path::file_name).map(|n| n.to_string_lossy().into_owned());
+        let header = header::generate(&module, lib_name, file_name.as_deref());
         // Written last: their presence marks the archive as complete for the cache.
         write(&cache_path(&env.out_dir, lib_name, self.options.link_attribute, "rs"), &wrapper)?;
         write(&cache_path(&env.out_dir, lib_name, false, "h"), &header)?;
@@ -236,6 +269,9 @@ impl Model {
         let artifacts = self.compile(&env).map_err(|e| e.render(&self.source))?;
         println!("cargo:rustc-link-search=native={}", env.out_dir.display());
         println!("cargo:rustc-link-lib=static={}", artifacts.lib_name);
+        if let Some(weights) = &artifacts.weights {
+            println!("cargo:rustc-env=RELAX_{}_WEIGHTS={}", artifacts.name.to_uppercase(), weights.display());
+        }
         for input in &artifacts.inputs {
             println!("cargo:rerun-if-changed={}", input.display());
         }

@@ -73,6 +73,9 @@ pub struct RunArgs {
     /// The function to run, when the model exports more than one.
     #[arg(long, value_name = "NAME")]
     pub function: Option<String>,
+    /// Compile with separate weights and load them from their file at run time (as `compile --separate-weights`).
+    #[arg(long)]
+    pub separate_weights: bool,
     #[command(flatten)]
     pub import: ImportArgs,
 }
@@ -128,6 +131,9 @@ pub struct CompileArgs {
     /// Where to write lib<name>.a, <name>.rs and <name>.h (created if missing).
     #[arg(long = "out-dir", short = 'o', value_name = "DIR")]
     pub out_dir: PathBuf,
+    /// Keep the constants out of the archive: write them to lib<name>'s .safetensors file beside it, loaded at run time (for large models).
+    #[arg(long)]
+    pub separate_weights: bool,
     #[command(flatten)]
     pub import: ImportArgs,
 }

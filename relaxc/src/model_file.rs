@@ -67,6 +67,12 @@ impl ModelFile {
         Ok(ModelFile { path: path.to_path_buf(), format, model })
     }
 
+    /// Compiles with separate weights (see `relax_build::Model::separate_weights`).
+    pub fn separate_weights(mut self, separate: bool) -> ModelFile {
+        self.model = self.model.separate_weights(separate);
+        self
+    }
+
     pub fn path(&self) -> &Path {
         &self.path
     }

@@ -35,6 +35,30 @@ fn run_writes_each_output_and_agrees_with_the_interpreter() {
     }
 }
 
+#[test]
+fn separate_weights_give_the_same_outputs_as_embedded_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("x.npy");
+    write_npy_f32(&input, &[5, 64], &pixels(5 * 64));
+    let run = |out: &str, extra: &[&str]| {
+        let out_dir = dir.path().join(out);
+        let mut args = vec![
+            "run".to_string(),
+            path_str(&digits()),
+            "--input".into(),
+            format!("x={}", input.display()),
+            "-o".into(),
+            path_str(&out_dir),
+        ];
+        args.extend(extra.iter().map(|a| a.to_string()));
+        let output = relaxc(&args);
+        assert!(output.status.success(), "{}", stderr(&output));
+        std::fs::read(out_dir.join("y.npy")).unwrap()
+    };
+    let embedded = run("embedded", &[]);
+    assert_eq!(run("separate", &["--separate-weights"]), embedded, "bit-identical outputs");
+}
+
 /// Runs digits with an input file `x.npy` of `x_shape` and `inputs` (with
 /// `{x}` standing for that file); returns the error message.
 fn run_error(inputs: &[&str], x_shape: &[u64]) -> String {

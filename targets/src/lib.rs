@@ -17,8 +17,8 @@ mod llvm;
 pub mod target;
 
 pub use archive::write_archive;
-pub use llvm::Constants;
 pub use error::CodegenError;
+pub use llvm::Constants;
 pub use target::Target;
 
 use inkwell::context::Context;
@@ -49,7 +49,6 @@ pub fn emit_object_with(
 /// `RELAX_DUMP` and debugging vectorization).
 pub fn emit_llvm_ir(module: &IRModule, target: &Target, symbol_prefix: &str) -> Result<String, CodegenError> {
     let context = Context::create();
-    let compiled =
-        llvm::compile(&context, module, target, symbol_prefix, llvm::Exports::Entries, Constants::Embedded)?;
+    let compiled = llvm::compile(&context, module, target, symbol_prefix, llvm::Exports::Entries, Constants::Embedded)?;
     Ok(compiled.module.print_to_string().to_string())
 }

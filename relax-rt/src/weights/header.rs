@@ -37,9 +37,10 @@ impl Header {
 pub fn parse(bytes: &[u8]) -> Result<Header, String> {
     let len_bytes: [u8; 8] = bytes.get(..8).and_then(|b| b.try_into().ok()).ok_or("shorter than 8 bytes")?;
     let len = usize::try_from(u64::from_le_bytes(len_bytes)).map_err(|_| String::from("header length overflows"))?;
-    let data_start = len.checked_add(8).filter(|&end| end <= bytes.len()).ok_or_else(|| {
-        format!("the header claims {len} bytes but the file has {}", bytes.len().saturating_sub(8))
-    })?;
+    let data_start = len
+        .checked_add(8)
+        .filter(|&end| end <= bytes.len())
+        .ok_or_else(|| format!("the header claims {len} bytes but the file has {}", bytes.len().saturating_sub(8)))?;
     let text = core::str::from_utf8(&bytes[8..data_start]).map_err(|_| String::from("the header is not UTF-8"))?;
     let mut reader = Reader { text: text.as_bytes(), at: 0 };
     let Json::Object(fields) = reader.document()? else {
@@ -50,7 +51,8 @@ pub fn parse(bytes: &[u8]) -> Result<Header, String> {
         if name == "__metadata__" {
             header.metadata = strings(value).ok_or("`__metadata__` is not an object of strings")?;
         } else {
-            let entry = entry(name.clone(), value).ok_or_else(|| format!("the entry of tensor `{name}` is malformed"))?;
+            let entry =
+                entry(name.clone(), value).ok_or_else(|| format!("the entry of tensor `{name}` is malformed"))?;
             header.entries.push(entry);
         }
     }
@@ -160,7 +162,10 @@ impl Reader<'_> {
     fn number(&mut self) -> Result<Json, String> {
         let mut n: usize = 0;
         while let Some(&c @ b'0'..=b'9') = self.text.get(self.at) {
-            n = n.checked_mul(10).and_then(|n| n.checked_add((c - b'0') as usize)).ok_or_else(|| self.error("a number that fits"))?;
+            n = n
+                .checked_mul(10)
+                .and_then(|n| n.checked_add((c - b'0') as usize))
+                .ok_or_else(|| self.error("a number that fits"))?;
             self.at += 1;
         }
         Ok(Json::Number(n))

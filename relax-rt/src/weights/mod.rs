@@ -221,6 +221,10 @@ mod tests {
         let e = err(r#"{"b":{"dtype":"F32","shape":[2],"data_offsets":[4,12]}}"#);
         assert_eq!(e.message, "tiny: weights file: tensor `b` has data bytes 4..12 of 11, but f32 [2] needs 8 bytes");
         let e = Weights::from_bytes(&SIG, b"nonsense").err().unwrap();
-        assert!(e.message.starts_with("tiny: weights file: not a valid safetensors file (the header claims"), "{}", e.message);
+        assert!(
+            e.message.starts_with("tiny: weights file: not a valid safetensors file (the header claims"),
+            "{}",
+            e.message
+        );
     }
 }
