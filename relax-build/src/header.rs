@@ -2,7 +2,7 @@
 //! the same native code the Rust wrapper calls.
 
 use relax_compiler::ir::dim::shape_to_string;
-use relax_compiler::ir::entry::{constant_table, Check, EntryFunc};
+use relax_compiler::ir::entry::{constant_table, Check, DimBinding, DimSource, EntryFunc};
 use relax_compiler::IRModule;
 use std::fmt::Write;
 
@@ -88,6 +88,14 @@ fn entry_decls(e: &EntryFunc, sym: &str, constant_table: bool) -> String {
         let _ = writeln!(out, "/* Runs the model. 0 or a check id. */");
         let _ = writeln!(out, "int32_t {sym}(const RelaxTensor *inputs, const RelaxTensor *outputs, uint8_t *workspace, uint64_t workspace_bytes);");
     }
+    for (var, max) in e.dim_bounds() {
+        let _ = writeln!(out, "/* The bound of dim {var} (dim_max); a larger value fails a check. */");
+        let _ = writeln!(out, "#define {}_MAX_{} {max}", sym.to_uppercase(), var.to_uppercase());
+    }
+    if let Some(bytes) = e.max_workspace_bytes() {
+        let _ = writeln!(out, "/* A workspace size enough for every call the checks accept: allocate once. */");
+        let _ = writeln!(out, "#define {}_MAX_WORKSPACE_BYTES {bytes}", sym.to_uppercase());
+    }
     let _ = writeln!(out, "/* What each non-zero return value (check id) means; index 0 is unused. */");
     let _ = writeln!(out, "static const char *const {sym}_checks[] = {{\n    \"ok\",");
     for c in &e.checks {
@@ -108,6 +116,12 @@ fn describe(e: &EntryFunc, c: &Check) -> String {
             format!("output {} axis {axis} would be negative ({expr})", e.outputs[*output].name)
         }
         Check::Equal { lhs, rhs, context } => format!("{context} requires {lhs} == {rhs}"),
+        Check::DimMax { var, max } => match e.bindings.iter().find(|b| &b.var == var) {
+            Some(DimBinding { input, from: DimSource::Axis(axis), .. }) => {
+                format!("input {} axis {axis} (dim {var}) must be at most {max}", e.inputs[*input].name)
+            }
+            _ => format!("dim {var} must be at most {max}"),
+        },
         Check::Output { output } => format!("output {} has the wrong rank, dtype or shape", e.outputs[*output].name),
         Check::Workspace => "the workspace is too small".into(),
     }

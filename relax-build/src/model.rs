@@ -72,9 +72,12 @@ pub struct Model {
     base_dir: PathBuf,
     file: Option<PathBuf>,
     kind: SourceKind,
-    /// `dim`/`dim_max` calls on a text source, reported by `load` (the text
-    /// declares its own dims).
+    /// `dim` calls on a text source, reported by `load` (the text declares
+    /// its own dims).
     misplaced_dims: Vec<String>,
+    /// `dim_max` calls on a text source: bounds added to the functions with
+    /// such a dim, as `#[dim_max(..)]` in the text would.
+    text_dim_max: Vec<(String, i64)>,
     pub options: CompileOptions,
 }
 
@@ -90,6 +93,7 @@ impl Model {
             file: Some(path),
             kind: SourceKind::RelaxText,
             misplaced_dims: Vec::new(),
+            text_dim_max: Vec::new(),
             options: CompileOptions::default(),
         }
     }
@@ -105,6 +109,7 @@ impl Model {
             file: Some(path.clone()),
             kind: SourceKind::Onnx { path, options: OnnxOptions::default() },
             misplaced_dims: Vec::new(),
+            text_dim_max: Vec::new(),
             options: CompileOptions::default(),
         }
     }
@@ -120,13 +125,16 @@ impl Model {
         self
     }
 
-    /// Bounds an ONNX model's symbolic dim `name`: `name <= value`.
+    /// Bounds a symbolic dim `name`: `name <= value` (an ONNX `dim_param`, or
+    /// a dim of a `.relax` function's parameters). Larger inputs are a
+    /// run-time error, and the wrapper gets the bound and, when the
+    /// workspace size depends only on bounded dims, its maximum.
     pub fn dim_max(mut self, name: &str, value: i64) -> Model {
         match &mut self.kind {
             SourceKind::Onnx { options, .. } => {
                 options.dim_max.insert(name.to_string(), value);
             }
-            SourceKind::RelaxText => self.misplaced_dims.push(format!("dim_max(\"{name}\", {value})")),
+            SourceKind::RelaxText => self.text_dim_max.push((name.to_string(), value)),
         }
         self
     }
@@ -139,6 +147,7 @@ impl Model {
             file: None,
             kind: SourceKind::RelaxText,
             misplaced_dims: Vec::new(),
+            text_dim_max: Vec::new(),
             options: CompileOptions::default(),
         }
     }
@@ -171,7 +180,13 @@ impl Model {
                 "{} applies to ONNX models; a `.relax` source declares its dims in its text",
                 self.misplaced_dims.join(", ")
             ))),
-            SourceKind::RelaxText => relax_text::load(&self.source.text, &self.base_dir),
+            SourceKind::RelaxText => {
+                let mut module = relax_text::load(&self.source.text, &self.base_dir)?;
+                for (name, max) in &self.text_dim_max {
+                    bound_text_dim(&mut module, name, *max)?;
+                }
+                Ok(module)
+            }
             // `import_bytes`, not `import_file`: the rendered error already names the file.
             SourceKind::Onnx { path, options } => {
                 let bytes =
@@ -194,7 +209,7 @@ impl Model {
         let module = self.load()?;
         let inputs = self.input_files(&module);
         let source = match &self.kind {
-            SourceKind::RelaxText => self.source.text.clone(),
+            SourceKind::RelaxText => format!("{}\ndim_max = {:?}", self.source.text, self.text_dim_max),
             // The import options shape the module as much as the file does.
             SourceKind::Onnx { options, .. } => format!("onnx {options:?}"),
         };
@@ -277,6 +292,31 @@ impl Model {
         }
         println!("cargo:rerun-if-env-changed=RELAX_DUMP");
         Ok(artifacts)
+    }
+}
+
+/// Adds `name <= max` to every function with a parameter dim `name`.
+fn bound_text_dim(module: &mut IRModule, name: &str, max: i64) -> Result<(), Error> {
+    if max < 0 {
+        return Err(Error::msg(format!("dim_max(\"{name}\", {max}): a bound cannot be negative")));
+    }
+    let mut found = false;
+    for f in &mut module.functions {
+        let has_dim = f.params.iter().any(|p| match &p.sinfo {
+            relax_compiler::ir::StructInfo::Tensor(t) => t.shape.iter().any(|d| d.free_vars().contains(name)),
+            _ => false,
+        });
+        if has_dim {
+            found = true;
+            f.dim_max.retain(|(v, _)| v != name);
+            f.dim_max.push((name.to_string(), max));
+        }
+    }
+    match found {
+        true => Ok(()),
+        false => {
+            Err(Error::msg(format!("dim_max(\"{name}\", {max}): no function of `{}` has a dim `{name}`", module.name)))
+        }
     }
 }
 

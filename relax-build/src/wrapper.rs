@@ -121,6 +121,7 @@ fn checks_sig(e: &EntryFunc) -> String {
                 lhs.to_string(),
                 rhs.to_string()
             ),
+            Check::DimMax { var, max } => format!("rt::invoke::Check::DimMax {{ var: {var:?}, max: {max} }}"),
             Check::Output { output } => format!("rt::invoke::Check::Output {{ output: {output} }}"),
             Check::Workspace => "rt::invoke::Check::Workspace".to_string(),
         })
@@ -164,6 +165,7 @@ fn describe(params: &[EntryParam]) -> String {
 
 fn entry_functions(module: &str, e: &EntryFunc, sym: &str, separate_weights: bool) -> String {
     let mut out = signature_static(module, e);
+    out += &bound_items(e);
     let sig = format!("{}_SIGNATURE", e.name.to_uppercase());
     let f = &e.name;
     let doc = format!("`{f}({}) -> ({})`", describe(&e.inputs), describe(&e.outputs));
@@ -234,6 +236,27 @@ fn entry_functions(module: &str, e: &EntryFunc, sym: &str, separate_weights: boo
             .collect::<Vec<_>>()
             .join(", "),
     );
+    out
+}
+
+/// What `dim_max` gives the caller: each bound as a constant, and when the
+/// workspace size has a maximum, that maximum (allocate once, call many times).
+fn bound_items(e: &EntryFunc) -> String {
+    let (f, upper) = (&e.name, e.name.to_uppercase());
+    let mut out = String::new();
+    for (var, max) in e.dim_bounds() {
+        let _ =
+            writeln!(out, "    /// The largest `{var}` [`{f}`] accepts (its `dim_max`); larger inputs are an error.");
+        let _ = writeln!(out, "    pub const {upper}_MAX_{}: usize = {max};", var.to_uppercase());
+    }
+    if let Some(bytes) = e.max_workspace_bytes() {
+        let _ = writeln!(
+            out,
+            "    /// A workspace size enough for every call of [`{f}`] that its checks accept:\n    \
+             /// `rt::Workspace::with_capacity({f}_max_workspace_bytes())` once, then [`{f}_into`] never allocates."
+        );
+        let _ = writeln!(out, "    pub const fn {f}_max_workspace_bytes() -> usize {{\n        {bytes}\n    }}");
+    }
     out
 }
 

@@ -211,3 +211,29 @@ fn editing_an_onnx_models_external_data_rebuilds_it() {
     assert_ne!(edited.lib_name, first.lib_name, "new weights, new archive");
     assert_eq!(Model::onnx(&path).load().unwrap().constants["bias"], bias(4.0));
 }
+
+#[test]
+fn a_bounded_dim_reaches_the_wrapper_and_the_header() {
+    let dir = fresh_dir("bounded");
+    let model = Model::from_file(repo().join("models/digits/digits.relax")).dim_max("n", 64);
+    let module = model.compile_module().unwrap();
+    assert_eq!(module.functions[0].dim_max, [("n".to_string(), 64)]);
+    let max = module.entries[0].max_workspace_bytes().expect("the workspace depends only on n");
+    let artifacts = model.compile(&host_env(dir.clone())).unwrap();
+    let sym = format!("{}_forward", artifacts.lib_name).to_uppercase();
+    assert!(artifacts.wrapper.contains("pub const FORWARD_MAX_N: usize = 64;"), "{}", artifacts.wrapper);
+    assert!(
+        artifacts.wrapper.contains(&format!("pub const fn forward_max_workspace_bytes() -> usize {{\n        {max}\n")),
+        "{}",
+        artifacts.wrapper
+    );
+    assert!(artifacts.wrapper.contains("rt::invoke::Check::DimMax { var: \"n\", max: 64 }"), "{}", artifacts.wrapper);
+    assert!(artifacts.header.contains(&format!("#define {sym}_MAX_N 64")), "{}", artifacts.header);
+    assert!(artifacts.header.contains(&format!("#define {sym}_MAX_WORKSPACE_BYTES {max}")), "{}", artifacts.header);
+    assert!(artifacts.header.contains("\"input x axis 0 (dim n) must be at most 64\""), "{}", artifacts.header);
+    // Unbounded, there is no maximum to offer; a bound on a dim no function has is an error.
+    let plain = Model::from_file(repo().join("models/digits/digits.relax")).compile(&host_env(dir)).unwrap();
+    assert!(!plain.wrapper.contains("max_workspace_bytes"), "{}", plain.wrapper);
+    let err = Model::from_file(repo().join("models/digits/digits.relax")).dim_max("batch", 2).load().unwrap_err();
+    assert_eq!(err.to_string(), "dim_max(\"batch\", 2): no function of `digits` has a dim `batch`");
+}

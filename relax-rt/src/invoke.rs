@@ -60,6 +60,11 @@ pub enum Check {
         axis: usize,
         expr: &'static str,
     },
+    /// A symbolic dim the model bounds (`dim_max`) is above its bound.
+    DimMax {
+        var: &'static str,
+        max: i64,
+    },
     /// A shape equality stated with `match_cast` that only the inputs decide.
     Equal {
         context: &'static str,
@@ -337,6 +342,21 @@ fn bindings_str(sig: &Signature, inputs: &[ArgRef<'_>]) -> String {
     }
 }
 
+/// "dim `n` of parameter `x` (axis 0) is 100": where a bounded dim came from
+/// and its value.
+fn bound_dim_str(sig: &Signature, inputs: &[ArgRef<'_>], var: &str) -> String {
+    let found = sig.bindings.iter().find(|b| b.var == var).and_then(|b| {
+        let input = inputs.get(b.input)?;
+        let (value, place) = match b.from {
+            DimSource::Axis(axis) => (*input.shape.get(axis)? as i64, format!("axis {axis}")),
+            DimSource::Element(index) => (element_i64(input, index)?, format!("element {index}")),
+            DimSource::Derived | DimSource::ScaledElement(_) => return None,
+        };
+        Some(format!("dim `{var}` of parameter `{}` ({place}) is {value}", sig.inputs[b.input].name))
+    });
+    found.unwrap_or_else(|| format!("dim `{var}` is too large"))
+}
+
 /// Element `index` of an i32 or i64 input, if it has one.
 fn element_i64(input: &ArgRef<'_>, index: usize) -> Option<i64> {
     let size = input.dtype.size();
@@ -408,6 +428,10 @@ fn describe_failure(
                 expr,
                 bindings_str(sig, inputs)
             ),
+        ),
+        Check::DimMax { var, max } => Error::new(
+            ErrorKind::Shape,
+            format!("{}: {}, above its bound {max} (`{var}` <= {max})", sig.name, bound_dim_str(sig, inputs, var)),
         ),
         Check::Equal { context, lhs, rhs } => Error::new(
             ErrorKind::Shape,

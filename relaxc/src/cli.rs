@@ -49,7 +49,7 @@ pub struct ImportArgs {
     /// Give a symbolic dim of an ONNX model a value (repeatable), e.g. --dim batch=1.
     #[arg(long = "dim", value_name = "NAME=VALUE", value_parser = parse_dim)]
     pub dims: Vec<(String, i64)>,
-    /// Bound a symbolic dim of an ONNX model so workspace sizes are constant (repeatable), e.g. --dim-max n=64.
+    /// Bound a symbolic dim (repeatable), e.g. --dim-max n=64: larger inputs are rejected, and the workspace size has a maximum.
     #[arg(long = "dim-max", value_name = "NAME=VALUE", value_parser = parse_dim)]
     pub dim_max: Vec<(String, i64)>,
 }

@@ -58,6 +58,7 @@ fn check(c: &Check) -> invoke::Check {
         Check::NonNegative { output, axis, expr } => {
             invoke::Check::NonNegative { output: *output, axis: *axis, expr: leak_str(expr.to_string()) }
         }
+        Check::DimMax { var, max } => invoke::Check::DimMax { var: leak_str(var.clone()), max: *max },
         Check::Output { output } => invoke::Check::Output { output: *output },
         Check::Workspace => invoke::Check::Workspace,
     }

@@ -88,6 +88,27 @@ fn a_wrong_shape_names_the_parameter_both_shapes_and_the_file() {
 }
 
 #[test]
+fn a_dim_above_its_bound_names_the_input_dim_value_and_bound() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |rows: u64, extra: &[&str]| {
+        let x = dir.path().join(format!("x{rows}.npy"));
+        write_npy_f32(&x, &[rows, 64], &pixels(rows as usize * 64));
+        let out = dir.path().join(format!("out{rows}"));
+        let mut args = vec!["run".to_string(), path_str(&digits()), "--dim-max".into(), "n=4".into()];
+        args.extend(["-o".to_string(), path_str(&out), "--input".into(), format!("x={}", x.display())]);
+        args.extend(extra.iter().map(|a| a.to_string()));
+        relaxc(&args)
+    };
+    let err = failure_message(&run(5, &[]));
+    let expected =
+        "digits.relax: digits::forward: dim `n` of parameter `x` (axis 0) is 5, above its bound 4 (`n` <= 4)";
+    assert!(err.contains(expected), "{err}");
+    // Within the bound the model runs (and separate weights combine with it).
+    let output = run(4, &["--separate-weights"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+}
+
+#[test]
 fn a_missing_input_says_how_to_pass_it() {
     let err = run_error(&[], &[1, 64]);
     assert!(

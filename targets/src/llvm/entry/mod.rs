@@ -196,6 +196,15 @@ impl<'a, 'ctx> EntryBuilder<'a, 'ctx> {
                 self.checker.require(b, ok, id)
             }
             Check::Equal { lhs, rhs, .. } => self.checker.require(b, eq(self.dim(lhs)?, self.dim(rhs)?)?, id),
+            Check::DimMax { var, max } => {
+                let ok = b.build_int_compare(
+                    IntPredicate::SLE,
+                    self.dim(&Dim::var(var))?,
+                    cg.i64().const_int(*max as u64, true),
+                    "",
+                )?;
+                self.checker.require(b, ok, id)
+            }
             Check::NonNegative { expr, .. } => {
                 let ok = b.build_int_compare(IntPredicate::SGE, self.dim(expr)?, cg.i64().const_zero(), "")?;
                 self.checker.require(b, ok, id)
