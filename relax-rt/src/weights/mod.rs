@@ -197,7 +197,7 @@ mod tests {
         data.extend([0x0f, 0x01, 0x08]);
         let w = Weights::from_bytes(&SIG, &file(&good_header("i4", "tiny"), &data)).unwrap();
         let table = unsafe { core::slice::from_raw_parts(w.table(), 2) };
-        assert!(table.iter().all(|p| *p as usize % WORKSPACE_ALIGN == 0));
+        assert!(table.iter().all(|p| (*p as usize).is_multiple_of(WORKSPACE_ALIGN)));
         let b = unsafe { core::slice::from_raw_parts(table[0] as *const f32, 2) };
         assert_eq!(b, [1.5, -2.0]);
         assert_eq!(unsafe { core::slice::from_raw_parts(table[1], 3) }, [0x0f, 0x01, 0x08]);

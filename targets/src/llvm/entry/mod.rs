@@ -10,7 +10,9 @@
 //! its rank is known), then bind the symbolic dims from input shapes, then the
 //! remaining checks in list order (the run function adds the output and
 //! workspace checks). `prepare` then reports output shapes and the workspace
-//! size; the run function calls the kernels in order.
+//! size; the run function calls the kernels in order. With
+//! `Constants::Table` the run function takes a fifth parameter, the constant
+//! pointer table (`constant_table.rs`).
 
 mod abi;
 mod checks;
