@@ -57,6 +57,10 @@ fn constant_table_decls(module: &IRModule, prefix: &str, file: &str) -> String {
         names.len()
     );
     let _ = writeln!(out, "#define {}_CONSTANT_COUNT {}", prefix.to_uppercase(), names.len());
+    if names.is_empty() {
+        // C has no empty arrays; a model without constants needs no table.
+        return out + "\n";
+    }
     let _ = writeln!(out, "static const char *const {prefix}_constant_names[] = {{");
     for name in &names {
         let c = &module.constants[name];
