@@ -14,6 +14,7 @@ mod cache;
 mod cargo;
 mod header;
 mod model;
+mod weights;
 mod wrapper;
 
 pub use cargo::{configure, BuildEnv};

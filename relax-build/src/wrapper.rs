@@ -5,10 +5,11 @@
 //! declarations and one call per function.
 
 use relax_compiler::ir::dim::shape_to_string;
-use relax_compiler::ir::entry::{Check, DimSource, EntryFunc, EntryParam};
+use relax_compiler::ir::entry::{constant_table, Check, DimSource, EntryFunc, EntryParam};
 use relax_compiler::IRModule;
 use relax_rt::DType;
 use std::fmt::Write;
+use std::path::Path;
 
 /// The Rust element type of a dtype: the text-format names are Rust's, but
 /// for the narrow floats and the 4- and 2-bit integers: the 16-bit floats are
@@ -37,8 +38,17 @@ fn dtype_variant(d: DType) -> String {
 }
 
 /// The whole wrapper module. `link` names the static library for a
-/// `#[link]` attribute (used by the macro).
-pub fn generate(module: &IRModule, symbol_prefix: &str, rt: &str, link: Option<&str>, target: &str) -> String {
+/// `#[link]` attribute (used by the macro). `weights_file` is where the build
+/// wrote the constants of a model compiled with separate weights: then the
+/// module also has a `Weights` type, and every function takes one.
+pub fn generate(
+    module: &IRModule,
+    symbol_prefix: &str,
+    rt: &str,
+    link: Option<&str>,
+    target: &str,
+    weights_file: Option<&Path>,
+) -> String {
     let mut out = String::new();
     let m = &module.name;
     let _ = writeln!(out, "/// The `{m}` model, compiled ahead of time by relax-rs for `{target}`.");
@@ -54,14 +64,18 @@ pub fn generate(module: &IRModule, symbol_prefix: &str, rt: &str, link: Option<&
             out,
             "        fn {sym}_prepare(inputs: *const rt::abi::RelaxTensor, outputs: *mut rt::abi::RelaxTensor, workspace_bytes: *mut u64) -> i32;"
         );
+        let constants = if weights_file.is_some() { ", constants: *const *const u8" } else { "" };
         let _ = writeln!(
             out,
-            "        fn {sym}(inputs: *const rt::abi::RelaxTensor, outputs: *const rt::abi::RelaxTensor, workspace: *mut u8, workspace_bytes: u64) -> i32;"
+            "        fn {sym}(inputs: *const rt::abi::RelaxTensor, outputs: *const rt::abi::RelaxTensor, workspace: *mut u8, workspace_bytes: u64{constants}) -> i32;"
         );
     }
     out.push_str("    }\n");
+    if let Some(file) = weights_file {
+        out += &weights_items(module, file);
+    }
     for e in &module.entries {
-        out += &entry_functions(m, e, &format!("{symbol_prefix}_{}", e.name));
+        out += &entry_functions(m, e, &format!("{symbol_prefix}_{}", e.name), weights_file.is_some());
     }
     out.push_str("}\n");
     out
@@ -107,6 +121,7 @@ fn checks_sig(e: &EntryFunc) -> String {
                 lhs.to_string(),
                 rhs.to_string()
             ),
+            Check::DimMax { var, max } => format!("rt::invoke::Check::DimMax {{ var: {var:?}, max: {max} }}"),
             Check::Output { output } => format!("rt::invoke::Check::Output {{ output: {output} }}"),
             Check::Workspace => "rt::invoke::Check::Workspace".to_string(),
         })
@@ -148,11 +163,19 @@ fn describe(params: &[EntryParam]) -> String {
     items.join(", ")
 }
 
-fn entry_functions(module: &str, e: &EntryFunc, sym: &str) -> String {
+fn entry_functions(module: &str, e: &EntryFunc, sym: &str, separate_weights: bool) -> String {
     let mut out = signature_static(module, e);
+    out += &bound_items(e);
     let sig = format!("{}_SIGNATURE", e.name.to_uppercase());
     let f = &e.name;
     let doc = format!("`{f}({}) -> ({})`", describe(&e.inputs), describe(&e.outputs));
+    // With separate weights: the first argument, and how `invoke` gets them.
+    let w = weights_arg(e);
+    let (weights_param, invoke, invoke_into, weights_args) = if separate_weights {
+        (format!("{w}: &Weights, "), "invoke_with_weights", "invoke_into_with_weights", format!("&CONSTANTS, &{w}.0, "))
+    } else {
+        (String::new(), "invoke", "invoke_into", String::new())
+    };
     let args: Vec<String> =
         e.inputs.iter().map(|p| format!("{}: &rt::Tensor<{}>", p.name, rust_type(p.dtype))).collect();
     let arg_refs: Vec<String> =
@@ -170,23 +193,23 @@ fn entry_functions(module: &str, e: &EntryFunc, sym: &str) -> String {
     ///
     /// Checks every input's rank, dtype and shape and returns an error naming the
     /// parameter on a mismatch.
-    pub fn {f}({args}) -> Result<{ret}, rt::Error> {{
+    pub fn {f}({weights_param}{args}) -> Result<{ret}, rt::Error> {{
         let mut workspace = rt::Workspace::new();
         #[allow(unused_mut)]
-        let mut outs = rt::invoke::invoke(&{sig}, &[{arg_refs}], {sym}_prepare, {sym}, &mut workspace)?;
+        let mut outs = rt::invoke::{invoke}(&{sig}, {weights_args}&[{arg_refs}], {sym}_prepare, {sym}, &mut workspace)?;
         Ok({ret_expr})
     }}
 
     /// Like [`{f}`], writing into caller-provided outputs and reusing `workspace`
     /// (no allocation once the workspace is large enough).
-    pub fn {f}_into({into_args}, workspace: &mut rt::Workspace) -> Result<(), rt::Error> {{
-        rt::invoke::invoke_into(&{sig}, &[{view_refs}], &mut [{out_refs}], {sym}_prepare, {sym}, workspace)
+    pub fn {f}_into({weights_param}{into_args}, workspace: &mut rt::Workspace) -> Result<(), rt::Error> {{
+        rt::invoke::{invoke_into}(&{sig}, {weights_args}&[{view_refs}], &mut [{out_refs}], {sym}_prepare, {sym}, workspace)
     }}
 
     /// Like [`{f}`] for tensors whose dtypes are known only at run time.
-    pub fn {f}_dyn(inputs: &[&rt::DynTensor]) -> Result<rt::invoke::Vec<rt::DynTensor>, rt::Error> {{
+    pub fn {f}_dyn({weights_param}inputs: &[&rt::DynTensor]) -> Result<rt::invoke::Vec<rt::DynTensor>, rt::Error> {{
         let args: rt::invoke::Vec<rt::invoke::ArgRef<'_>> = inputs.iter().map(|t| rt::invoke::ArgRef::from_dyn(t)).collect();
-        rt::invoke::invoke(&{sig}, &args, {sym}_prepare, {sym}, &mut rt::Workspace::new())
+        rt::invoke::{invoke}(&{sig}, {weights_args}&args, {sym}_prepare, {sym}, &mut rt::Workspace::new())
     }}
 "#,
         args = args.join(", "),
@@ -214,6 +237,86 @@ fn entry_functions(module: &str, e: &EntryFunc, sym: &str) -> String {
             .join(", "),
     );
     out
+}
+
+/// What `dim_max` gives the caller: each bound as a constant, and when the
+/// workspace size has a maximum, that maximum (allocate once, call many times).
+fn bound_items(e: &EntryFunc) -> String {
+    let (f, upper) = (&e.name, e.name.to_uppercase());
+    let mut out = String::new();
+    for (var, max) in e.dim_bounds() {
+        let _ =
+            writeln!(out, "    /// The largest `{var}` [`{f}`] accepts (its `dim_max`); larger inputs are an error.");
+        let _ = writeln!(out, "    pub const {upper}_MAX_{}: usize = {max};", var.to_uppercase());
+    }
+    if let Some(bytes) = e.max_workspace_bytes() {
+        let _ = writeln!(
+            out,
+            "    /// A workspace size enough for every call of [`{f}`] that its checks accept:\n    \
+             /// `rt::Workspace::with_capacity({f}_max_workspace_bytes())` once, then [`{f}_into`] never allocates."
+        );
+        let _ = writeln!(out, "    pub const fn {f}_max_workspace_bytes() -> usize {{\n        {bytes}\n    }}");
+    }
+    out
+}
+
+/// The name of the weights argument: `weights`, unless an input has it.
+fn weights_arg(e: &EntryFunc) -> &'static str {
+    if e.inputs.iter().any(|p| p.name == "weights") {
+        "model_weights"
+    } else {
+        "weights"
+    }
+}
+
+/// The items of a model compiled with separate weights: the constant table
+/// the native code expects (`CONSTANTS`), where the build wrote the file, and
+/// a `Weights` type that can only hold weights checked against that table.
+fn weights_items(module: &IRModule, file: &Path) -> String {
+    let tensors: Vec<String> = constant_table(&module.entries)
+        .iter()
+        .map(|name| {
+            let c = &module.constants[name];
+            format!(
+                "rt::weights::WeightSig {{ name: {name:?}, dtype: rt::DType::{}, shape: &{:?} }}",
+                dtype_variant(c.dtype()),
+                c.shape()
+            )
+        })
+        .collect();
+    let file_name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    format!(
+        r#"    /// The constants the compiled code reads, in the order of the pointer
+    /// table its run functions take.
+    pub static CONSTANTS: rt::weights::WeightsSig = rt::weights::WeightsSig {{ module: {module:?}, tensors: &[{tensors}] }};
+
+    /// The name of the weights file (safetensors) the build wrote beside the
+    /// archive. Ship it with the program and read it with [`Weights::load`]; a
+    /// build script's crate finds it at `env!("RELAX_{upper}_WEIGHTS")`.
+    pub const WEIGHTS_FILE_NAME: &str = {file_name:?};
+
+    /// The `{module}` model's weights, loaded at run time: every tensor the
+    /// compiled code reads, checked for name, dtype and shape.
+    pub struct Weights(rt::Weights);
+
+    impl Weights {{
+        /// Reads a weights file (see [`WEIGHTS_FILE_NAME`]); the error names
+        /// any tensor that is missing or has the wrong dtype or shape.
+        pub fn load(path: impl AsRef<::std::path::Path>) -> Result<Weights, rt::Error> {{
+            rt::Weights::load(&CONSTANTS, path.as_ref()).map(Weights)
+        }}
+
+        /// Reads a weights file's bytes (for example from `include_bytes!`).
+        pub fn from_bytes(bytes: &[u8]) -> Result<Weights, rt::Error> {{
+            rt::Weights::from_bytes(&CONSTANTS, bytes).map(Weights)
+        }}
+    }}
+
+"#,
+        module = module.name,
+        tensors = tensors.join(", "),
+        upper = module.name.to_uppercase(),
+    )
 }
 
 /// The `_into` argument for output `k`: the output's own name when it is a

@@ -254,6 +254,7 @@ fn pinned_dims_become_constants_and_names_are_sanitized() {
     assert_eq!(f.params[0].name, "input_1");
     assert_eq!(f.params[0].sinfo, StructInfo::tensor(DType::F32, vec![Dim::Int(2), Dim::var("seq"), Dim::Int(2)]));
     assert_eq!(f.body.bindings().next().unwrap().var.name, "type_");
+    assert_eq!(f.dim_max, [("seq".to_string(), 16)], "the bound is kept; pinned dims need none");
     let x = f32s(&[2, 5, 2], 7);
     let got = run(&module, std::slice::from_ref(&x));
     let want: Vec<f64> = (0..x.numel()).map(|i| -x.get(i).to_f64()).collect();

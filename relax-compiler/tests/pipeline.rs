@@ -2,11 +2,14 @@
 //! every pass must preserve results (see `verify::check_passes`), fusion and
 //! memory planning must do their jobs, and bad models must give clear errors.
 
+use relax_compiler::interp::entry::run_entry;
+use relax_compiler::ir::entry::Check;
 use relax_compiler::ir::{AttrValue, Attrs, Binding, Block, Dim, Expr, Function, IRModule, SeqExpr, StructInfo, Var};
 use relax_compiler::pipeline::{compile, Options};
 use relax_compiler::verify::{check_passes, Tolerance};
 use relax_compiler::NDArray;
 use relax_rt::DType;
+use std::collections::HashMap;
 
 fn tensor(shape: &[Dim]) -> StructInfo {
     StructInfo::tensor(DType::F32, shape.to_vec())
@@ -47,6 +50,7 @@ fn mlp(hidden: usize) -> IRModule {
         params: vec![Var::new("x", tensor(&[n(), Dim::Int(8)]))],
         value_dims: vec![],
         derived_dims: vec![],
+        dim_max: vec![],
         ret: tensor(&[n(), Dim::Int(4)]),
         body: SeqExpr { blocks: vec![block], result: Box::new(Expr::var("y")) },
         public: true,
@@ -100,4 +104,32 @@ fn all_unknown_operators_are_listed_at_once() {
     let err = compile(m, &Options::default()).unwrap_err();
     let text = err.to_string();
     assert!(text.contains("frobnicate") && text.contains("wibble"), "{text}");
+}
+
+#[test]
+fn a_dim_bound_becomes_a_check_and_a_maximum_workspace() {
+    let mut module = mlp(16);
+    module.functions[0].dim_max = vec![("n".into(), 64)];
+    let m = compile(module, &Options::default()).unwrap();
+    let entry = &m.entries[0];
+    assert!(entry.checks.contains(&Check::DimMax { var: "n".into(), max: 64 }), "{:?}", entry.checks);
+    // Valid for every accepted batch, and reached at the bound.
+    let max = entry.max_workspace_bytes().expect("n is bounded");
+    let at = |n: i64| entry.workspace_bytes.eval(&HashMap::from([("n".to_string(), n)])).unwrap() as u64;
+    assert!((0..=64).all(|n| at(n) <= max));
+    assert_eq!(max, at(64));
+    let x = |n: usize| NDArray::random(DType::F32, &[n, 8], 7);
+    assert!(run_entry(&m, "forward", &[x(64)]).is_ok());
+    let err = run_entry(&m, "forward", &[x(65)]).unwrap_err().to_string();
+    assert!(err.contains("DimMax"), "{err}");
+    // Unbounded, the size has no maximum.
+    assert_eq!(compile(mlp(16), &Options::default()).unwrap().entries[0].max_workspace_bytes(), None);
+}
+
+#[test]
+fn a_bound_on_a_dim_no_parameter_has_is_an_error() {
+    let mut module = mlp(16);
+    module.functions[0].dim_max = vec![("m".into(), 4)];
+    let err = compile(module, &Options::default()).unwrap_err().to_string();
+    assert!(err.contains("`dim_max` bounds `m`, which is not a dim of any parameter"), "{err}");
 }

@@ -11,6 +11,15 @@
 //!           uint8_t *workspace, uint64_t workspace_bytes);
 //! ```
 //!
+//! A model compiled with separate weights (its constants in a safetensors file
+//! next to the archive instead of inside it) has run functions with one more
+//! parameter, a table of pointers to its constants (see [`crate::weights`]):
+//!
+//! ```c
+//! int32_t F(const RelaxTensor *inputs, const RelaxTensor *outputs,
+//!           uint8_t *workspace, uint64_t workspace_bytes, const void *const *constants);
+//! ```
+//!
 //! A non-zero return value is the id of the check that failed; the generated
 //! wrapper (and the C header) carry a table from id to a description, so the
 //! native code never formats strings. The workspace must be aligned to
@@ -39,4 +48,14 @@ pub type RunFn = unsafe extern "C" fn(
     outputs: *const RelaxTensor,
     workspace: *mut u8,
     workspace_bytes: u64,
+) -> i32;
+
+/// `F` of a model compiled with separate weights: `constants` holds one
+/// 64-byte aligned pointer per constant, in the order of its weights table.
+pub type RunWithConstantsFn = unsafe extern "C" fn(
+    inputs: *const RelaxTensor,
+    outputs: *const RelaxTensor,
+    workspace: *mut u8,
+    workspace_bytes: u64,
+    constants: *const *const u8,
 ) -> i32;

@@ -14,6 +14,8 @@ pub enum ErrorKind {
     Workspace,
     /// Tensor data length does not match its shape.
     Data,
+    /// A weights file is unreadable or does not match the model.
+    Weights,
     /// Generated code reported an error code the wrapper does not know.
     Internal,
 }

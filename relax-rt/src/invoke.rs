@@ -2,7 +2,8 @@
 //! the C ABI, run `F_prepare` and `F`, and turn a failed check id into a message
 //! that names the parameter, the expected and the actual shape.
 
-use crate::abi::{PrepareFn, RelaxTensor, RunFn};
+use crate::abi::{PrepareFn, RelaxTensor, RunFn, RunWithConstantsFn};
+use crate::weights::{Weights, WeightsSig};
 use crate::{DType, DynTensor, Error, ErrorKind, Workspace};
 use alloc::string::String;
 /// Re-exported so generated wrappers name `Vec` without assuming `std`.
@@ -58,6 +59,11 @@ pub enum Check {
         output: usize,
         axis: usize,
         expr: &'static str,
+    },
+    /// A symbolic dim the model bounds (`dim_max`) is above its bound.
+    DimMax {
+        var: &'static str,
+        max: i64,
     },
     /// A shape equality stated with `match_cast` that only the inputs decide.
     Equal {
@@ -166,12 +172,84 @@ fn check_arity(sig: &Signature, got: usize) -> Result<(), Error> {
     ))
 }
 
+/// The native run function, as `run_call` calls it: `(inputs, outputs,
+/// workspace, workspace_bytes) -> check id`, with any weights bound.
+type Run<'a> = &'a dyn Fn(*const RelaxTensor, *const RelaxTensor, *mut u8, u64) -> i32;
+
 /// Calls a compiled function, allocating its outputs.
 pub fn invoke(
     sig: &Signature,
     inputs: &[ArgRef<'_>],
     prepare: PrepareFn,
     run: RunFn,
+    ws: &mut Workspace,
+) -> Result<Vec<DynTensor>, Error> {
+    // SAFETY: the caller vouches that `run` is the function `sig` describes.
+    invoke_run(sig, inputs, prepare, &|i, o, w, n| unsafe { run(i, o, w, n) }, ws)
+}
+
+/// Calls a compiled function, writing into caller-provided outputs.
+pub fn invoke_into(
+    sig: &Signature,
+    inputs: &[ArgRef<'_>],
+    outputs: &mut [ArgMut<'_>],
+    prepare: PrepareFn,
+    run: RunFn,
+    ws: &mut Workspace,
+) -> Result<(), Error> {
+    // SAFETY: as in `invoke`.
+    invoke_into_run(sig, inputs, outputs, prepare, &|i, o, w, n| unsafe { run(i, o, w, n) }, ws)
+}
+
+/// [`invoke`] for a model compiled with separate weights: `weights` must have
+/// been loaded for `model` (the wrapper's weights table), checked here.
+pub fn invoke_with_weights(
+    sig: &Signature,
+    model: &'static WeightsSig,
+    weights: &Weights,
+    inputs: &[ArgRef<'_>],
+    prepare: PrepareFn,
+    run: RunWithConstantsFn,
+    ws: &mut Workspace,
+) -> Result<Vec<DynTensor>, Error> {
+    let table = weights_table(sig, model, weights)?;
+    // SAFETY: as in `invoke`; `table` holds one checked pointer per constant.
+    invoke_run(sig, inputs, prepare, &|i, o, w, n| unsafe { run(i, o, w, n, table) }, ws)
+}
+
+/// [`invoke_into`] for a model compiled with separate weights.
+#[allow(clippy::too_many_arguments)]
+pub fn invoke_into_with_weights(
+    sig: &Signature,
+    model: &'static WeightsSig,
+    weights: &Weights,
+    inputs: &[ArgRef<'_>],
+    outputs: &mut [ArgMut<'_>],
+    prepare: PrepareFn,
+    run: RunWithConstantsFn,
+    ws: &mut Workspace,
+) -> Result<(), Error> {
+    let table = weights_table(sig, model, weights)?;
+    // SAFETY: as in `invoke_with_weights`.
+    invoke_into_run(sig, inputs, outputs, prepare, &|i, o, w, n| unsafe { run(i, o, w, n, table) }, ws)
+}
+
+/// The pointer table of `weights`, if they were checked against `model`.
+fn weights_table(sig: &Signature, model: &'static WeightsSig, weights: &Weights) -> Result<*const *const u8, Error> {
+    if core::ptr::eq(weights.signature(), model) {
+        return Ok(weights.table());
+    }
+    Err(Error::new(
+        ErrorKind::Weights,
+        format!("{}: these weights were loaded for model `{}`", sig.name, weights.signature().module),
+    ))
+}
+
+fn invoke_run(
+    sig: &Signature,
+    inputs: &[ArgRef<'_>],
+    prepare: PrepareFn,
+    run: Run<'_>,
     ws: &mut Workspace,
 ) -> Result<Vec<DynTensor>, Error> {
     let (out_shapes, ws_bytes) = prepare_call(sig, inputs, prepare)?;
@@ -195,13 +273,12 @@ pub fn invoke(
     Ok(outputs)
 }
 
-/// Calls a compiled function writing into caller-provided outputs.
-pub fn invoke_into(
+fn invoke_into_run(
     sig: &Signature,
     inputs: &[ArgRef<'_>],
     outputs: &mut [ArgMut<'_>],
     prepare: PrepareFn,
-    run: RunFn,
+    run: Run<'_>,
     ws: &mut Workspace,
 ) -> Result<(), Error> {
     let (_, ws_bytes) = prepare_call(sig, inputs, prepare)?;
@@ -218,7 +295,7 @@ fn run_call(
     sig: &Signature,
     inputs: &[ArgRef<'_>],
     outputs: &mut [ArgMut<'_>],
-    run: RunFn,
+    run: Run<'_>,
     ws: &mut Workspace,
     ws_bytes: u64,
 ) -> Result<(), Error> {
@@ -228,9 +305,9 @@ fn run_call(
     let raw_out: Vec<RelaxTensor> =
         outputs.iter_mut().zip(out_shapes.iter_mut()).map(|(a, s)| raw(a.bytes.as_mut_ptr(), s, a.dtype)).collect();
     let ws_ptr = ws.ensure(ws_bytes as usize);
-    // SAFETY: all buffers are live and sized by their shapes; the native code
+    // All buffers are live and sized by their shapes; the native code
     // re-checks every shape and the workspace size before touching memory.
-    let code = unsafe { run(raw_in.as_ptr(), raw_out.as_ptr(), ws_ptr, ws.len() as u64) };
+    let code = run(raw_in.as_ptr(), raw_out.as_ptr(), ws_ptr, ws.len() as u64);
     if code != 0 {
         let out_info: Vec<(DType, Vec<usize>)> = outputs.iter().map(|o| (o.dtype, o.shape.to_vec())).collect();
         return Err(describe_failure(sig, code, inputs, Some(&out_info)));
@@ -263,6 +340,21 @@ fn bindings_str(sig: &Signature, inputs: &[ArgRef<'_>]) -> String {
     } else {
         format!(" (with {})", parts.join(", "))
     }
+}
+
+/// "dim `n` of parameter `x` (axis 0) is 100": where a bounded dim came from
+/// and its value.
+fn bound_dim_str(sig: &Signature, inputs: &[ArgRef<'_>], var: &str) -> String {
+    let found = sig.bindings.iter().find(|b| b.var == var).and_then(|b| {
+        let input = inputs.get(b.input)?;
+        let (value, place) = match b.from {
+            DimSource::Axis(axis) => (*input.shape.get(axis)? as i64, format!("axis {axis}")),
+            DimSource::Element(index) => (element_i64(input, index)?, format!("element {index}")),
+            DimSource::Derived | DimSource::ScaledElement(_) => return None,
+        };
+        Some(format!("dim `{var}` of parameter `{}` ({place}) is {value}", sig.inputs[b.input].name))
+    });
+    found.unwrap_or_else(|| format!("dim `{var}` is too large"))
 }
 
 /// Element `index` of an i32 or i64 input, if it has one.
@@ -336,6 +428,10 @@ fn describe_failure(
                 expr,
                 bindings_str(sig, inputs)
             ),
+        ),
+        Check::DimMax { var, max } => Error::new(
+            ErrorKind::Shape,
+            format!("{}: {}, above its bound {max} (`{var}` <= {max})", sig.name, bound_dim_str(sig, inputs, var)),
         ),
         Check::Equal { context, lhs, rhs } => Error::new(
             ErrorKind::Shape,

@@ -15,6 +15,14 @@ impl Workspace {
         Workspace { ptr: core::ptr::null_mut(), bytes: 0 }
     }
 
+    /// A workspace of `bytes` bytes, allocated now (for example a generated
+    /// `f_max_workspace_bytes()`, so later calls never allocate).
+    pub fn with_capacity(bytes: usize) -> Workspace {
+        let mut workspace = Workspace::new();
+        workspace.ensure(bytes);
+        workspace
+    }
+
     /// Grows the arena to at least `bytes` and returns its start. The contents are
     /// unspecified; generated code never reads what it did not write.
     pub fn ensure(&mut self, bytes: usize) -> *mut u8 {

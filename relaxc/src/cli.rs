@@ -49,7 +49,7 @@ pub struct ImportArgs {
     /// Give a symbolic dim of an ONNX model a value (repeatable), e.g. --dim batch=1.
     #[arg(long = "dim", value_name = "NAME=VALUE", value_parser = parse_dim)]
     pub dims: Vec<(String, i64)>,
-    /// Bound a symbolic dim of an ONNX model so workspace sizes are constant (repeatable), e.g. --dim-max n=64.
+    /// Bound a symbolic dim (repeatable), e.g. --dim-max n=64: larger inputs are rejected, and the workspace size has a maximum.
     #[arg(long = "dim-max", value_name = "NAME=VALUE", value_parser = parse_dim)]
     pub dim_max: Vec<(String, i64)>,
 }
@@ -73,6 +73,9 @@ pub struct RunArgs {
     /// The function to run, when the model exports more than one.
     #[arg(long, value_name = "NAME")]
     pub function: Option<String>,
+    /// Compile with separate weights and load them from their file at run time (as `compile --separate-weights`).
+    #[arg(long)]
+    pub separate_weights: bool,
     #[command(flatten)]
     pub import: ImportArgs,
 }
@@ -128,6 +131,9 @@ pub struct CompileArgs {
     /// Where to write lib<name>.a, <name>.rs and <name>.h (created if missing).
     #[arg(long = "out-dir", short = 'o', value_name = "DIR")]
     pub out_dir: PathBuf,
+    /// Keep the constants out of the archive: write them to lib<name>'s .safetensors file beside it, loaded at run time (for large models).
+    #[arg(long)]
+    pub separate_weights: bool,
     #[command(flatten)]
     pub import: ImportArgs,
 }

@@ -10,18 +10,12 @@ use relax_compiler::IRModule;
 use std::path::{Path, PathBuf};
 
 /// Values for an ONNX model's symbolic dims (`--dim n=4`) and upper bounds
-/// for the ones left symbolic (`--dim-max n=64`), which make workspace sizes
-/// constant. `.relax` files state these in their own text.
+/// for the ones left symbolic (`--dim-max n=64`), checked at run time and
+/// giving the workspace size a maximum. `.relax` files state their dims in their own text, but may be bounded.
 #[derive(Clone, Debug, Default)]
 pub struct ImportOptions {
     pub dims: Vec<(String, i64)>,
     pub dim_max: Vec<(String, i64)>,
-}
-
-impl ImportOptions {
-    fn is_empty(&self) -> bool {
-        self.dims.is_empty() && self.dim_max.is_empty()
-    }
 }
 
 /// The formats `relaxc` reads, by file extension.
@@ -55,16 +49,22 @@ impl ModelFile {
         let format = Format::of(path)
             .ok_or_else(|| CliError::in_file(path, "unknown model format: relaxc reads `.onnx` and `.relax` files"))?;
         let model = match format {
-            Format::Relax if !options.is_empty() => {
+            Format::Relax if !options.dims.is_empty() => {
                 return Err(CliError::in_file(
                     path,
-                    "--dim and --dim-max apply to ONNX models; a `.relax` file states its dims in its own text",
+                    "--dim applies to ONNX models; a `.relax` file states its dims in its own text",
                 ))
             }
-            Format::Relax => Model::from_file(path),
+            Format::Relax => bounded(Model::from_file(path), options),
             Format::Onnx => onnx_model(path, options),
         };
         Ok(ModelFile { path: path.to_path_buf(), format, model })
+    }
+
+    /// Compiles with separate weights (see `relax_build::Model::separate_weights`).
+    pub fn separate_weights(mut self, separate: bool) -> ModelFile {
+        self.model = self.model.separate_weights(separate);
+        self
     }
 
     pub fn path(&self) -> &Path {
@@ -111,6 +111,11 @@ fn onnx_model(path: &Path, options: &ImportOptions) -> Model {
     for (name, value) in &options.dims {
         model = model.dim(name, *value);
     }
+    bounded(model, options)
+}
+
+/// `model` with the `--dim-max` bounds.
+fn bounded(mut model: Model, options: &ImportOptions) -> Model {
     for (name, value) in &options.dim_max {
         model = model.dim_max(name, *value);
     }

@@ -13,9 +13,11 @@ use crate::{host, linker, signature};
 use libloading::Library;
 use relax_build::BuildEnv;
 use relax_compiler::ir::entry::EntryFunc;
-use relax_rt::abi::{PrepareFn, RunFn};
-use relax_rt::invoke::{invoke, ArgRef, Signature};
-use relax_rt::{DynTensor, Workspace};
+use relax_rt::abi::{PrepareFn, RunFn, RunWithConstantsFn};
+use relax_rt::invoke::{invoke, invoke_with_weights, ArgRef, Signature};
+use relax_rt::weights::WeightsSig;
+use relax_rt::{DynTensor, Weights, Workspace};
+use std::sync::Arc;
 use tempfile::TempDir;
 
 /// One exported function of a loaded model.
@@ -24,7 +26,14 @@ pub struct NativeEntry {
     pub func: EntryFunc,
     signature: &'static Signature,
     prepare: PrepareFn,
-    run: RunFn,
+    run: Run,
+}
+
+/// A run function: self-contained, or taking the constants of a model
+/// compiled with separate weights (loaded once, shared by its entries).
+enum Run {
+    Embedded(RunFn),
+    WithWeights(RunWithConstantsFn, &'static WeightsSig, Arc<Weights>),
 }
 
 /// A compiled model loaded into this process. Its entries' function pointers
@@ -54,10 +63,18 @@ impl NativeModel {
         // initializers beyond the C runtime's.
         let library = unsafe { Library::new(&library_path) }
             .map_err(|e| CliError::new(format!("cannot load {}: {e}", library_path.display())))?;
+        let weights = match &artifacts.weights {
+            Some(path) => {
+                let sig = signature::weights_signature(&module);
+                let weights = Weights::load(sig, path).map_err(|e| CliError::new(e.message))?;
+                Some((sig, Arc::new(weights)))
+            }
+            None => None,
+        };
         let entries = module
             .entries
             .iter()
-            .map(|e| load_entry(&library, &artifacts.lib_name, &module.name, e))
+            .map(|e| load_entry(&library, &artifacts.lib_name, &module.name, e, weights.clone()))
             .collect::<Result<_>>()?;
         Ok(NativeModel { module_name: module.name, entries, _library: library, _scratch: scratch })
     }
@@ -88,19 +105,39 @@ impl NativeEntry {
     /// wrapper would give (naming the parameter and both shapes).
     pub fn call(&self, inputs: &[&DynTensor]) -> std::result::Result<Vec<DynTensor>, relax_rt::Error> {
         let args: Vec<ArgRef<'_>> = inputs.iter().map(|t| ArgRef::from_dyn(t)).collect();
-        invoke(self.signature, &args, self.prepare, self.run, &mut Workspace::new())
+        let mut workspace = Workspace::new();
+        match &self.run {
+            Run::Embedded(run) => invoke(self.signature, &args, self.prepare, *run, &mut workspace),
+            Run::WithWeights(run, sig, weights) => {
+                invoke_with_weights(self.signature, sig, weights, &args, self.prepare, *run, &mut workspace)
+            }
+        }
     }
 }
 
-fn load_entry(library: &Library, symbol_prefix: &str, module: &str, func: &EntryFunc) -> Result<NativeEntry> {
+fn load_entry(
+    library: &Library,
+    symbol_prefix: &str,
+    module: &str,
+    func: &EntryFunc,
+    weights: Option<(&'static WeightsSig, Arc<Weights>)>,
+) -> Result<NativeEntry> {
     let symbol = format!("{symbol_prefix}_{}", func.name);
     let prepare_symbol = format!("{symbol}_prepare");
-    // SAFETY: generated entries have exactly the `relax_rt::abi` signatures;
-    // the pointers are used only while `library` is loaded (see `NativeModel`).
+    // SAFETY: generated entries have exactly the `relax_rt::abi` signatures
+    // (the run function takes the constant table when the model was compiled
+    // with separate weights); the pointers are used only while `library` is
+    // loaded (see `NativeModel`).
     let (prepare, run) = unsafe {
         let prepare = library.get::<PrepareFn>(prepare_symbol.as_bytes()).map_err(|e| missing(&prepare_symbol, e))?;
-        let run = library.get::<RunFn>(symbol.as_bytes()).map_err(|e| missing(&symbol, e))?;
-        (*prepare, *run)
+        let run = match weights {
+            None => Run::Embedded(*library.get::<RunFn>(symbol.as_bytes()).map_err(|e| missing(&symbol, e))?),
+            Some((sig, weights)) => {
+                let run = library.get::<RunWithConstantsFn>(symbol.as_bytes()).map_err(|e| missing(&symbol, e))?;
+                Run::WithWeights(*run, sig, weights)
+            }
+        };
+        (*prepare, run)
     };
     Ok(NativeEntry { func: func.clone(), signature: signature::signature(module, func), prepare, run })
 }

@@ -10,6 +10,7 @@
 use relax_compiler::ir::dim::shape_to_string;
 use relax_compiler::ir::entry::{Check, EntryFunc, EntryParam};
 use relax_rt::invoke::{self, DimBinding, ParamSig, Signature};
+use relax_rt::weights::{WeightSig, WeightsSig};
 
 /// The signature of `entry` of module `module`, named `module::entry` in messages.
 pub fn signature(module: &str, entry: &EntryFunc) -> &'static Signature {
@@ -57,9 +58,23 @@ fn check(c: &Check) -> invoke::Check {
         Check::NonNegative { output, axis, expr } => {
             invoke::Check::NonNegative { output: *output, axis: *axis, expr: leak_str(expr.to_string()) }
         }
+        Check::DimMax { var, max } => invoke::Check::DimMax { var: leak_str(var.clone()), max: *max },
         Check::Output { output } => invoke::Check::Output { output: *output },
         Check::Workspace => invoke::Check::Workspace,
     }
+}
+
+/// The constant table of a module compiled with separate weights, as
+/// `relax-build/src/wrapper.rs` writes it into generated source.
+pub fn weights_signature(module: &relax_compiler::IRModule) -> &'static WeightsSig {
+    let tensors = relax_compiler::ir::entry::constant_table(&module.entries)
+        .into_iter()
+        .map(|name| {
+            let c = &module.constants[&name];
+            WeightSig { name: leak_str(name.clone()), dtype: c.dtype(), shape: leak_slice(c.shape().to_vec()) }
+        })
+        .collect();
+    leak(WeightsSig { module: leak_str(module.name.clone()), tensors: leak_slice(tensors) })
 }
 
 fn leak<T>(value: T) -> &'static T {

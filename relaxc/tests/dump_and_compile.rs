@@ -82,3 +82,26 @@ fn compile_refuses_an_unknown_target_in_one_line() {
     ]));
     assert!(err.ends_with("digits.relax: error: unsupported target `riscv64gc-unknown-linux-gnu`: relax-rs generates code for x86_64-*, aarch64-* and wasm32-* triples\n"), "{err}");
 }
+
+#[test]
+fn compile_with_separate_weights_also_writes_the_weights_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let model = digits();
+    let output = relaxc([
+        std::ffi::OsStr::new("compile"),
+        model.as_os_str(),
+        "-o".as_ref(),
+        out.as_os_str(),
+        "--separate-weights".as_ref(),
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let printed: Vec<String> = stdout(&output).lines().map(String::from).collect();
+    assert_eq!(printed.len(), 4, "{printed:?}");
+    assert!(printed[3].ends_with(".safetensors"), "{printed:?}");
+    let weights = relax_compiler::frontend::weights::load_safetensors(std::path::Path::new(&printed[3])).unwrap();
+    let names: Vec<&str> = weights.keys().map(String::as_str).collect();
+    assert_eq!(names, ["b1", "b2", "w1", "w2"]);
+    let header = std::fs::read_to_string(out.join("digits.h")).unwrap();
+    assert!(header.contains("_CONSTANT_COUNT 4"), "{header}");
+}

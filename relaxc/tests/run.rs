@@ -35,6 +35,30 @@ fn run_writes_each_output_and_agrees_with_the_interpreter() {
     }
 }
 
+#[test]
+fn separate_weights_give_the_same_outputs_as_embedded_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("x.npy");
+    write_npy_f32(&input, &[5, 64], &pixels(5 * 64));
+    let run = |out: &str, extra: &[&str]| {
+        let out_dir = dir.path().join(out);
+        let mut args = vec![
+            "run".to_string(),
+            path_str(&digits()),
+            "--input".into(),
+            format!("x={}", input.display()),
+            "-o".into(),
+            path_str(&out_dir),
+        ];
+        args.extend(extra.iter().map(|a| a.to_string()));
+        let output = relaxc(&args);
+        assert!(output.status.success(), "{}", stderr(&output));
+        std::fs::read(out_dir.join("y.npy")).unwrap()
+    };
+    let embedded = run("embedded", &[]);
+    assert_eq!(run("separate", &["--separate-weights"]), embedded, "bit-identical outputs");
+}
+
 /// Runs digits with an input file `x.npy` of `x_shape` and `inputs` (with
 /// `{x}` standing for that file); returns the error message.
 fn run_error(inputs: &[&str], x_shape: &[u64]) -> String {
@@ -61,6 +85,27 @@ fn a_wrong_shape_names_the_parameter_both_shapes_and_the_file() {
     let expected = "digits.relax: digits::forward: parameter `x` expects shape [n, 64], got [3, 63]: \
                     axis 1 is 63, expected 64 (with n = 3 from `x` axis 0) (given x = ";
     assert!(err.starts_with("error: ") && err.contains(expected) && err.trim_end().ends_with("x.npy)"), "{err}");
+}
+
+#[test]
+fn a_dim_above_its_bound_names_the_input_dim_value_and_bound() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |rows: u64, extra: &[&str]| {
+        let x = dir.path().join(format!("x{rows}.npy"));
+        write_npy_f32(&x, &[rows, 64], &pixels(rows as usize * 64));
+        let out = dir.path().join(format!("out{rows}"));
+        let mut args = vec!["run".to_string(), path_str(&digits()), "--dim-max".into(), "n=4".into()];
+        args.extend(["-o".to_string(), path_str(&out), "--input".into(), format!("x={}", x.display())]);
+        args.extend(extra.iter().map(|a| a.to_string()));
+        relaxc(&args)
+    };
+    let err = failure_message(&run(5, &[]));
+    let expected =
+        "digits.relax: digits::forward: dim `n` of parameter `x` (axis 0) is 5, above its bound 4 (`n` <= 4)";
+    assert!(err.contains(expected), "{err}");
+    // Within the bound the model runs (and separate weights combine with it).
+    let output = run(4, &["--separate-weights"]);
+    assert!(output.status.success(), "{}", stderr(&output));
 }
 
 #[test]

@@ -49,7 +49,14 @@ impl<'ctx> JitModule<'ctx> {
         if target.arch() != Target::host().arch() {
             return Err(CodegenError::new(format!("cannot run {} code on this machine", target.triple())));
         }
-        let compiled = llvm::compile(context, module, target, symbol_prefix, Exports::EntriesAndKernels)?;
+        let compiled = llvm::compile(
+            context,
+            module,
+            target,
+            symbol_prefix,
+            Exports::EntriesAndKernels,
+            llvm::Constants::Embedded,
+        )?;
         let engine = compiled
             .module
             .create_jit_execution_engine(OptimizationLevel::Aggressive)

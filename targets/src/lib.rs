@@ -18,6 +18,7 @@ pub mod target;
 
 pub use archive::write_archive;
 pub use error::CodegenError;
+pub use llvm::Constants;
 pub use target::Target;
 
 use inkwell::context::Context;
@@ -27,8 +28,20 @@ use relax_compiler::IRModule;
 /// object file for `target`. Each entry `f` exports `{symbol_prefix}_f` and
 /// `{symbol_prefix}_f_prepare` with the C ABI of `relax_rt::abi`.
 pub fn emit_object(module: &IRModule, target: &Target, symbol_prefix: &str) -> Result<Vec<u8>, CodegenError> {
+    emit_object_with(module, target, symbol_prefix, Constants::Embedded)
+}
+
+/// [`emit_object`] with a choice of where the constants live: embedded in the
+/// object, or ([`Constants::Table`]) loaded by the caller and passed to each
+/// run function as a pointer table (see `relax_rt::weights`).
+pub fn emit_object_with(
+    module: &IRModule,
+    target: &Target,
+    symbol_prefix: &str,
+    constants: Constants,
+) -> Result<Vec<u8>, CodegenError> {
     let context = Context::create();
-    let compiled = llvm::compile(&context, module, target, symbol_prefix, llvm::Exports::Entries)?;
+    let compiled = llvm::compile(&context, module, target, symbol_prefix, llvm::Exports::Entries, constants)?;
     llvm::object_code(&compiled.module, &compiled.machine)
 }
 
@@ -36,6 +49,6 @@ pub fn emit_object(module: &IRModule, target: &Target, symbol_prefix: &str) -> R
 /// `RELAX_DUMP` and debugging vectorization).
 pub fn emit_llvm_ir(module: &IRModule, target: &Target, symbol_prefix: &str) -> Result<String, CodegenError> {
     let context = Context::create();
-    let compiled = llvm::compile(&context, module, target, symbol_prefix, llvm::Exports::Entries)?;
+    let compiled = llvm::compile(&context, module, target, symbol_prefix, llvm::Exports::Entries, Constants::Embedded)?;
     Ok(compiled.module.print_to_string().to_string())
 }

@@ -50,6 +50,10 @@ fn check_on(target: Target) -> Result<()> {
         }
         let probs = parse_rows(&output, "probs")?;
         check_rows("probs", &probs, &reference.first_probs, RTOL, ATOL)?;
+        let separate = find_line(&output, "separate weights give the same probabilities")?;
+        if separate != "true" {
+            return Err(Error::new(format!("with separate weights the probabilities differ ({separate})")));
+        }
         reference.rejection.check(find_line(&output, "wrong input shape is rejected")?)
     };
     checks().map_err(|e| Error::new(format!("{EXAMPLE} on {target}: {e}\n--- output ---\n{output}")))

@@ -7,6 +7,11 @@ use relax_rt::{Tensor, TensorViewMut, Workspace};
 use std::time::Instant;
 
 include!(concat!(env!("OUT_DIR"), "/digits.rs"));
+include!(concat!(env!("OUT_DIR"), "/digits_separate.rs"));
+
+/// The weights of `digits_separate`, embedded here so the binary runs on every
+/// target (a program would usually `Weights::load` the file at run time).
+const SEPARATE_WEIGHTS: &[u8] = include_bytes!(env!("RELAX_DIGITS_SEPARATE_WEIGHTS"));
 
 /// See models/digits/data/README.md: u32 count, then per sample 64 f32 pixels and a u8 label.
 const TEST_SET: &[u8] = include_bytes!("../../../models/digits/data/digits_test.bin");
@@ -65,6 +70,9 @@ fn main() -> Result<(), relax_rt::Error> {
     if cfg!(not(all(target_arch = "wasm32", target_os = "unknown"))) {
         println!("latency per sample (batch 1, median): {:.2} us", latency_per_sample_us(&set)?);
     }
+    let weights = digits_separate::Weights::from_bytes(SEPARATE_WEIGHTS)?;
+    let same = digits_separate::forward(&weights, &x)?.data() == probs.data();
+    println!("separate weights give the same probabilities: {same}");
     match digits::forward(&Tensor::<f32>::zeros(&[2, 63])) {
         Err(e) => println!("wrong input shape is rejected: {e}"),
         Ok(_) => println!("ERROR: a [2, 63] input was accepted"),

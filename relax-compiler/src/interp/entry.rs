@@ -93,6 +93,7 @@ fn run_checks(e: &EntryFunc, inputs: &[NDArray]) -> Result<DimEnv> {
                 (2, Check::Dim { input, axis, expected }) => {
                     expected.eval(&env) == Some(inputs[*input].shape()[*axis] as i64)
                 }
+                (3, Check::DimMax { var, max }) => env.get(var).is_some_and(|v| v <= max),
                 (3, Check::NonNegative { expr, .. }) => expr.eval(&env).is_some_and(|v| v >= 0),
                 (3, Check::Equal { lhs, rhs, .. }) => lhs.eval(&env).is_some() && lhs.eval(&env) == rhs.eval(&env),
                 _ => true,

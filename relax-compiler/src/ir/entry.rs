@@ -4,7 +4,9 @@
 //! which codegen turns into straight-line native code.
 
 use super::dim::Dim;
+use super::dim_range::{range_of, Range};
 use relax_rt::DType;
+use std::collections::HashMap;
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct EntryParam {
@@ -64,6 +66,11 @@ pub enum Check {
         lhs: Dim,
         rhs: Dim,
         context: String,
+    },
+    /// A symbolic dim must not exceed its declared bound (`#[dim_max(var = max)]`).
+    DimMax {
+        var: String,
+        max: i64,
     },
     /// An output dim computed from the inputs must not be negative.
     NonNegative {
@@ -144,4 +151,76 @@ pub struct EntryFunc {
     pub checks: Vec<Check>,
     pub workspace_bytes: Dim,
     pub steps: Vec<Step>,
+}
+
+impl Step {
+    /// The buffers the step reads or writes, its nested steps' included.
+    pub fn buffers(&self) -> Vec<&BufRef> {
+        let mut out: Vec<&BufRef> = match self {
+            Step::Call { args, .. } => args.iter().collect(),
+            Step::Copy { src, dst, .. } => vec![src, dst],
+            Step::If { cond, .. } => vec![cond],
+            Step::Loop { .. } => vec![],
+        };
+        for body in self.bodies() {
+            out.extend(body.iter().flat_map(Step::buffers));
+        }
+        out
+    }
+}
+
+impl BufRef {
+    /// The constant this buffer is (or is a row of).
+    pub fn constant(&self) -> Option<&String> {
+        match self {
+            BufRef::Constant(name) => Some(name),
+            BufRef::Offset(base, _) => base.constant(),
+            _ => None,
+        }
+    }
+}
+
+/// The module constants `entries` read, sorted by name: the order of the
+/// pointer table a native entry takes when its constants are loaded at run
+/// time instead of embedded (`relax_rt::weights`). Codegen, the weights file
+/// writer, the wrapper and the header all derive the table from here.
+pub fn constant_table(entries: &[EntryFunc]) -> Vec<String> {
+    let names: std::collections::BTreeSet<&String> = entries
+        .iter()
+        .flat_map(|e| &e.steps)
+        .flat_map(Step::buffers)
+        .filter_map(BufRef::constant)
+        .collect();
+    names.into_iter().cloned().collect()
+}
+
+impl EntryFunc {
+    /// The bound of each dim with a `Check::DimMax`.
+    pub fn dim_bounds(&self) -> impl Iterator<Item = (&str, i64)> {
+        self.checks.iter().filter_map(|c| match c {
+            Check::DimMax { var, max } => Some((var.as_str(), *max)),
+            _ => None,
+        })
+    }
+
+    /// A workspace size enough for every call the entry accepts: `Some` when
+    /// the size depends only on dims read from input shapes (so at least 0)
+    /// that have a bound, and on dims derived from those. Callers can then
+    /// allocate once instead of asking `prepare` per call.
+    pub fn max_workspace_bytes(&self) -> Option<u64> {
+        let bounds: HashMap<&str, i64> = self.dim_bounds().collect();
+        let mut ranges: HashMap<String, Range> = HashMap::new();
+        for b in &self.bindings {
+            let range = match &b.from {
+                DimSource::Axis(_) => bounds.get(b.var.as_str()).map(|&max| (0, max as i128)),
+                DimSource::Derived(d) => range_of(d, &ranges),
+                DimSource::Element(_) | DimSource::ScaledElement { .. } => None,
+            };
+            if let Some(range) = range {
+                ranges.insert(b.var.clone(), range);
+            }
+        }
+        let (_, hi) = range_of(&self.workspace_bytes, &ranges)?;
+        u64::try_from(hi.max(0)).ok()
+    }
 }

@@ -318,6 +318,10 @@ pub struct Function {
     /// long case analysis over run-time values keeps every shape that uses
     /// it short, where expanding it would multiply terms.
     pub derived_dims: Vec<(String, Dim)>,
+    /// Upper bounds of symbolic dims (`#[dim_max(batch = 64)]`): the entry
+    /// rejects larger values, and sizes that grow with the dims have a
+    /// maximum the caller can allocate once (`EntryFunc::max_workspace_bytes`).
+    pub dim_max: Vec<(String, i64)>,
     pub ret: StructInfo,
     pub body: SeqExpr,
     /// Whether callers outside the module can call it (gets a native entry).

@@ -10,6 +10,7 @@ pub mod struct_info;
 pub mod tir;
 
 pub mod dim_logic;
+pub mod dim_range;
 pub use attrs::{AttrValue, Attrs};
 pub use dim::{Dim, Equality};
 pub use expr::{

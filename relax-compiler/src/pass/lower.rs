@@ -108,6 +108,12 @@ fn input_checks(f: &Function, inputs: &[EntryParam]) -> Result<(Vec<DimBinding>,
         bound.insert(var.clone());
         bindings.push(DimBinding { var: var.clone(), input: 0, from: DimSource::Derived(value.clone()) });
     }
+    for (var, max) in &f.dim_max {
+        if !bound.contains(var) {
+            return Err(Error::new(f.span, format!("`dim_max` bounds `{var}`, which is not a dim of any parameter")));
+        }
+        checks.push(Check::DimMax { var: var.clone(), max: *max });
+    }
     for (i, p) in inputs.iter().enumerate() {
         for d in &p.shape {
             if let Some(v) = d.free_vars().into_iter().find(|v| !bound.contains(v)) {

@@ -28,6 +28,7 @@ pub(super) struct FunctionAttrs {
     pub private: bool,
     pub memory: Option<MemoryPlan>,
     pub derived_dims: Vec<(String, Dim)>,
+    pub dim_max: Vec<(String, i64)>,
 }
 
 impl Parser<'_> {
@@ -53,6 +54,7 @@ impl Parser<'_> {
             params,
             value_dims,
             derived_dims,
+            dim_max: attrs.dim_max,
             ret,
             body,
             public: !attrs.private,

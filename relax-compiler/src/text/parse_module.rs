@@ -21,6 +21,8 @@ enum Attr {
     Workspace(MemoryPlan),
     /// `#[dims(r = DIM, ..)]`, on a `fn`: dims derived from earlier ones.
     Dims(Vec<(String, Dim)>),
+    /// `#[dim_max(batch = 64, ..)]`, on a `fn`: upper bounds of its dims.
+    DimMax(Vec<(String, i64)>),
     /// `#[doc = ".."]`, which `///` comments become inside the `relax!` macro.
     Doc,
 }
@@ -135,6 +137,7 @@ impl Parser<'_> {
             "private" => Attr::Private,
             "workspace" => Attr::Workspace(self.parse_workspace()?),
             "dims" => Attr::Dims(self.parse_derived_dims()?),
+            "dim_max" => Attr::DimMax(self.parse_dim_max()?),
             _ => return Err(unknown_attribute(&name, name_span)),
         };
         self.expect_punct("]", &format!("to close `#[{name}..`"))?;
@@ -162,6 +165,29 @@ impl Parser<'_> {
             Ok(())
         })?;
         Ok(dims)
+    }
+
+    /// `(name = INT, ..)`: upper bounds of symbolic dims.
+    fn parse_dim_max(&mut self) -> Result<Vec<(String, i64)>> {
+        self.expect_punct("(", "after `dim_max`")?;
+        let mut bounds: Vec<(String, i64)> = Vec::new();
+        self.comma_list(")", "the dim bounds", |p| {
+            let (name, span) = p.expect_name("a dim name")?;
+            p.expect_punct("=", &format!("and its bound after `{name}`"))?;
+            let bound = p.parse_dim()?;
+            let Some(max) = bound.as_int().filter(|m| *m >= 0) else {
+                return Err(Error::new(
+                    span,
+                    format!("the bound of `{name}` must be a non-negative integer, not `{bound}`"),
+                ));
+            };
+            if bounds.iter().any(|(n, _)| *n == name) {
+                return Err(Error::new(span, format!("dim `{name}` is bounded twice")));
+            }
+            bounds.push((name, max));
+            Ok(())
+        })?;
+        Ok(bounds)
     }
 
     /// `(bytes = DIM, var = DIM, ..)`: the arena size, then each variable's offset.
@@ -218,6 +244,7 @@ fn function_attrs(attrs: Vec<SpannedAttr>) -> Result<FunctionAttrs> {
             Attr::Private => out.private = true,
             Attr::Workspace(plan) => out.memory = Some(plan),
             Attr::Dims(dims) => out.derived_dims = dims,
+            Attr::DimMax(bounds) => out.dim_max = bounds,
             Attr::Doc => {}
             Attr::Weights(_) => return Err(misplaced(&a, "a `fn`")),
         }
@@ -233,15 +260,16 @@ fn only_docs(attrs: Vec<SpannedAttr>, item: &str) -> Result<()> {
 }
 
 fn unknown_attribute(name: &str, span: Span) -> Error {
-    let message =
-        format!("unknown attribute `{name}`; the attributes are `weights`, `private`, `workspace`, `dims` and `doc`");
+    let message = format!(
+        "unknown attribute `{name}`; the attributes are `weights`, `private`, `workspace`, `dims`, `dim_max` and `doc`"
+    );
     Error::new(span, message)
 }
 
 fn misplaced(attr: &SpannedAttr, item: &str) -> Error {
     let belongs = match attr.attr {
         Attr::Weights(_) => "the `mod`",
-        Attr::Private | Attr::Workspace(_) | Attr::Dims(_) => "a `fn`",
+        Attr::Private | Attr::Workspace(_) | Attr::Dims(_) | Attr::DimMax(_) => "a `fn`",
         Attr::Doc => "any item",
     };
     Error::new(attr.span, format!("`#[{}]` cannot be put on {item}; it belongs on {belongs}", attr.name))

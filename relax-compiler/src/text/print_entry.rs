@@ -69,6 +69,7 @@ fn check_text(e: &EntryFunc, check: &Check) -> String {
         }
         Check::Dim { input: i, axis, expected } => format!("{}.shape[{axis}] == {expected}", input(*i)),
         Check::Equal { lhs, rhs, context } => format!("{lhs} == {rhs} ({context})"),
+        Check::DimMax { var, max } => format!("{var} <= {max}"),
         Check::NonNegative { output: o, axis, expr } => format!("{expr} >= 0 for {}.shape[{axis}]", output(*o)),
         Check::Output { output: o } => match e.outputs.get(*o) {
             Some(p) => format!("{} matches {}", p.name, param_type(p)),

@@ -120,6 +120,9 @@ fn function_text(f: &Function, depth: usize) -> String {
     if !f.derived_dims.is_empty() {
         w.line(&format!("#[dims({})]", join(f.derived_dims.iter().map(|(v, d)| format!("{v} = {d}")))));
     }
+    if !f.dim_max.is_empty() {
+        w.line(&format!("#[dim_max({})]", join(f.dim_max.iter().map(|(v, max)| format!("{v} = {max}")))));
+    }
     if let Some(plan) = &f.memory {
         let offsets = plan.offsets.iter().map(|(var, offset)| format!(", {var} = {offset}")).collect::<String>();
         w.line(&format!("#[workspace(bytes = {}{offsets})]", plan.workspace_bytes));

@@ -1,6 +1,7 @@
 //! `relaxc compile MODEL --target TRIPLE -o DIR`: what `build.rs` produces,
 //! for a person: `lib<name>.a`, the Rust wrapper `<name>.rs` and the C header
-//! `<name>.h`. The compile happens in a scratch directory so DIR receives
+//! `<name>.h` (and with `--separate-weights` the constants' safetensors
+//! file). The compile happens in a scratch directory so DIR receives
 //! those three files and not relax-build's cache bookkeeping.
 
 use crate::cli::CompileArgs;
@@ -12,7 +13,7 @@ use std::path::Path;
 use std::process::ExitCode;
 
 pub fn compile(args: &CompileArgs) -> Result<ExitCode> {
-    let file = ModelFile::open(&args.model, &args.import.options())?;
+    let file = ModelFile::open(&args.model, &args.import.options())?.separate_weights(args.separate_weights);
     let target = args.target.clone().unwrap_or_else(|| host::TRIPLE.to_string());
     // With neither option, exactly what a default build for this machine gets.
     let features = if args.target.is_none() && args.target_features.is_empty() {
@@ -31,7 +32,14 @@ pub fn compile(args: &CompileArgs) -> Result<ExitCode> {
     std::fs::copy(&artifacts.archive, &archive).map_err(|e| CliError::io("write", &archive, e))?;
     let wrapper = write(dir, &format!("{}.rs", artifacts.name), &artifacts.wrapper)?;
     let header = write(dir, &format!("{}.h", artifacts.name), &artifacts.header)?;
-    for path in [&archive, &wrapper, &header] {
+    let mut written = vec![archive, wrapper.clone(), header];
+    if let Some(weights) = &artifacts.weights {
+        let name = weights.file_name().ok_or_else(|| CliError::new("the weights file has no name"))?;
+        let copy = dir.join(name);
+        std::fs::copy(weights, &copy).map_err(|e| CliError::io("write", &copy, e))?;
+        written.push(copy);
+    }
+    for path in &written {
         println!("{}", path.display());
     }
     eprintln!(

@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 pub fn run(args: &RunArgs) -> Result<ExitCode> {
-    let file = ModelFile::open(&args.model, &args.import.options())?;
+    let file = ModelFile::open(&args.model, &args.import.options())?.separate_weights(args.separate_weights);
     let given = read_inputs(&args.inputs)?;
     let model = progress::while_running(&format!("compiling {}", file.display_name()), || NativeModel::compile(&file))?;
     let entry = model.entry(args.function.as_deref()).map_err(|e| e.about(file.path()))?;

@@ -18,6 +18,9 @@ pub(crate) struct Codegen<'ctx> {
     pub context: &'ctx Context,
     pub module: Module<'ctx>,
     pub target: Target,
+    /// With `Constants::Table`, the constants in pointer-table order (see
+    /// `relax_compiler::ir::entry::constant_table`); `None` embeds them.
+    pub constant_table: Option<Vec<String>>,
 }
 
 impl<'ctx> Codegen<'ctx> {
@@ -26,7 +29,7 @@ impl<'ctx> Codegen<'ctx> {
         let module = context.create_module(name);
         module.set_triple(&TargetTriple::create(target.triple()));
         module.set_data_layout(&machine.get_target_data().get_data_layout());
-        Codegen { context, module, target: target.clone() }
+        Codegen { context, module, target: target.clone(), constant_table: None }
     }
 
     pub fn i1(&self) -> IntType<'ctx> {

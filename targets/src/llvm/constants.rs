@@ -1,6 +1,8 @@
 //! Module constants (weights, folded tensors) as private read-only globals:
 //! one per constant an entry uses, 64-byte aligned, initialized with its
 //! little-endian bytes as an `[N x i8]` (compact in LLVM even for large weights).
+//! Or, for large models, not in the object at all: the run function takes a
+//! table of pointers to them (`Constants::Table`, see `entry/constant_table.rs`).
 
 use crate::error::{CodegenError, Result};
 use crate::llvm::codegen::Codegen;
@@ -8,6 +10,18 @@ use inkwell::module::Linkage;
 use inkwell::values::PointerValue;
 use relax_compiler::NDArray;
 use std::collections::BTreeMap;
+
+/// Where a module's constants live in the generated code.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Constants {
+    /// As read-only data in the object (the default: nothing to load).
+    #[default]
+    Embedded,
+    /// Loaded by the caller: each run function takes one more parameter,
+    /// `const void *const *constants`, a pointer per constant in the order of
+    /// `relax_compiler::ir::entry::constant_table`, each 64-byte aligned.
+    Table,
+}
 
 /// Alignment of constant data, the same as workspace buffers get.
 const CONSTANT_ALIGN: u32 = relax_rt::abi::WORKSPACE_ALIGN as u32;

@@ -20,6 +20,7 @@ mod prim_func;
 mod scope;
 mod stmt;
 
+pub use constants::Constants;
 pub(crate) use entry::symbol as entry_symbol;
 pub(crate) use kernel_export::packed_name;
 pub(crate) use passes::object_code;
@@ -54,10 +55,14 @@ pub(crate) fn compile<'ctx>(
     target: &Target,
     symbol_prefix: &str,
     exports: Exports,
+    constants: Constants,
 ) -> Result<Compiled<'ctx>> {
     check_symbol_part("symbol prefix", symbol_prefix, true)?;
     let machine = passes::target_machine(target)?;
-    let cg = Codegen::new(context, &ir.name, target, &machine);
+    let mut cg = Codegen::new(context, &ir.name, target, &machine);
+    if constants == Constants::Table {
+        cg.constant_table = Some(relax_compiler::ir::entry::constant_table(&ir.entries));
+    }
 
     let kernels = ir.prim_funcs.iter().map(|f| prim_func::declare(&cg, f)).collect::<Result<Vec<_>>>()?;
     for (f, &kernel) in ir.prim_funcs.iter().zip(&kernels) {

@@ -3,8 +3,9 @@
 //! relative to the model (`location`) and a byte range in it (`offset`,
 //! `length`).
 
-use super::proto::TensorProto;
-use std::collections::HashMap;
+use super::proto::tensor_proto::DataLocation;
+use super::proto::{AttributeProto, GraphProto, ModelProto, NodeProto, SparseTensorProto, TensorProto};
+use std::collections::{BTreeSet, HashMap};
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
 use std::path::{Component, Path, PathBuf};
@@ -61,6 +62,50 @@ impl ExternalData {
         }
         Ok(self.base_dir.join(relative))
     }
+}
+
+/// Every external data file `model` refers to (initializers, sparse
+/// initializers and attribute tensors, in subgraphs and functions too),
+/// resolved against `base_dir`, sorted. A build cache hashes them with the
+/// model: editing a weights file must rebuild, though the `.onnx` file did not
+/// change. Locations the importer would refuse are left out (the import fails).
+pub fn external_files(model: &ModelProto, base_dir: &Path) -> Vec<PathBuf> {
+    let mut files = BTreeSet::new();
+    let data = ExternalData::new(base_dir);
+    let mut visit = |t: &TensorProto| {
+        if t.data_location == Some(DataLocation::External as i32) {
+            if let Some(path) = location(t).ok().and_then(|l| data.resolve(l.file).ok()) {
+                files.insert(path);
+            }
+        }
+    };
+    if let Some(graph) = &model.graph {
+        walk_graph(graph, &mut visit);
+    }
+    for f in &model.functions {
+        f.node.iter().for_each(|n| walk_node(n, &mut visit));
+    }
+    files.into_iter().collect()
+}
+
+fn walk_graph(graph: &GraphProto, visit: &mut impl FnMut(&TensorProto)) {
+    graph.initializer.iter().for_each(&mut *visit);
+    graph.sparse_initializer.iter().for_each(|s| walk_sparse(s, visit));
+    graph.node.iter().for_each(|n| walk_node(n, visit));
+}
+
+fn walk_node(node: &NodeProto, visit: &mut impl FnMut(&TensorProto)) {
+    node.attribute.iter().for_each(|a| walk_attribute(a, visit));
+}
+
+fn walk_attribute(a: &AttributeProto, visit: &mut impl FnMut(&TensorProto)) {
+    a.t.iter().chain(&a.tensors).for_each(&mut *visit);
+    a.sparse_tensor.iter().chain(&a.sparse_tensors).for_each(|s| walk_sparse(s, visit));
+    a.g.iter().chain(&a.graphs).for_each(|g| walk_graph(g, visit));
+}
+
+fn walk_sparse(s: &SparseTensorProto, visit: &mut impl FnMut(&TensorProto)) {
+    s.values.iter().chain(&s.indices).for_each(visit);
 }
 
 /// Parses the `external_data` key-value pairs (`checksum` is not verified).

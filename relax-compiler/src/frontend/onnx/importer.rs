@@ -26,6 +26,8 @@ pub struct Importer {
     pub value_dims: Vec<ValueDims>,
     /// Dims named for expressions over value dims (see `Function::derived_dims`).
     pub derived_dims: Vec<(String, Dim)>,
+    /// Bounds of the symbolic dims the user bounded (`OnnxOptions::dim_max`).
+    pub dim_max: Vec<(String, i64)>,
     problems: Vec<Error>,
 }
 
@@ -43,6 +45,7 @@ impl Importer {
             params: HashSet::new(),
             value_dims: Vec::new(),
             derived_dims: Vec::new(),
+            dim_max: Vec::new(),
             problems: Vec::new(),
         }
     }

@@ -27,6 +27,7 @@ mod context;
 mod dtype;
 mod emitter;
 mod external;
+pub use external::external_files;
 mod graph;
 mod importer;
 pub mod names;
@@ -63,9 +64,9 @@ pub const OPSETS: std::ops::RangeInclusive<i64> = 7..=28;
 pub struct OnnxOptions {
     /// Fixed values for `dim_param`s (`batch = 1`): the dims become constants.
     pub dims: BTreeMap<String, i64>,
-    /// Upper bounds for `dim_param`s (`batch <= 64`), for memory planning.
-    /// They are checked against the model (each must name a `dim_param`); the
-    /// IR has no place to record them yet.
+    /// Upper bounds for `dim_param`s (`batch <= 64`): each must name a
+    /// `dim_param`; they become the function's `dim_max` (checked at run
+    /// time, and giving a maximum workspace size).
     pub dim_max: BTreeMap<String, i64>,
     /// The name of the generated function.
     pub function_name: String,
@@ -103,6 +104,7 @@ pub fn import_bytes(bytes: &[u8], base_dir: &Path, name: &str, options: &OnnxOpt
     drop(scope);
     let value_dims = std::mem::take(&mut importer.value_dims);
     let derived_dims = std::mem::take(&mut importer.derived_dims);
+    let dim_max = std::mem::take(&mut importer.dim_max);
     let constants = importer.finish()?;
     let (result, ret) = signature::result_of(results);
     let function = Function {
@@ -110,6 +112,7 @@ pub fn import_bytes(bytes: &[u8], base_dir: &Path, name: &str, options: &OnnxOpt
         params,
         value_dims,
         derived_dims,
+        dim_max,
         ret,
         body: emitter.finish(result),
         public: true,

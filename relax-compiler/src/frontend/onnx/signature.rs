@@ -22,6 +22,8 @@ struct DimResolver<'o> {
     names: StableNamer,
     /// The `dim_param`s seen, to check the options name real ones.
     seen: BTreeSet<String>,
+    /// The bounded dims' variables and their bounds (pinned dims need none).
+    bounds: Vec<(String, i64)>,
 }
 
 impl DimResolver<'_> {
@@ -35,7 +37,15 @@ impl DimResolver<'_> {
                 self.seen.insert(p.clone());
                 match self.options.dims.get(p) {
                     Some(&pinned) => Dim::Int(pinned),
-                    None => Dim::Var(self.names.get(p)),
+                    None => {
+                        let var = self.names.get(p);
+                        if let Some(&max) = self.options.dim_max.get(p) {
+                            if !self.bounds.iter().any(|(v, _)| *v == var) {
+                                self.bounds.push((var.clone(), max));
+                            }
+                        }
+                        Dim::Var(var)
+                    }
                 }
             }
             _ => Dim::Var(self.names.get(&format!("{input}_dim{axis}"))),
@@ -76,7 +86,7 @@ impl DimResolver<'_> {
 
 /// The graph inputs that are not initializers, as parameters bound in `scope`.
 pub fn bind_params(graph: &GraphProto, options: &OnnxOptions, scope: &mut Scope, importer: &mut Importer) -> Vec<Var> {
-    let mut dims = DimResolver { options, names: StableNamer::default(), seen: BTreeSet::new() };
+    let mut dims = DimResolver { options, names: StableNamer::default(), seen: BTreeSet::new(), bounds: Vec::new() };
     let mut params = Vec::new();
     // Models before IR version 4 also list initializers as inputs.
     let inputs: Vec<&ValueInfoProto> = graph.input.iter().filter(|i| !scope.binds_locally(i.name())).collect();
@@ -96,6 +106,7 @@ pub fn bind_params(graph: &GraphProto, options: &OnnxOptions, scope: &mut Scope,
         }
     }
     dims.check_options().into_iter().for_each(|p| importer.report(p));
+    importer.dim_max = std::mem::take(&mut dims.bounds);
     params
 }
 

@@ -200,7 +200,7 @@ fn item_mistakes() {
     );
     assert_eq!(
         first_error("mod m {\n    #[inline]\n    fn f(x: Tensor<[n], f32>) {\n        x\n    }\n}"),
-        "2:7: unknown attribute `inline`; the attributes are `weights`, `private`, `workspace`, `dims` and `doc`"
+        "2:7: unknown attribute `inline`; the attributes are `weights`, `private`, `workspace`, `dims`, `dim_max` and `doc`"
     );
     assert_eq!(
         first_error("mod m {\n    #[weights = \"w\"]\n    fn f(x: Tensor<[n], f32>) {\n        x\n    }\n}"),
@@ -211,6 +211,12 @@ fn item_mistakes() {
         "1:1: `#[private]` cannot be put on the module; it belongs on a `fn`"
     );
     assert_eq!(first_error("#[private]\n#[private]\nmod m {\n}"), "2:1: `#[private]` is given twice");
+    let bound = |attr: &str| {
+        first_error(&format!("mod m {{\n    #[{attr}]\n    fn f(x: Tensor<[n], f32>) {{\n        x\n    }}\n}}"))
+    };
+    assert_eq!(bound("dim_max(n = -1)"), "2:15: the bound of `n` must be a non-negative integer, not `-1`");
+    assert_eq!(bound("dim_max(n = m)"), "2:15: the bound of `n` must be a non-negative integer, not `m`");
+    assert_eq!(bound("dim_max(n = 4, n = 5)"), "2:22: dim `n` is bounded twice");
     assert_eq!(
         first_error("mod m {\n    #[workspace(lv0 = 0)]\n    fn f(x: Tensor<[n], f32>) {\n        x\n    }\n}"),
         "2:17: expected `bytes` first in `workspace(..)`: the size of the arena, found `lv0`"

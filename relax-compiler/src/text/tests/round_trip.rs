@@ -41,6 +41,7 @@ mod cnn {
 "#;
 
 const TUPLES: &str = r#"mod tuples {
+    #[dim_max(n = 64)]
     fn halves(x: Tensor<[n, 8], f32>) -> (Tensor<[n, 4], f32>, Tensor<[n, 4], f32>) {
         dataflow {
             let parts = split(x, indices_or_sections = 2, axis = 1);
@@ -244,6 +245,7 @@ fn unusual_function() -> Function {
         params: vec![Var::new("x", f32_tensor)],
         value_dims: vec![],
         derived_dims: vec![],
+        dim_max: vec![],
         ret: StructInfo::Unknown,
         body: SeqExpr {
             blocks: vec![Block { dataflow: true, bindings, outputs: vec![], span: Span::NONE }],

@@ -10,10 +10,13 @@
 //! its rank is known), then bind the symbolic dims from input shapes, then the
 //! remaining checks in list order (the run function adds the output and
 //! workspace checks). `prepare` then reports output shapes and the workspace
-//! size; the run function calls the kernels in order.
+//! size; the run function calls the kernels in order. With
+//! `Constants::Table` the run function takes a fifth parameter, the constant
+//! pointer table (`constant_table.rs`).
 
 mod abi;
 mod checks;
+mod constant_table;
 mod steps;
 mod validate;
 
@@ -76,7 +79,9 @@ fn emit_prepare(cg: &Codegen<'_>, e: &EntryFunc, name: &str) -> Result<()> {
 
 fn emit_run(cg: &Codegen<'_>, ir: &IRModule, e: &EntryFunc, name: &str) -> Result<()> {
     let ptr: BasicTypeEnum = cg.ptr().into();
-    let mut entry = EntryBuilder::new(cg, e, name, &[ptr, ptr, ptr, cg.i64().into()])?;
+    let mut params = vec![ptr, ptr, ptr, cg.i64().into()];
+    params.extend(constant_table::extra_run_params(cg));
+    let mut entry = EntryBuilder::new(cg, e, name, &params)?;
     entry.checks_and_bindings(Phase::Run)?;
     steps::emit_steps(&mut entry, ir)?;
     entry.b.build_return(Some(&cg.i32().const_zero()))?;
@@ -193,6 +198,15 @@ impl<'a, 'ctx> EntryBuilder<'a, 'ctx> {
                 self.checker.require(b, ok, id)
             }
             Check::Equal { lhs, rhs, .. } => self.checker.require(b, eq(self.dim(lhs)?, self.dim(rhs)?)?, id),
+            Check::DimMax { var, max } => {
+                let ok = b.build_int_compare(
+                    IntPredicate::SLE,
+                    self.dim(&Dim::var(var))?,
+                    cg.i64().const_int(*max as u64, true),
+                    "",
+                )?;
+                self.checker.require(b, ok, id)
+            }
             Check::NonNegative { expr, .. } => {
                 let ok = b.build_int_compare(IntPredicate::SGE, self.dim(expr)?, cg.i64().const_zero(), "")?;
                 self.checker.require(b, ok, id)

@@ -4,7 +4,6 @@
 
 use super::EntryBuilder;
 use crate::error::{CodegenError, Result};
-use crate::llvm::constants::constant_global;
 use crate::llvm::prim_func::kernel_name;
 use inkwell::values::{BasicMetadataValueEnum, PointerValue};
 use inkwell::IntPredicate;
@@ -118,7 +117,7 @@ fn buffer<'ctx>(entry: &EntryBuilder<'_, 'ctx>, ir: &IRModule, r: &BufRef) -> Re
             // SAFETY (of the IR): planned offsets lie inside the checked workspace.
             Ok(unsafe { b.build_in_bounds_gep(cg.i8(), base, &[entry.dim(offset)?], "")? })
         }
-        BufRef::Constant(name) => constant_global(cg, &ir.constants, name),
+        BufRef::Constant(name) => super::constant_table::pointer(entry, ir, name),
         BufRef::Offset(base, by) => {
             let base = buffer(entry, ir, base)?;
             // SAFETY (of the IR): a row offset lies inside the buffer it is taken from.

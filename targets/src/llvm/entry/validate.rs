@@ -84,6 +84,10 @@ fn check_indices(e: &EntryFunc, check: &Check) -> Result<(), String> {
             }
         }
         Check::Output { output: o } => output(*o).map(|_| ()),
+        Check::DimMax { var, .. } => match e.bindings.iter().any(|b| &b.var == var) {
+            true => Ok(()),
+            false => Err(format!("dim `{var}`, which is never bound")),
+        },
         Check::Equal { .. } | Check::Workspace => Ok(()),
     }
 }
