@@ -97,3 +97,29 @@ fn gpt2_refuses_a_sequence_longer_than_its_mask() {
     let err = failure_message(&output);
     assert!(err.contains("match_cast"), "{err}");
 }
+
+/// The branches' weights are constants used only inside an `if`: loaded from
+/// a separate weights file, they give the same bytes as embedded ones.
+#[test]
+fn weights_inside_branches_load_from_a_separate_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let case = architecture("if_model");
+    let image = dir.path().join("image.npy");
+    let threshold = dir.path().join("threshold.npy");
+    write_npy_f32(&image, &[1, 3, 16, 16], &(0..768).map(|i| (i % 17) as f32 / 17.0).collect::<Vec<_>>());
+    write_npy_f32(&threshold, &[], &[-1.0]);
+    let run = |separate: bool, out: &Path| {
+        let mut args = vec!["run".to_string(), case.join("model.onnx").display().to_string()];
+        if separate {
+            args.push("--separate-weights".to_string());
+        }
+        for (name, file) in [("image", &image), ("threshold", &threshold)] {
+            args.extend(["--input".to_string(), format!("{name}={}", file.display())]);
+        }
+        args.extend(["-o".to_string(), out.display().to_string()]);
+        let output = relaxc(&args);
+        assert!(output.status.success(), "{}", stderr(&output));
+        std::fs::read(out.join("features.npy")).unwrap()
+    };
+    assert_eq!(run(false, &dir.path().join("embedded")), run(true, &dir.path().join("separate")));
+}
