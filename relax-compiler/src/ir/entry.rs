@@ -185,12 +185,8 @@ impl BufRef {
 /// time instead of embedded (`relax_rt::weights`). Codegen, the weights file
 /// writer, the wrapper and the header all derive the table from here.
 pub fn constant_table(entries: &[EntryFunc]) -> Vec<String> {
-    let names: std::collections::BTreeSet<&String> = entries
-        .iter()
-        .flat_map(|e| &e.steps)
-        .flat_map(Step::buffers)
-        .filter_map(BufRef::constant)
-        .collect();
+    let names: std::collections::BTreeSet<&String> =
+        entries.iter().flat_map(|e| &e.steps).flat_map(Step::buffers).filter_map(BufRef::constant).collect();
     names.into_iter().cloned().collect()
 }
 

@@ -16,11 +16,11 @@ use std::collections::{HashMap, HashSet};
 #[derive(Clone, Copy)]
 enum Hidden {
     /// Bound in a dataflow block that did not list it in `output`.
-    DataflowLocal,
+    Dataflow,
     /// Bound inside an `if` branch.
-    BranchLocal,
+    Branch,
     /// A loop's variable, or bound inside its body.
-    LoopLocal,
+    Loop,
 }
 
 #[derive(Clone, Default)]
@@ -86,7 +86,7 @@ impl Checker<'_> {
             if block.dataflow {
                 for binding in block.bindings.iter().filter(|b| !block.outputs.contains(&b.var.name)) {
                     scope.visible.remove(&binding.var.name);
-                    scope.hidden.insert(binding.var.name.clone(), Hidden::DataflowLocal);
+                    scope.hidden.insert(binding.var.name.clone(), Hidden::Dataflow);
                 }
             }
         }
@@ -106,7 +106,7 @@ impl Checker<'_> {
                     self.check_seq(branch, &mut scope.clone());
                     let mut inside = Vec::new();
                     names_bound_in(branch, &mut inside);
-                    scope.hidden.extend(inside.into_iter().map(|n| (n, Hidden::BranchLocal)));
+                    scope.hidden.extend(inside.into_iter().map(|n| (n, Hidden::Branch)));
                 }
             }
             ExprKind::Loop(l) => {
@@ -116,7 +116,7 @@ impl Checker<'_> {
                 self.check_seq(&l.body, &mut inner);
                 let mut inside: Vec<String> = l.params().map(|p| p.name.clone()).collect();
                 names_bound_in(&l.body, &mut inside);
-                scope.hidden.extend(inside.into_iter().map(|n| (n, Hidden::LoopLocal)));
+                scope.hidden.extend(inside.into_iter().map(|n| (n, Hidden::Loop)));
             }
         }
     }
@@ -126,11 +126,11 @@ impl Checker<'_> {
             return;
         }
         let message = match scope.hidden.get(name) {
-            Some(Hidden::DataflowLocal) => {
+            Some(Hidden::Dataflow) => {
                 format!("`{name}` is local to its dataflow block; list it in the block's `output` to use it here")
             }
-            Some(Hidden::BranchLocal) => format!("`{name}` is bound inside an `if` branch and is not visible here"),
-            Some(Hidden::LoopLocal) => format!("`{name}` is bound by a loop or in its body and is not visible here"),
+            Some(Hidden::Branch) => format!("`{name}` is bound inside an `if` branch and is not visible here"),
+            Some(Hidden::Loop) => format!("`{name}` is bound by a loop or in its body and is not visible here"),
             None => format!("`{name}` is used before it is bound"),
         };
         self.errors.push(Error::new(span, message));
