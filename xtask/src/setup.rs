@@ -76,20 +76,7 @@ fn apt_packages() -> Result<Vec<&'static str>> {
             missing.push(p.name);
         }
     }
-    if missing.is_empty() {
-        return Ok(missing);
-    }
-
-    println!("installing apt packages: {}", missing.join(" "));
-    apt_get(&["update"])?;
-    let mut args = vec!["install", "-y"];
-    args.extend(&missing);
-    apt_get(&args)?;
-
-    let still: Vec<&str> = missing.iter().copied().filter(|p| !matches!(dpkg_installed(p), Ok(true))).collect();
-    if !still.is_empty() {
-        bail!("apt-get install finished but these packages are still not installed: {}", still.join(" "));
-    }
+    install_missing(&missing)?;
     Ok(missing)
 }
 
@@ -102,12 +89,22 @@ pub fn apt_install(packages: &[&str]) -> Result<()> {
             missing.push(*p);
         }
     }
+    install_missing(&missing)
+}
+
+/// `apt-get install` of `missing`, then a check that each is now installed.
+fn install_missing(missing: &[&str]) -> Result<()> {
     if missing.is_empty() {
         return Ok(());
     }
     println!("installing apt packages: {}", missing.join(" "));
     apt_get(&["update"])?;
-    apt_get(&[&["install", "-y"][..], &missing].concat())
+    apt_get(&[&["install", "-y"][..], missing].concat())?;
+    let still: Vec<&str> = missing.iter().copied().filter(|p| !matches!(dpkg_installed(p), Ok(true))).collect();
+    if !still.is_empty() {
+        bail!("apt-get install finished but these packages are still not installed: {}", still.join(" "));
+    }
+    Ok(())
 }
 
 /// `dpkg -s NAME` reports `Status: install ok installed` for an installed

@@ -1,6 +1,6 @@
 //! Operators on shapes: `Shape` and `Size` (which give shape values),
 //! `Reshape`, `Flatten` and `Expand` (which take target shapes), and the
-//! constant generators `ConstantOfShape` and `Range`.
+//! generators `ConstantOfShape` and `Range` (of a length known only at run time too).
 //!
 //! A target shape must be known at compile time, possibly with symbolic
 //! dims (a shape value); shapes computed from run-time data are reported.
@@ -252,8 +252,9 @@ fn constant_of_shape(ctx: &mut NodeCtx) -> Result<Vec<Value>, String> {
     single(ctx.call("broadcast_to", &[scalar], Attrs::new().with("shape", AttrValue::Dims(target.dims)))?)
 }
 
-/// `start, start + delta, ...` up to `limit` (exclusive), computed at compile
-/// time: relax has no operator for a range of run-time length.
+/// `start, start + delta, ...` up to `limit` (exclusive): a constant when the
+/// bounds are, else (integers only) positions `0..length` scaled and shifted
+/// at run time, with the length a dim of the bounds.
 fn range(ctx: &mut NodeCtx) -> Result<Vec<Value>, String> {
     let constants: Option<Vec<Scalar>> =
         (0..3).map(|k| ctx.input(k).ok()?.as_const().filter(|a| a.numel() == 1).map(|a| a.get(0))).collect();
@@ -266,8 +267,7 @@ fn range(ctx: &mut NodeCtx) -> Result<Vec<Value>, String> {
                     would be a float computation at run time)"
             .to_string());
     }
-    let [start, limit, delta] = [0, 1, 2].map(|k| range_bound(ctx, k));
-    let (start, limit, delta) = (start?, limit?, delta?);
+    let (start, limit, delta) = (range_bound(ctx, 0)?, range_bound(ctx, 1)?, range_bound(ctx, 2)?);
     if delta.as_int() == Some(0) {
         return Err("delta must not be zero".to_string());
     }
