@@ -5,7 +5,8 @@ Each architecture is the real network's structure (ResNet basic blocks,
 MobileNetV2 inverted residuals, DenseNet dense blocks and transitions,
 Inception modules, SqueezeNet fire modules, ShuffleNetV2 units with channel
 shuffle, a BERT encoder with an attention mask, a GPT-2 decoder with a causal
-mask, an LSTM/GRU sequence classifier, and a model with a run-time `If`) at a reduced width so the files stay
+mask, an LSTM/GRU sequence classifier, a model with a run-time `If`, and counted and
+while `Loop`s) at a reduced width so the files stay
 small enough to commit. Weights are random (seeded), batch-norm statistics are
 random too, and shapes are computed inside the graph the way PyTorch exports
 do (`Shape` -> `Gather` -> `Concat` -> `Reshape`), with symbolic batch and
@@ -468,6 +469,62 @@ def if_model(g: Graph):
     g.output("features", TensorProto.FLOAT, ["N", 4])
 
 
+def loop_decoder(g: Graph):
+    """Loops as `torch.jit.script` exports them: a hand-written RNN cell run by a
+    counted `Loop` over the sequence (trip count `Shape(x)[0]`, the hidden states
+    stacked as its scan output), then a `while` loop that shrinks the last state
+    until its largest magnitude is at most 0.25, at most 20 times, counting the
+    steps it took (the condition is computed in the body, so the number of
+    iterations is known only at run time)."""
+    features, hidden = 6, 8
+    x = g.input("sequence", TensorProto.FLOAT, ["S", "N", features])
+    shape = g.op("Shape", [x])
+    steps = g.op("Gather", [shape, g.const(np.array(0, dtype=np.int64), "axis0")], axis=0)
+    batch = g.op("Gather", [shape, g.ints([1])], axis=0)
+    h0 = g.op("ConstantOfShape", [g.op("Concat", [batch, g.ints([hidden])], axis=0)])
+
+    def cell(sub):
+        row = sub.op("Gather", [x, "i"], axis=0)
+        pre = sub.op("Add", [sub.op("MatMul", [row, sub.weight([features, hidden], features)]),
+                             sub.op("MatMul", ["h_in", sub.weight([hidden, hidden], hidden)])])
+        h = sub.op("Tanh", [sub.op("Add", [pre, sub.const((0.1 * sub.rng.standard_normal(hidden)).astype(np.float32), "b")])])
+        sub.op("Identity", ["cond_in"], out="cond_out")
+        sub.op("Identity", [h], out="h_out")
+        sub.op("Identity", [h], out="h_seen")
+        return [("cond_out", TensorProto.BOOL), ("h_out", TensorProto.FLOAT), ("h_seen", TensorProto.FLOAT)]
+
+    def shrink(sub):
+        h = sub.op("Sub", [sub.op("Mul", ["h_in", sub.const(np.array(0.8, np.float32), "rate")]),
+                           sub.const(np.array(0.01, np.float32), "shift")])
+        sub.op("Add", ["count_in", sub.const(np.array(1, np.int64), "one")], out="count_out")
+        sub.op("Identity", [h], out="h_out")
+        sub.op("Greater", [sub.op("ReduceMax", [sub.op("Abs", [h])], keepdims=0),
+                           sub.const(np.array(0.25, np.float32), "limit")], out="cond_out")
+        return [("cond_out", TensorProto.BOOL), ("h_out", TensorProto.FLOAT), ("count_out", TensorProto.INT64)]
+
+    def body(name, build, carried):
+        sub = Graph(name, 0, g.opset)
+        sub.rng, sub.count = g.rng, g.count + 1000 * len(name)
+        inputs = [helper.make_tensor_value_info("i", TensorProto.INT64, []),
+                  helper.make_tensor_value_info("cond_in", TensorProto.BOOL, [])]
+        inputs += [helper.make_tensor_value_info(n, t, None) for n, t in carried]
+        outputs = [helper.make_tensor_value_info(n, t, None) for n, t in build(sub)]
+        return helper.make_graph(sub.nodes, name, inputs, outputs, sub.initializers)
+
+    run = body("cell", cell, [("h_in", TensorProto.FLOAT)])
+    last, states = g.op("Loop", [steps, "", h0], outputs=2, body=run)
+    big = g.op("Greater", [g.op("ReduceMax", [g.op("Abs", [last])], keepdims=0),
+                           g.const(np.array(0.25, np.float32), "limit")])
+    refine = body("shrink", shrink, [("h_in", TensorProto.FLOAT), ("count_in", TensorProto.INT64)])
+    g.op("Loop", [g.const(np.array(20, np.int64), "most"), big, last, g.const(np.array(0, np.int64), "zero")],
+         outputs=2, body=refine)
+    g.nodes[-1].output[:] = ["refined", "shrink_steps"]
+    g.op("Identity", [states], out="states")
+    g.output("states", TensorProto.FLOAT, ["S", "N", hidden])
+    g.output("refined", TensorProto.FLOAT, ["N", hidden])
+    g.output("shrink_steps", TensorProto.INT64, [])
+
+
 # name: (builder, opset); the opsets span the range exporters produce.
 ARCHITECTURES = {
     "resnet": (resnet, 9),
@@ -480,6 +537,7 @@ ARCHITECTURES = {
     "gpt2": (gpt2, 17),
     "recurrent_tagger": (recurrent_tagger, 14),
     "if_model": (if_model, 16),
+    "loop_decoder": (loop_decoder, 16),
 }
 
 

@@ -124,3 +124,79 @@ fn a_carried_value_that_changes_shape_is_rejected() {
     let err = err.to_string();
     assert!(err.contains("carried `b`") && err.contains("keep their type"), "{err}");
 }
+
+/// Collatz steps of `x` (an i64 scalar), at most `n` of them: a while loop
+/// whose condition is computed in the body.
+const WHILE_MODEL: &str = r#"mod m {
+    fn f(x: Tensor<[], i64>, bound: Tensor<[n], f32>) -> (Tensor<[], bool>, Tensor<[], i64>, Tensor<[], i64>) {
+        let going = greater(x, 1);
+        let r = loop [n] while c (c: Tensor<[], bool> = going, v: Tensor<[], i64> = x, steps: Tensor<[], i64> = 0) {
+            let odd = floor_mod(v, 2);
+            let is_odd = equal(odd, 1);
+            let up = v * 3;
+            let up1 = up + 1;
+            let down = div(v, 2);
+            let next = where(is_odd, up1, down);
+            let more = greater(next, 1);
+            let counted = steps + 1;
+            (more, next, counted)
+        };
+        r
+    }
+}
+"#;
+
+fn collatz(mut v: i64, bound: i64) -> (bool, i64, i64) {
+    let mut steps = 0;
+    while v > 1 && steps < bound {
+        v = if v % 2 == 1 { 3 * v + 1 } else { v / 2 };
+        steps += 1;
+    }
+    (v > 1, v, steps)
+}
+
+#[test]
+fn a_while_loop_stops_when_its_condition_turns_false() {
+    let module = parse_module(WHILE_MODEL).unwrap_or_else(|e| panic!("{e}"));
+    let scalar = |v: i64| NDArray::from_f64_values(DType::I64, &[], &[v as f64]);
+    let bound = |n: usize| NDArray::from_f32(&[n], vec![0.0; n]);
+    let compiled =
+        check_passes(module, "f", &[scalar(6), bound(20)], Tolerance::default()).unwrap_or_else(|e| panic!("{e}"));
+    let entry = &compiled.entries[0];
+    assert!(entry.steps.iter().any(|s| matches!(s, Step::Loop { cond: Some(_), .. })), "{:?}", entry.steps);
+    for (x, n) in [(6, 20), (27, 20), (27, 200), (1, 5), (7, 0)] {
+        let got = run_entry(&compiled, "f", &[scalar(x), bound(n)]).unwrap_or_else(|e| panic!("{e}"));
+        let (going, v, steps) = collatz(x, n as i64);
+        let want = [NDArray::from_f64_values(DType::Bool, &[], &[going as u8 as f64]), scalar(v), scalar(steps)];
+        for (g, w) in got.iter().zip(&want) {
+            g.assert_close(w, 0.0, 0.0).unwrap_or_else(|e| panic!("x = {x}, n = {n}: {e}"));
+        }
+    }
+}
+
+#[test]
+fn a_while_loop_prints_and_parses_back() {
+    let module = parse_module(WHILE_MODEL).unwrap_or_else(|e| panic!("{e}"));
+    let normalized = relax_compiler::pass::normalize::run(module).unwrap_or_else(|e| panic!("{e}"));
+    let printed = relax_compiler::text::print_module(&normalized);
+    assert!(printed.contains("loop [n] while c (c: Tensor<[], bool> = going"), "{printed}");
+    let reparsed = parse_module(&printed).unwrap_or_else(|e| panic!("{e}\n{printed}"));
+    assert_eq!(relax_compiler::text::print_module(&reparsed), printed);
+}
+
+#[test]
+fn a_while_condition_must_be_a_carried_bool_and_rules_out_scan_outputs() {
+    let compile = |text: &str| {
+        let module = parse_module(text).unwrap_or_else(|e| panic!("{e}"));
+        relax_compiler::pipeline::compile(module, &Default::default()).unwrap_err().to_string()
+    };
+    let err = compile(&WHILE_MODEL.replace("while c", "while going"));
+    assert!(err.contains("`while going` must name one of the loop's carried variables"), "{err}");
+    let err = compile(&WHILE_MODEL.replace("while c", "while v"));
+    assert!(err.contains("the loop condition `v` must be a scalar bool"), "{err}");
+    let scanning = WHILE_MODEL
+        .replace("(more, next, counted)", "(more, next, counted, next)")
+        .replace("Tensor<[], i64>, Tensor<[], i64>)", "Tensor<[], i64>, Tensor<[], i64>, Tensor<[n], i64>)");
+    let err = compile(&scanning);
+    assert!(err.contains("a `while` loop cannot have scan outputs"), "{err}");
+}

@@ -357,13 +357,14 @@ fn bound_dim_str(sig: &Signature, inputs: &[ArgRef<'_>], var: &str) -> String {
     found.unwrap_or_else(|| format!("dim `{var}` is too large"))
 }
 
-/// Element `index` of an i32 or i64 input, if it has one.
+/// Element `index` of an i32, i64 or bool input, if it has one.
 fn element_i64(input: &ArgRef<'_>, index: usize) -> Option<i64> {
     let size = input.dtype.size();
     let bytes = input.bytes.get(index * size..(index + 1) * size)?;
     match input.dtype {
         DType::I32 => Some(i32::from_ne_bytes(bytes.try_into().ok()?) as i64),
         DType::I64 => Some(i64::from_ne_bytes(bytes.try_into().ok()?)),
+        DType::Bool => Some((bytes[0] != 0) as i64),
         _ => None,
     }
 }

@@ -77,6 +77,13 @@ fn a_branch_chosen_at_run_time() {
     matches_onnxruntime("if_model");
 }
 
+/// A counted loop over the sequence with a scan output, then a while loop
+/// whose body decides when to stop.
+#[test]
+fn counted_and_while_loops() {
+    matches_onnxruntime("loop_decoder");
+}
+
 /// The causal mask is sliced from a 16 x 16 buffer: a longer sequence breaks
 /// the model's own assumption, and the call fails with the check that says so.
 #[test]

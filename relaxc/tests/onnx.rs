@@ -6,6 +6,8 @@ mod common;
 
 use common::onnx_case::*;
 use common::*;
+use relax_compiler::NDArray;
+use relax_rt::DType;
 use std::path::Path;
 
 fn arg(path: &Path) -> String {
@@ -57,6 +59,28 @@ fn test_runs_an_if_on_a_run_time_condition_natively() {
     let output = relaxc(["test", &arg(dir.path())]);
     assert!(output.status.success(), "{}{}", stdout(&output), stderr(&output));
     assert!(stdout(&output).contains("2 of 2 data sets match"), "{}", stdout(&output));
+}
+
+/// A `Loop` runs natively; its scan output's length, `cond ? m : 0`, is read
+/// from the trip count and the bool condition the caller passes (expected
+/// values by hand: y after iteration i is 0.5 + 0 + 1 + .. + i).
+#[test]
+fn test_runs_a_loop_sized_by_its_inputs_natively() {
+    let dir = tempfile::tempdir().unwrap();
+    let scalar = |dtype: DType, v: f64| NDArray::from_f64_values(dtype, &[], &[v]);
+    let set = |m: i64, cond: bool, ys: &[f32]| {
+        let last = ys.last().copied().unwrap_or(0.5);
+        let inputs = vec![scalar(DType::I64, m as f64), scalar(DType::Bool, cond as u8 as f64), f32s(&[1], &[0.5])];
+        (inputs, vec![f32s(&[1], &[last]), f32s(&[ys.len(), 1], ys)])
+    };
+    write_case(
+        dir.path(),
+        &loop_model(),
+        &[set(4, true, &[0.5, 1.5, 3.5, 6.5]), set(3, false, &[]), set(-2, true, &[])],
+    );
+    let output = relaxc(["test", &arg(dir.path())]);
+    assert!(output.status.success(), "{}{}", stdout(&output), stderr(&output));
+    assert!(stdout(&output).contains("3 of 3 data sets match"), "{}", stdout(&output));
 }
 
 #[test]

@@ -143,9 +143,14 @@ fn run_step(module: &IRModule, step: &Step, env: &DimEnv, mem: &mut Memory<'_>) 
             let taken = if mem.region(cond, 1, env)?[0] != 0 { then_steps } else { else_steps };
             taken.iter().try_for_each(|s| run_step(module, s, env, mem))
         }
-        Step::Loop { var, trips, body } => {
+        Step::Loop { var, trips, cond, body } => {
             let mut inner = env.clone();
             for i in 0..eval(trips)?.max(0) {
+                if let Some(cond) = cond {
+                    if mem.region(cond, 1, env)?[0] == 0 {
+                        break;
+                    }
+                }
                 inner.insert(var.clone(), i);
                 body.iter().try_for_each(|s| run_step(module, s, &inner, mem))?;
             }

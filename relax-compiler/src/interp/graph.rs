@@ -199,6 +199,9 @@ impl<'m> Frame<'m> {
             l.scans.iter().map(|(_, e)| Ok(self.eval(e)?.tensor()?.clone())).collect::<Result<_>>()?;
         let mut rows: Vec<Vec<NDArray>> = Vec::new();
         for i in 0..trips.max(0) as usize {
+            if !self.keeps_going(l, &state)? {
+                break;
+            }
             for ((v, _), value) in l.carried.iter().zip(&state) {
                 self.check_sinfo(&format!("loop variable `{}`", v.name), &v.sinfo, value).map_err(Error::msg)?;
                 self.vars.insert(v.name.clone(), value.clone());
@@ -229,6 +232,15 @@ impl<'m> Frame<'m> {
             items.push(Value::Tensor(stack(r[0].dtype(), r[0].shape(), r.len(), &r)?));
         }
         Ok(Value::Tuple(items))
+    }
+
+    /// Whether a while loop's condition, a carried bool, is still true
+    /// (always, for a counted loop).
+    fn keeps_going(&self, l: &LoopExpr, state: &[Value]) -> Result<bool> {
+        let Some(name) = &l.condition else { return Ok(true) };
+        let k = l.carried.iter().position(|(v, _)| &v.name == name);
+        let flag = k.and_then(|k| state.get(k)).ok_or_else(|| Error::msg(format!("no carried `{name}`")))?;
+        Ok(flag.tensor()?.get(0).to_f64() != 0.0)
     }
 
     fn eval_call(&mut self, call: &Call) -> Result<Value> {

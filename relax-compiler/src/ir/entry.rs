@@ -30,7 +30,7 @@ pub struct DimBinding {
 pub enum DimSource {
     /// `inputs[input].shape[axis]`.
     Axis(usize),
-    /// `inputs[input].data[index]`, an i32 or i64 element, as i64.
+    /// `inputs[input].data[index]`, an i32 or i64 element, as i64 (a bool as 0 or 1).
     Element(usize),
     /// `floor(inputs[input].data[index] * factor)` for an f32 or f64 input.
     ScaledElement { index: usize, factor: Dim },
@@ -112,8 +112,10 @@ pub enum Step {
     /// result into the storage of the `if`'s value.
     If { cond: BufRef, then_steps: Vec<Step>, else_steps: Vec<Step> },
     /// Runs `body` `trips` times with dim `var` = 0, 1, ..: a graph-level
-    /// loop. The body copies slices in and results out itself.
-    Loop { var: String, trips: Dim, body: Vec<Step> },
+    /// loop. The body copies slices in and results out itself. With `cond`,
+    /// a while loop: it stops before an iteration when the bool (one byte)
+    /// at `cond` is zero.
+    Loop { var: String, trips: Dim, cond: Option<BufRef>, body: Vec<Step> },
 }
 
 impl Step {
@@ -160,7 +162,7 @@ impl Step {
             Step::Call { args, .. } => args.iter().collect(),
             Step::Copy { src, dst, .. } => vec![src, dst],
             Step::If { cond, .. } => vec![cond],
-            Step::Loop { .. } => vec![],
+            Step::Loop { cond, .. } => cond.iter().collect(),
         };
         for body in self.bodies() {
             out.extend(body.iter().flat_map(Step::buffers));

@@ -86,9 +86,16 @@ pub enum ExprKind {
 /// The number of iterations is a dim, so every shape is known before the
 /// loop runs (the native ABI computes output shapes first), and carried
 /// values keep their type from one iteration to the next.
+///
+/// `loop [trips] while c (c: Tensor((), "bool") = init, ..)` is a *while*
+/// loop: before each iteration (the first included) it stops if carried
+/// bool `c` is false, so `trips` is only a bound. Its number of iterations
+/// is known only at run time, so it has no scan outputs.
 #[derive(Clone, Debug, PartialEq)]
 pub struct LoopExpr {
     pub trips: Dim,
+    /// The carried variable that must be true for the next iteration to run.
+    pub condition: Option<String>,
     /// Carried variables and their initial values (atoms once normalized).
     pub carried: Vec<(Var, Expr)>,
     /// Per-iteration slices and the tensors they are taken from.

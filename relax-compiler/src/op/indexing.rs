@@ -901,7 +901,7 @@ mod tests {
         let x = ints(DType::I32, &[4], &[1, 2, 3, 4]);
         let case = |exclusive: bool, reverse: bool| {
             let at = attrs(&[("exclusive", AttrValue::Bool(exclusive)), ("reverse", AttrValue::Bool(reverse))]);
-            values(&check_op("cumsum", &[x.clone()], &at)[0])
+            values(&check_op("cumsum", std::slice::from_ref(&x), &at)[0])
         };
         assert_eq!(case(false, false), [1, 3, 6, 10]);
         assert_eq!(case(true, false), [0, 1, 3, 6]);
@@ -940,7 +940,7 @@ mod tests {
     #[test]
     fn cumsum_along_an_axis_with_symbolic_dims() {
         let x = NDArray::random(DType::F32, &[3, 4], 1);
-        check_op_symbolic("cumsum", &[x.clone()], &attrs(&[("axis", int(1))]), &[(0, 0, "n"), (0, 1, "m")]);
+        check_op_symbolic("cumsum", std::slice::from_ref(&x), &attrs(&[("axis", int(1))]), &[(0, 0, "n"), (0, 1, "m")]);
         let out = check_op("cumsum", &[iota(DType::I64, &[2, 3])], &attrs(&[("axis", int(-2))]));
         assert_eq!(values(&out[0]), [0, 1, 2, 3, 5, 7]);
         assert_eq!(
@@ -959,7 +959,7 @@ mod tests {
         for axis in [-3, -1, 0, 1, 2] {
             let scalar = NDArray::scalar(DType::I32, Scalar::I(axis));
             let by_arg = check_op_symbolic("cumsum", &[x.clone(), scalar], &reverse(), &[(0, 0, "b")]);
-            let by_attr = check_op("cumsum", &[x.clone()], &reverse().with("axis", int(axis)));
+            let by_attr = check_op("cumsum", std::slice::from_ref(&x), &reverse().with("axis", int(axis)));
             by_arg[0].assert_close(&by_attr[0], 0.0, 0.0).expect("the same sums");
         }
         let both = [info(DType::F32, &[2]), info(DType::I64, &[1])];
@@ -989,9 +989,10 @@ mod tests {
     #[test]
     fn trilu_keeps_a_triangle_from_diagonal_k() {
         let x = iota(DType::I64, &[3, 3]);
-        let upper = check_op("trilu", &[x.clone()], &attrs(&[("k", int(1))]));
+        let upper = check_op("trilu", std::slice::from_ref(&x), &attrs(&[("k", int(1))]));
         assert_eq!(values(&upper[0]), [0, 1, 2, 0, 0, 5, 0, 0, 0]);
-        let lower = check_op("trilu", &[x.clone()], &attrs(&[("upper", AttrValue::Bool(false)), ("k", int(-1))]));
+        let lower =
+            check_op("trilu", std::slice::from_ref(&x), &attrs(&[("upper", AttrValue::Bool(false)), ("k", int(-1))]));
         assert_eq!(values(&lower[0]), [0, 0, 0, 3, 0, 0, 6, 7, 0]);
         let batch = NDArray::random(DType::F32, &[2, 3, 4], 3);
         check_op_symbolic("trilu", &[batch], &attrs(&[("k", int(-1))]), &[(0, 0, "b"), (0, 2, "m")]);
@@ -1143,9 +1144,9 @@ mod tests {
     #[test]
     fn hardmax_marks_the_first_largest() {
         let x = NDArray::from_f64_values(DType::F32, &[2, 3], &[1.0, 3.0, 3.0, -1.0, -5.0, -2.0]);
-        let out = check_op("hardmax", &[x.clone()], &Attrs::new());
+        let out = check_op("hardmax", std::slice::from_ref(&x), &Attrs::new());
         assert_eq!(values(&out[0]), [0, 1, 0, 1, 0, 0]);
-        let columns = check_op("hardmax", &[x.clone()], &attrs(&[("axis", int(0))]));
+        let columns = check_op("hardmax", std::slice::from_ref(&x), &attrs(&[("axis", int(0))]));
         assert_eq!(values(&columns[0]), [1, 1, 1, 0, 0, 0]);
         check_op_symbolic(
             "hardmax",

@@ -282,7 +282,8 @@ impl Lowering<'_> {
     /// Copies of the initial values into the state, then the loop: each
     /// iteration copies row `i` of every scanned tensor into its slice, runs
     /// the body, copies each scan output row into row `i` of its result, and
-    /// the next carried values into the state.
+    /// the next carried values into the state. A while loop tests its
+    /// condition's state before each iteration.
     fn loop_steps(&self, name: &str, l: &LoopExpr) -> Result<Vec<Step>> {
         let var = format!("{name}.i");
         let results = self.storage.sources(&Expr::var(name))?;
@@ -327,7 +328,15 @@ impl Lowering<'_> {
                 body.push(self.copy(&Source::Storage(format!("{name}.next{k}")), self.location(dst)?)?);
             }
         }
-        steps.push(Step::Loop { var, trips: l.trips.clone(), body });
+        let cond = match &l.condition {
+            Some(name) => {
+                let k = l.carried.iter().position(|(v, _)| &v.name == name);
+                let state = k.and_then(|k| state.get(k));
+                Some(self.location(state.ok_or_else(|| Error::msg(format!("no carried `{name}`")))?)?)
+            }
+            None => None,
+        };
+        steps.push(Step::Loop { var, trips: l.trips.clone(), cond, body });
         Ok(steps)
     }
 

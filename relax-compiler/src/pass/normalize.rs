@@ -513,9 +513,36 @@ impl Normalizer<'_> {
             let shape = std::iter::once(trips.clone()).chain(t.shape.iter().cloned()).collect();
             result.push(StructInfo::Tensor(TensorInfo::new(t.dtype, shape)));
         }
-        let kind = ExprKind::Loop(Box::new(LoopExpr { trips, carried, scans, body }));
+        check_condition(e, l.condition.as_deref(), &carried, result.len())?;
+        let kind = ExprKind::Loop(Box::new(LoopExpr { trips, condition: l.condition.clone(), carried, scans, body }));
         Ok((Expr::new(kind, e.span), StructInfo::Tuple(result)))
     }
+}
+
+/// A while loop's condition is one of its carried variables, a scalar bool,
+/// and the loop has no scan outputs: their length would be the number of
+/// iterations, known only once the loop has run.
+fn check_condition(e: &Expr, condition: Option<&str>, carried: &[(Var, Expr)], results: usize) -> Result<()> {
+    let Some(name) = condition else { return Ok(()) };
+    let Some((v, _)) = carried.iter().find(|(v, _)| v.name == name) else {
+        return Err(Error::new(e.span, format!("`while {name}` must name one of the loop's carried variables")));
+    };
+    let bool_scalar = v.sinfo.as_tensor().is_some_and(|t| t.dtype == relax_rt::DType::Bool && t.rank() == 0);
+    if !bool_scalar {
+        return Err(Error::new(v.span, format!("the loop condition `{name}` must be a scalar bool, not {}", v.sinfo)));
+    }
+    if results > carried.len() {
+        return Err(Error::new(
+            e.span,
+            format!(
+                "a `while` loop cannot have scan outputs: their length, the number of iterations, is known only \
+                 when the loop ends ({} carried values, {} results)",
+                carried.len(),
+                results
+            ),
+        ));
+    }
+    Ok(())
 }
 
 fn substitute_sinfo(s: &StructInfo, map: &HashMap<String, Dim>) -> StructInfo {
@@ -567,7 +594,7 @@ fn check_result(f: &Function, actual: &StructInfo) -> Result<()> {
     }
 }
 
-/// Each parameter with value dims is an i32 or i64 tensor of constant shape
+/// Each parameter with value dims is an i32, i64 or bool (0 or 1) tensor of constant shape
 /// holding one element per dim, every value dim is new (it names no parameter
 /// dim and no other element), and each derived dim uses only dims bound before
 /// it.
@@ -594,13 +621,14 @@ fn check_value_dims(f: &Function) -> Result<()> {
         let count = info.and_then(|t| t.shape.iter().map(Dim::as_int).product::<Option<i64>>());
         let dtype = info.map(|t| t.dtype);
         let scaled = values.factors.len() == n && matches!(dtype, Some(relax_rt::DType::F32 | relax_rt::DType::F64));
-        let plain = values.factors.is_empty() && matches!(dtype, Some(relax_rt::DType::I32 | relax_rt::DType::I64));
+        let plain = values.factors.is_empty()
+            && matches!(dtype, Some(relax_rt::DType::I32 | relax_rt::DType::I64 | relax_rt::DType::Bool));
         if count != Some(n as i64) || !(scaled || plain) {
             return Err(Error::new(
                 param.span,
                 format!(
-                    "`{}` binds {n} value dims, so it must be an i32 or i64 tensor (or f32/f64 with `times` \
-                     factors) of constant shape with {n} elements, not {}",
+                    "`{}` binds {n} value dims, so it must be an i32, i64 or bool tensor (or f32/f64 with \
+                     `times` factors) of constant shape with {n} elements, not {}",
                     param.name, param.sinfo
                 ),
             ));

@@ -283,13 +283,18 @@ impl Parser<'_> {
         Ok(Expr::new(kind, self.span_from(start)))
     }
 
-    /// `loop [TRIPS] (s: T = init, .., x: T in xs, ..) { .. }`: carried
-    /// variables (`=`) come before slices (`in`).
+    /// `loop [TRIPS] (s: T = init, .., x: T in xs, ..) { .. }`, optionally
+    /// `while C` after the brackets: carried variables (`=`) come before
+    /// slices (`in`).
     fn parse_loop(&mut self) -> Result<Expr> {
         let start = self.bump().span.start;
         self.expect_punct("[", "after `loop`")?;
         let trips = self.parse_dim()?;
         self.expect_punct("]", "after the number of iterations")?;
+        let condition = match self.eat_keyword("while") {
+            Some(_) => Some(self.expect_name("the carried bool that keeps the loop going")?.0),
+            None => None,
+        };
         self.expect_punct("(", "to open the loop's variables")?;
         let vars = self.comma_list(")", "the loop's variables", |p| {
             let (name, span) = p.expect_name("a loop variable")?;
@@ -314,7 +319,7 @@ impl Parser<'_> {
         }
         self.expect_punct("{", "to open the loop body")?;
         let body = self.parse_seq_body("the loop body")?;
-        let kind = ExprKind::Loop(Box::new(LoopExpr { trips, carried, scans, body }));
+        let kind = ExprKind::Loop(Box::new(LoopExpr { trips, condition, carried, scans, body }));
         Ok(Expr::new(kind, self.span_from(start)))
     }
 

@@ -101,8 +101,9 @@ fn steps_text(w: &mut Writer, e: &EntryFunc, steps: &[Step]) {
                 steps_text(w, e, else_steps);
                 w.close("}");
             }
-            Step::Loop { var, trips, body } => {
-                w.open(&format!("for {var} in 0..{trips} {{"));
+            Step::Loop { var, trips, cond, body } => {
+                let cond = cond.as_ref().map(|c| format!(" while {}", buf_text(e, c))).unwrap_or_default();
+                w.open(&format!("for {var} in 0..{trips}{cond} {{"));
                 steps_text(w, e, body);
                 w.close("}");
             }

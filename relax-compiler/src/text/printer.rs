@@ -310,13 +310,15 @@ fn if_text(cond: &Expr, then_branch: &SeqExpr, else_branch: &SeqExpr, depth: usi
     text
 }
 
-/// `loop [trips] (s: T = init, x: T in xs) {` .. `}`.
+/// `loop [trips] while c (s: T = init, x: T in xs) {` .. `}`.
 fn loop_text(l: &LoopExpr, depth: usize) -> String {
     let param = |(v, e): &(Var, Expr), sep: &str| {
         format!("{}: {} {sep} {}", v.name, struct_info_text(&v.sinfo), expr_text(e, depth))
     };
     let params = l.carried.iter().map(|c| param(c, "=")).chain(l.scans.iter().map(|s| param(s, "in")));
-    let mut text = format!("loop [{}] ({}) {{\n{}", l.trips, join(params), seq_text(&l.body, depth + 1));
+    let condition = l.condition.as_ref().map(|c| format!(" while {c}")).unwrap_or_default();
+    let body = seq_text(&l.body, depth + 1);
+    let mut text = format!("loop [{}]{condition} ({}) {{\n{body}", l.trips, join(params));
     text += &indent(depth);
     text += "}";
     text

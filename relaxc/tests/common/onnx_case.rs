@@ -44,6 +44,33 @@ pub fn if_model() -> ModelProto {
         .model(13)
 }
 
+/// `test_loop11`'s shape: `y += i` for `i` in `0..m` while `cond`, with `y`
+/// after each iteration stacked; the trip count and the condition are graph
+/// inputs, so the number of stacked rows is read from them at run time.
+#[allow(dead_code)] // not every test binary uses every model
+pub fn loop_model() -> ModelProto {
+    let body = GraphBuilder::new("body")
+        .input("i", DType::I64, &[])
+        .input("cond_in", DType::Bool, &[])
+        .input("y_in", DType::F32, &[Dim::Int(1)])
+        .node(node("Identity", &["cond_in"], &["cond_out"]))
+        .node(node("Cast", &["i"], &["step"]).with_attr(attr_int("to", 1)))
+        .node(node("Add", &["y_in", "step"], &["y_out"]))
+        .node(node("Identity", &["y_out"], &["seen"]))
+        .output("cond_out")
+        .output("y_out")
+        .output("seen")
+        .build();
+    GraphBuilder::new("looping")
+        .input("m", DType::I64, &[])
+        .input("cond", DType::Bool, &[])
+        .input("y", DType::F32, &[Dim::Int(1)])
+        .node(node("Loop", &["m", "cond", "y"], &["y_last", "ys"]).with_attr(attr_graph("body", body)))
+        .output("y_last")
+        .output("ys")
+        .model(11)
+}
+
 /// A model whose only node is an operator no importer knows.
 pub fn unknown_op_model() -> ModelProto {
     GraphBuilder::new("odd")

@@ -101,11 +101,40 @@ impl Importer {
     /// as data stays exact: whatever is computed from it is a dim expression
     /// the entry evaluates before any kernel runs.
     pub fn param_values(&mut self, t: &Tensor) -> Option<ShapeValue> {
-        let param = t.expr.as_var().filter(|v| self.params.contains(*v))?.to_string();
         let count = t.info.shape.iter().map(Dim::as_int).product::<Option<i64>>()? as usize;
         if !matches!(t.info.dtype, DType::I32 | DType::I64) || t.info.rank() > 1 || count > MAX_VALUE_DIMS {
             return None;
         }
+        let dims = self.value_dims(t, count)?;
+        Some(ShapeValue { dims, scalar: t.info.rank() == 0, dtype: t.info.dtype })
+    }
+
+    /// Whether `d` is known not to be negative: a constant, or a dim of a
+    /// graph input's shape (not one read from its values or derived).
+    pub fn is_non_negative(&self, d: &Dim) -> bool {
+        match d {
+            Dim::Int(k) => *k >= 0,
+            Dim::Var(v) => {
+                !self.value_dims.iter().any(|values| values.vars.contains(v))
+                    && !self.derived_dims.iter().any(|(name, _)| name == v)
+            }
+            _ => false,
+        }
+    }
+
+    /// A single-element bool graph input as a dim, 0 or 1, read at run time:
+    /// a `Loop` whose condition the caller passes runs `flag * M` times.
+    pub fn param_flag(&mut self, t: &Tensor) -> Option<Dim> {
+        if t.info.dtype != DType::Bool || t.info.numel().as_int() != Some(1) {
+            return None;
+        }
+        self.value_dims(t, 1).map(|mut dims| dims.remove(0))
+    }
+
+    /// `count` dims bound to the elements of graph input `t`, created on the
+    /// first request; `None` when `t` is not a graph input.
+    fn value_dims(&mut self, t: &Tensor, count: usize) -> Option<Vec<Dim>> {
+        let param = t.expr.as_var().filter(|v| self.params.contains(*v))?.to_string();
         let vars = match self.value_dims.iter().find(|v| v.param == param) {
             Some(existing) => existing.vars.clone(),
             None => {
@@ -114,8 +143,7 @@ impl Importer {
                 vars
             }
         };
-        let dims = vars.iter().map(|v| Dim::var(v)).collect();
-        Some(ShapeValue { dims, scalar: t.info.rank() == 0, dtype: t.info.dtype })
+        Some(vars.iter().map(|v| Dim::var(v)).collect())
     }
 
     /// Records a problem; the import goes on to find the others. A problem

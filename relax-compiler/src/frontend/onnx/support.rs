@@ -7,10 +7,6 @@ use super::ops::{lookup, Converter};
 use super::opsets::{self, Opsets};
 use super::proto::NodeProto;
 
-/// Operators known not to be supported yet, with the reason.
-const NOT_YET: &[(&str, &str)] =
-    &[("Loop", "loops need graph-level loop support in the IR, which is not implemented yet")];
-
 /// The node's converter and the imported version of its domain, or every
 /// reason it cannot be converted, joined.
 pub fn check_node(node: &NodeProto, opsets: &Opsets) -> Result<(&'static Converter, i64), String> {
@@ -25,9 +21,6 @@ pub fn check_node(node: &NodeProto, opsets: &Opsets) -> Result<(&'static Convert
                             (supported: {range})"
         ));
     };
-    if let Some((_, why)) = NOT_YET.iter().find(|(op, _)| *op == op_type).filter(|_| domain == opsets::DEFAULT) {
-        return Err(format!("{op_type} is not supported yet: {why}"));
-    }
     let converter = lookup(domain, op_type).ok_or_else(|| match domain {
         opsets::DEFAULT => format!("operator {op_type} is not supported (opset {opset})"),
         _ => format!("operator {op_type} of domain {domain} is not supported (version {opset})"),

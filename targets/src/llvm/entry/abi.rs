@@ -8,6 +8,8 @@ use crate::llvm::codegen::Codegen;
 use inkwell::builder::Builder;
 use inkwell::types::{BasicTypeEnum, StructType};
 use inkwell::values::{BasicValueEnum, FloatValue, IntValue, PointerValue};
+use inkwell::IntPredicate;
+use relax_rt::DType;
 
 #[derive(Clone, Copy)]
 enum Field {
@@ -111,17 +113,28 @@ impl<'ctx> TensorArray<'ctx> {
     }
 
     /// Element `element` of tensor `index`, an i32 (sign-extended) or i64
-    /// integer, as i64.
+    /// integer, as i64; a bool as 0 or 1 (any non-zero byte is true).
     pub fn element_i64(
         &self,
         cg: &Codegen<'ctx>,
         b: &Builder<'ctx>,
         index: usize,
         element: usize,
-        wide: bool,
+        dtype: DType,
     ) -> Result<IntValue<'ctx>> {
-        let ty = if wide { cg.i64() } else { cg.i32() };
+        let ty = match dtype {
+            DType::I64 => cg.i64(),
+            DType::Bool => cg.context.i8_type(),
+            _ => cg.i32(),
+        };
         let value = self.element(cg, b, index, element, ty.into())?.into_int_value();
-        Ok(if wide { value } else { b.build_int_s_extend(value, cg.i64(), "")? })
+        Ok(match dtype {
+            DType::I64 => value,
+            DType::Bool => {
+                let set = b.build_int_compare(IntPredicate::NE, value, ty.const_zero(), "")?;
+                b.build_int_z_extend(set, cg.i64(), "")?
+            }
+            _ => b.build_int_s_extend(value, cg.i64(), "")?,
+        })
     }
 }

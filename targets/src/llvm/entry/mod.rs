@@ -156,8 +156,8 @@ impl<'a, 'ctx> EntryBuilder<'a, 'ctx> {
             let value = match &binding.from {
                 DimSource::Axis(axis) if !elements => self.inputs.dim(self.cg, &self.b, binding.input, *axis)?,
                 DimSource::Element(index) if elements => {
-                    let wide = self.e.inputs[binding.input].dtype == relax_rt::DType::I64;
-                    self.inputs.element_i64(self.cg, &self.b, binding.input, *index, wide)?
+                    let dtype = self.e.inputs[binding.input].dtype;
+                    self.inputs.element_i64(self.cg, &self.b, binding.input, *index, dtype)?
                 }
                 DimSource::Derived(d) if elements => self.dim(d)?,
                 DimSource::ScaledElement { index, factor } if elements => {

@@ -25,7 +25,7 @@ fn emit(entry: &mut EntryBuilder<'_, '_>, ir: &IRModule, steps: &[Step]) -> Resu
                 entry.b.build_memcpy(dst, 1, src, 1, entry.dim(bytes)?)?;
             }
             Step::If { cond, then_steps, else_steps } => branch(entry, ir, cond, then_steps, else_steps)?,
-            Step::Loop { var, trips, body } => counted_loop(entry, ir, var, trips, body)?,
+            Step::Loop { var, trips, cond, body } => counted_loop(entry, ir, var, trips, cond.as_ref(), body)?,
         }
     }
     Ok(())
@@ -55,8 +55,16 @@ fn branch(
     Ok(())
 }
 
-/// `for (var = 0; var < trips; var++) { body }`, `var` bound as a dim in the body.
-fn counted_loop(entry: &mut EntryBuilder<'_, '_>, ir: &IRModule, var: &str, trips: &Dim, body: &[Step]) -> Result<()> {
+/// `for (var = 0; var < trips && (!cond || *cond != 0); var++) { body }`,
+/// `var` bound as a dim in the body.
+fn counted_loop(
+    entry: &mut EntryBuilder<'_, '_>,
+    ir: &IRModule,
+    var: &str,
+    trips: &Dim,
+    cond: Option<&BufRef>,
+    body: &[Step],
+) -> Result<()> {
     let cg = entry.cg;
     let trips = entry.dim(trips)?;
     let before = entry.b.get_insert_block().ok_or_else(|| CodegenError::new("no insertion block"))?;
@@ -68,7 +76,12 @@ fn counted_loop(entry: &mut EntryBuilder<'_, '_>, ir: &IRModule, var: &str, trip
     let i = entry.b.build_phi(cg.i64(), var)?;
     i.add_incoming(&[(&cg.i64().const_zero(), before)]);
     let i_value = i.as_basic_value().into_int_value();
-    let more = entry.b.build_int_compare(IntPredicate::SLT, i_value, trips, "")?;
+    let mut more = entry.b.build_int_compare(IntPredicate::SLT, i_value, trips, "")?;
+    if let Some(cond) = cond {
+        let flag = entry.b.build_load(cg.context.i8_type(), buffer(entry, ir, cond)?, "")?.into_int_value();
+        let set = entry.b.build_int_compare(IntPredicate::NE, flag, cg.context.i8_type().const_zero(), "")?;
+        more = entry.b.build_and(more, set, "")?;
+    }
     entry.b.build_conditional_branch(more, body_block, exit)?;
     entry.b.position_at_end(body_block);
     entry.dims.push_var(var, i_value);

@@ -13,7 +13,7 @@ pub(super) fn validate(ir: &IRModule, e: &EntryFunc) -> Result<()> {
     for b in &e.bindings {
         let source = match &b.from {
             DimSource::Axis(axis) => input_axis(e, b.input, *axis),
-            DimSource::Element(index) => input_element(e, b.input, *index, &[DType::I32, DType::I64]),
+            DimSource::Element(index) => input_element(e, b.input, *index, &[DType::I32, DType::I64, DType::Bool]),
             DimSource::ScaledElement { index, .. } => input_element(e, b.input, *index, &[DType::F32, DType::F64]),
             DimSource::Derived(_) => Ok(()),
         };
@@ -102,14 +102,19 @@ fn step_is_consistent(ir: &IRModule, e: &EntryFunc, step: &Step) -> Result<(), S
             buffer_dtype(ir, e, src)?;
             buffer_dtype(ir, e, dst).map(|_| ())
         }
-        Step::If { cond, .. } => match buffer_dtype(ir, e, cond)? {
-            Some(DType::Bool) | None => Ok(()),
-            Some(other) => Err(format!("branches on a {other} buffer ({cond:?}), not a bool")),
-        },
-        Step::Loop { var, .. } => match e.bindings.iter().any(|b| &b.var == var) {
+        Step::If { cond, .. } => bool_condition(ir, e, cond),
+        Step::Loop { var, cond, .. } => match e.bindings.iter().any(|b| &b.var == var) {
             true => Err(format!("loop variable `{var}` shadows a dim of the entry")),
-            false => Ok(()),
+            false => cond.as_ref().map_or(Ok(()), |c| bool_condition(ir, e, c)),
         },
+    }
+}
+
+/// A branch or while loop tests one byte: the buffer must be a bool.
+fn bool_condition(ir: &IRModule, e: &EntryFunc, cond: &BufRef) -> Result<(), String> {
+    match buffer_dtype(ir, e, cond)? {
+        Some(DType::Bool) | None => Ok(()),
+        Some(other) => Err(format!("tests a {other} buffer ({cond:?}), not a bool")),
     }
 }
 

@@ -4,7 +4,7 @@
 //! in place; the other is never looked at (it may even use unsupported
 //! operators). A run-time condition becomes the IR's `if` with both branches
 //! converted; branches read the enclosing graph's values directly.
-//! `Loop` and `Scan` are not supported yet (see `support`).
+//! `Loop` and `Scan` are loops (`loop_op`, `scan`).
 
 use super::Converter;
 use crate::error::Span;
@@ -48,7 +48,7 @@ fn if_(ctx: &mut NodeCtx) -> Result<Vec<Value>, String> {
 }
 
 /// The IR's `if` takes a rank-0 bool; ONNX also allows a one-element tensor.
-fn scalar_condition(ctx: &mut NodeCtx, cond: Value) -> Result<Value, String> {
+pub(super) fn scalar_condition(ctx: &mut NodeCtx, cond: Value) -> Result<Value, String> {
     let info = cond.info();
     if info.dtype != DType::Bool || info.numel().as_int() != Some(1) {
         return Err(format!("the condition must be a single bool, got {info}"));

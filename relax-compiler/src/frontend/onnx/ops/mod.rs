@@ -20,7 +20,7 @@ mod indexing;
 mod int_inputs;
 mod iota;
 mod linalg;
-mod loops;
+mod loop_op;
 mod loss;
 mod math;
 mod ml;
@@ -34,6 +34,7 @@ mod reduce;
 mod resize;
 mod roi_align;
 mod rotary;
+mod scan;
 mod sequences;
 mod shape;
 mod signal;
@@ -122,7 +123,8 @@ const FAMILIES: &[&[Converter]] = &[
     shape::CONVERTERS,
     tensor::CONVERTERS,
     control::CONVERTERS,
-    loops::CONVERTERS,
+    loop_op::CONVERTERS,
+    scan::CONVERTERS,
     conv::CONVERTERS,
     spatial::CONVERTERS,
     indexing::CONVERTERS,

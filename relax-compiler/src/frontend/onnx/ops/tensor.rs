@@ -39,9 +39,12 @@ fn transpose(ctx: &mut NodeCtx) -> Result<Vec<Value>, String> {
     single(ctx.call("permute_dims", &[ctx.input(0)?], attrs)?)
 }
 
-/// `axes` is an attribute before opset 13 and an input from it: constant, or
-/// (`Err` holding them) values of a graph input known only at run time.
-fn axes(ctx: &mut NodeCtx) -> Result<Option<Result<Vec<i64>, Vec<Dim>>>, String> {
+/// Axes known at compile time, or (`Err` holding them) the dims of a graph
+/// input's values, known only at run time.
+type Axes = Result<Vec<i64>, Vec<Dim>>;
+
+/// `axes` is an attribute before opset 13 and an input from it.
+fn axes(ctx: &mut NodeCtx) -> Result<Option<Axes>, String> {
     if let Some(axes) = ctx.attrs.ints("axes")? {
         return Ok(Some(Ok(axes)));
     }

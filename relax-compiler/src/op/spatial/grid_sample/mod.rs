@@ -241,8 +241,8 @@ fn legalize(args: &[TensorInfo], attrs: &Attrs, outs: &[TensorInfo]) -> Result<P
         .collect();
     let tap_vars = index_vars("t", r);
     let (mut idx, mut weight, mut inside) = (vec![o[0].clone(), o[1].clone()], None::<PExpr>, PExpr::Bool(true));
-    for a in 0..r {
-        let t = real(PExpr::var(&tap_vars[a]));
+    for (a, tap) in tap_vars.iter().enumerate() {
+        let t = real(PExpr::var(tap));
         let (i, w) = match g.filter {
             None => (PExpr::cast(DType::F64, PExpr::cast(DType::I64, slot(a))), None),
             Some(f) => {

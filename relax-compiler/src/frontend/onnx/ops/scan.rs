@@ -1,4 +1,4 @@
-//! Loops: `Scan` as the IR's graph-level `loop`.
+//! `Scan` as the IR's graph-level `loop`.
 //!
 //! A scan runs its body once per row of its scan inputs, carrying state from
 //! one iteration to the next; the number of iterations is a dim (the scan
@@ -12,7 +12,7 @@ use crate::frontend::onnx::context::{ints_attr, NodeCtx};
 use crate::frontend::onnx::emitter::Emitter;
 use crate::frontend::onnx::graph::convert_body;
 use crate::frontend::onnx::proto::GraphProto;
-use crate::frontend::onnx::value::Value;
+use crate::frontend::onnx::value::{Tensor, Value};
 use crate::ir::{Attrs, Dim, Equality, Expr, ExprKind, LoopExpr, StructInfo, TensorInfo, Var};
 
 pub const CONVERTERS: &[Converter] = &[Converter::new("Scan", scan)
@@ -94,7 +94,7 @@ fn scan_batched(ctx: &mut NodeCtx, body: &GraphProto, num_scan_inputs: usize) ->
     }
     let body = emitter.finish(result);
     let expr = Expr::new(
-        ExprKind::Loop(Box::new(LoopExpr { trips: batch.clone(), carried: vec![], scans, body })),
+        ExprKind::Loop(Box::new(LoopExpr { trips: batch.clone(), condition: None, carried: vec![], scans, body })),
         Span::NONE,
     );
     let stacked = types.iter().map(|t| stacked_type(t, &batch)).collect::<Result<Vec<_>, String>>()?;
@@ -113,7 +113,7 @@ fn row_param(ctx: &mut NodeCtx, hint: &str, value: &Value, trips: &Dim) -> Resul
 }
 
 /// `t` with a new axis 0 of `rows`.
-fn stacked_type(t: &StructInfo, rows: &Dim) -> Result<StructInfo, String> {
+pub(super) fn stacked_type(t: &StructInfo, rows: &Dim) -> Result<StructInfo, String> {
     let t = t.as_tensor().ok_or("a scan output must be a tensor")?;
     let shape = std::iter::once(rows.clone()).chain(t.shape.iter().cloned()).collect();
     Ok(StructInfo::Tensor(TensorInfo::new(t.dtype, shape)))
@@ -167,22 +167,15 @@ fn scan_loop(ctx: &mut NodeCtx, spec: &ScanSpec, state: &[Value], scanned: &[Val
         ));
     }
     let results = outputs.iter().map(|v| ctx.importer.operand(v)).collect::<Result<Vec<_>, _>>()?;
-    for ((var, _), next) in carried.iter().zip(&results) {
-        let before = var.sinfo.as_tensor().expect("state is a tensor");
-        if before.compare(&next.info) != Equality::Proven {
-            return Err(format!(
-                "the body turns state {before} into {}; loop-carried state must keep its shape",
-                next.info
-            ));
-        }
-    }
+    check_carried_types(&carried, &results)?;
     let mut types: Vec<StructInfo> = carried.iter().map(|(v, _)| v.sinfo.clone()).collect();
     for r in &results[state.len()..] {
         types.push(stacked_type(&StructInfo::Tensor(r.info.clone()), &trips)?);
     }
     let result = Expr::new(ExprKind::Tuple(results.into_iter().map(|t| t.expr).collect()), Span::NONE);
     let body = emitter.finish(result);
-    let expr = Expr::new(ExprKind::Loop(Box::new(LoopExpr { trips, carried, scans, body })), Span::NONE);
+    let expr =
+        Expr::new(ExprKind::Loop(Box::new(LoopExpr { trips, condition: None, carried, scans, body })), Span::NONE);
     let mut values = ctx.bind_items(expr, types);
     let scan_outputs = values.len() - state.len();
     let output_axes = match &spec.output_axes[..] {
@@ -194,6 +187,21 @@ fn scan_loop(ctx: &mut NodeCtx, spec: &ScanSpec, state: &[Value], scanned: &[Val
         *value = move_axis(ctx, value.clone(), 0, axis)?;
     }
     Ok(values)
+}
+
+/// Each carried variable's next value has the variable's type: the IR's
+/// loop-carried state keeps its shape from one iteration to the next.
+pub(super) fn check_carried_types(carried: &[(Var, Expr)], next: &[Tensor]) -> Result<(), String> {
+    for ((var, _), next) in carried.iter().zip(next) {
+        let before = var.sinfo.as_tensor().ok_or("loop-carried state must be a tensor")?;
+        if before.compare(&next.info) != Equality::Proven {
+            return Err(format!(
+                "the body turns state `{}` of {before} into {}; loop-carried state must keep its shape",
+                var.name, next.info
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// `value` with axis `from` moved to position `to` (negative axes count from the end).
