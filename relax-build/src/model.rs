@@ -61,8 +61,8 @@ pub struct Artifacts {
 enum SourceKind {
     /// The text format: a `.relax` file or the `relax!` macro's tokens.
     RelaxText,
-    /// An ONNX file, imported with these options.
-    Onnx { path: PathBuf, options: OnnxOptions },
+    /// An ONNX file, imported with these options as module `name`.
+    Onnx { path: PathBuf, options: OnnxOptions, name: String },
 }
 
 /// A model source: a `.relax` file, text from the `relax!` macro or an ONNX file.
@@ -107,7 +107,7 @@ impl Model {
             source: Source::new(path.display().to_string(), String::new()),
             base_dir,
             file: Some(path.clone()),
-            kind: SourceKind::Onnx { path, options: OnnxOptions::default() },
+            kind: SourceKind::Onnx { name: module_name_of(&path), path, options: OnnxOptions::default() },
             misplaced_dims: Vec::new(),
             text_dim_max: Vec::new(),
             options: CompileOptions::default(),
@@ -121,6 +121,17 @@ impl Model {
                 options.dims.insert(name.to_string(), value);
             }
             SourceKind::RelaxText => self.misplaced_dims.push(format!("dim(\"{name}\", {value})")),
+        }
+        self
+    }
+
+    /// Names an ONNX model's module (and so its wrapper file, `NAME.rs`, and
+    /// native symbols) instead of the file's stem: model zoos name every
+    /// file `model.onnx`, and two modules of one crate need two names.
+    pub fn module_name(mut self, module: &str) -> Model {
+        match &mut self.kind {
+            SourceKind::Onnx { name, .. } => *name = module.to_string(),
+            SourceKind::RelaxText => self.misplaced_dims.push(format!("module_name(\"{module}\")")),
         }
         self
     }
@@ -177,7 +188,7 @@ impl Model {
         }
         match &self.kind {
             SourceKind::RelaxText if !self.misplaced_dims.is_empty() => Err(Error::msg(format!(
-                "{} applies to ONNX models; a `.relax` source declares its dims in its text",
+                "{} applies to ONNX models; a `.relax` source declares its module name and dims in its text",
                 self.misplaced_dims.join(", ")
             ))),
             SourceKind::RelaxText => {
@@ -188,11 +199,10 @@ impl Model {
                 Ok(module)
             }
             // `import_bytes`, not `import_file`: the rendered error already names the file.
-            SourceKind::Onnx { path, options } => {
+            SourceKind::Onnx { path, options, name } => {
                 let bytes =
                     std::fs::read(path).map_err(|e| Error::msg(format!("cannot read {}: {e}", path.display())))?;
-                let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
-                onnx::import_bytes(&bytes, &self.base_dir, &stem, options)
+                onnx::import_bytes(&bytes, &self.base_dir, name, options)
             }
         }
     }
@@ -211,7 +221,7 @@ impl Model {
         let source = match &self.kind {
             SourceKind::RelaxText => format!("{}\ndim_max = {:?}", self.source.text, self.text_dim_max),
             // The import options shape the module as much as the file does.
-            SourceKind::Onnx { options, .. } => format!("onnx {options:?}"),
+            SourceKind::Onnx { options, name, .. } => format!("onnx {name} {options:?}"),
         };
         let config = format!("{source}\nseparate_weights = {}", self.options.separate_weights);
         let key = artifact_key(&config, &inputs, &env.target, &env.features);
@@ -339,4 +349,9 @@ fn write(path: &Path, text: &str) -> Result<(), Error> {
         return Ok(());
     }
     std::fs::write(path, text).map_err(|e| Error::msg(format!("cannot write {}: {e}", path.display())))
+}
+
+/// An ONNX model's default module name: its file's stem.
+fn module_name_of(path: &Path) -> String {
+    path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default()
 }

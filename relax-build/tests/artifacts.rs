@@ -212,6 +212,31 @@ fn editing_an_onnx_models_external_data_rebuilds_it() {
     assert_eq!(Model::onnx(&path).load().unwrap().constants["bias"], bias(4.0));
 }
 
+/// Model zoos call every file `model.onnx`: `module_name` gives each module
+/// (its wrapper file and symbols) a name of its own.
+#[test]
+fn an_onnx_model_can_be_given_a_module_name() {
+    use relax_compiler::frontend::onnx::builder::{node, GraphBuilder};
+    use relax_compiler::frontend::onnx::proto::Message;
+    use relax_compiler::ir::Dim;
+    let dir = fresh_dir("named");
+    let path = dir.join("model.onnx");
+    let model = GraphBuilder::new("g")
+        .input("x", relax_rt::DType::F32, &[Dim::Int(3)])
+        .node(node("Relu", &["x"], &["y"]))
+        .output("y")
+        .model(14);
+    std::fs::write(&path, model.encode_to_vec()).unwrap();
+    let env = host_env(dir.join("out"));
+    let by_stem = Model::onnx(&path).compile(&env).unwrap();
+    let named = Model::onnx(&path).module_name("relu_net").compile(&env).unwrap();
+    assert!(by_stem.wrapper.contains("pub mod model {"), "{}", by_stem.wrapper);
+    assert!(named.wrapper.contains("pub mod relu_net {"), "{}", named.wrapper);
+    assert_ne!(named.lib_name, by_stem.lib_name, "two modules of one crate need two archives");
+    let err = Model::from_file(repo().join("models/digits/digits.relax")).module_name("x").load().unwrap_err();
+    assert!(err.to_string().contains("module_name(\"x\") applies to ONNX models"), "{err}");
+}
+
 #[test]
 fn a_bounded_dim_reaches_the_wrapper_and_the_header() {
     let dir = fresh_dir("bounded");
