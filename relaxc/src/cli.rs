@@ -142,6 +142,9 @@ pub struct CompileArgs {
 pub struct ConformanceArgs {
     /// The generated node tests: a directory of case directories (or one holding `node/`).
     pub dir: PathBuf,
+    /// Real models to run as well (tools/light_models.py's cases): they get a section of their own in the report.
+    #[arg(long, value_name = "DIR")]
+    pub models: Option<PathBuf>,
     /// Where to write the Markdown report.
     #[arg(long, value_name = "FILE")]
     pub report: PathBuf,
@@ -154,6 +157,9 @@ pub struct ConformanceArgs {
     /// Stop a case (and record it as timed out) after this many seconds.
     #[arg(long, default_value_t = 60, value_name = "SECONDS")]
     pub timeout: u64,
+    /// The same for a real model, which takes far longer to compile than a node case.
+    #[arg(long, default_value_t = 600, value_name = "SECONDS")]
+    pub model_timeout: u64,
     /// Run only the cases whose name contains this text.
     #[arg(long, value_name = "TEXT")]
     pub filter: Option<String>,

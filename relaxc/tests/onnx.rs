@@ -189,7 +189,7 @@ fn conformance_reports_every_case_and_resumes_without_rerunning() {
     assert!(progress.contains("[2/3] fail         test_add_wrong ("), "{progress}");
     assert!(progress.contains("[3/3] unsupported  test_odd ("), "{progress}");
     assert!(progress.ends_with(&format!(
-        "conformance: 1 pass, 1 fail, 1 unsupported, 0 crash, of 3 cases; report written to {}\n",
+        "conformance: 1 pass, 1 fail, 1 unsupported, 0 crash, of 3 node cases; report written to {}\n",
         report.display()
     )));
     let text = std::fs::read_to_string(&report).unwrap();
@@ -204,6 +204,44 @@ fn conformance_reports_every_case_and_resumes_without_rerunning() {
     assert!(resumed.status.success(), "{}", stderr(&resumed));
     assert!(!stdout(&resumed).contains("[1/3]"), "finished cases are not run again: {}", stdout(&resumed));
     assert_eq!(std::fs::read_to_string(&report).unwrap(), text, "the same results give the same report");
+}
+
+#[test]
+fn conformance_runs_real_models_after_the_node_cases_and_reports_them_apart() {
+    let dir = tempfile::tempdir().unwrap();
+    let nodes = dir.path().join("nodes");
+    write_case(&nodes.join("node/test_add"), &add_model("sum", false), &[add_data(0.0)]);
+    let models = dir.path().join("models");
+    write_case(&models.join("light_add"), &add_model("sum", false), &[add_data(0.0)]);
+    std::fs::write(models.join("index.tsv"), "# onnx 1.23.2 light models\nlight_add\tAdd-Net\n").unwrap();
+    let report = dir.path().join("report.md");
+    let journal = dir.path().join("journal");
+    let args = [
+        "conformance",
+        &arg(&nodes),
+        "--models",
+        &arg(&models),
+        "--report",
+        &arg(&report),
+        "--journal",
+        &arg(&journal),
+    ];
+    let run = |extra: &[&str]| relaxc(args.iter().chain(extra).copied());
+
+    let output = run(&[]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let progress = stdout(&output);
+    assert!(progress.contains("[1/2] pass         test_add ("), "{progress}");
+    assert!(progress.contains("[2/2] pass         light_add ("), "{progress}");
+    assert!(progress.contains("of 1 node cases; 1 of 1 real models pass; report written to"), "{progress}");
+    let text = std::fs::read_to_string(&report).unwrap();
+    assert!(text.contains("| **total** | **1** |"), "the totals count node cases only: {text}");
+    let (_, section) = text.split_once("## Real models (onnx light model zoo)").unwrap();
+    assert!(section.contains("| Add-Net | light_add | pass | 0 | 0 | "), "{section}");
+
+    let filtered = run(&["--filter", "light"]);
+    assert!(filtered.status.success(), "{}", stderr(&filtered));
+    assert!(stdout(&filtered).contains("[1/1] pass         light_add ("), "{}", stdout(&filtered));
 }
 
 #[test]

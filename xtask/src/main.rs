@@ -25,11 +25,12 @@ commands:
   test [--no-setup]  run setup, then the whole test suite with LLVM_SYS_191_PREFIX set
   demo [--no-setup] [-- ARGS]
                      run setup, then the digits example (examples/digits) in release mode
-  conformance [--no-setup] [--check] [--filter TEXT] [--timeout SECONDS]
-                     run setup, then the ONNX backend node tests natively (generated into
-                     target/onnx-node-tests when missing, with onnx from PyPI in a venv
-                     if python3 lacks it); writes docs/onnx-conformance.md; --check fails
-                     when an operator passes fewer cases than the committed report says
+  conformance [--no-setup] [--check] [--filter TEXT] [--timeout SECONDS] [--model-timeout SECONDS]
+                     run setup, then the ONNX backend node tests and the onnx light model
+                     zoo natively (generated into target/onnx-node-tests and target/onnx-light
+                     when missing, with onnx from PyPI in a venv if python3 lacks it); writes
+                     docs/onnx-conformance.md; --check fails when an operator passes fewer
+                     cases, or a real model no longer passes, than the committed report says
   help               print this message
 
 --no-setup skips the prerequisite check (for machines set up by hand).";

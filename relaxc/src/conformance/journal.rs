@@ -5,8 +5,9 @@
 //! the process died as a crash, and the report is built from it.
 //!
 //! Lines are tab-separated: `begin CASE` when a case starts, and
-//! `done CASE STATUS MAX_ABS MAX_REL REASON` when it has an outcome (the error
-//! fields are empty for cases that did not run).
+//! `done CASE STATUS MAX_ABS MAX_REL SECONDS REASON` when it has an outcome
+//! (the error fields are empty for cases that did not run, the time for a case
+//! whose process died under it).
 
 use super::outcome::{Outcome, Status};
 use crate::error::{CliError, Result};
@@ -63,7 +64,9 @@ impl Journal {
 
     pub fn done(&mut self, outcome: &Outcome) -> Result<()> {
         let (abs, rel) = outcome.errors.map_or((String::new(), String::new()), |(a, r)| (a.to_string(), r.to_string()));
-        self.append(&format!("done\t{}\t{}\t{abs}\t{rel}\t{}\n", outcome.case, outcome.status, outcome.reason))
+        let seconds = outcome.seconds.map_or(String::new(), |s| s.to_string());
+        let Outcome { case, status, reason, .. } = outcome;
+        self.append(&format!("done\t{case}\t{status}\t{abs}\t{rel}\t{seconds}\t{reason}\n"))
     }
 
     /// One unbuffered write per line: once it returns, the line is the
@@ -82,10 +85,11 @@ pub fn read(path: &Path) -> Result<Recorded> {
         let fields: Vec<&str> = line.split('\t').collect();
         match fields.as_slice() {
             ["begin", case] => recorded.unfinished = Some(case.to_string()),
-            ["done", case, status, abs, rel, reason] => {
+            ["done", case, status, abs, rel, seconds, reason] => {
                 let Some(status) = Status::from_name(status) else { continue };
                 let errors = abs.parse().ok().zip(rel.parse().ok());
-                recorded.outcomes.insert(case.to_string(), Outcome::new(case, status, errors, reason));
+                let outcome = Outcome { seconds: seconds.parse().ok(), ..Outcome::new(case, status, errors, reason) };
+                recorded.outcomes.insert(case.to_string(), outcome);
                 if recorded.unfinished.as_deref() == Some(*case) {
                     recorded.unfinished = None;
                 }
@@ -99,12 +103,13 @@ pub fn read(path: &Path) -> Result<Recorded> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::Duration;
 
     #[test]
     fn outcomes_round_trip_and_an_unfinished_case_becomes_a_crash_on_resume() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("j");
-        let pass = Outcome::new("test_abs", Status::Pass, Some((0.0, 1.5e-7)), "");
+        let pass = Outcome::new("test_abs", Status::Pass, Some((0.0, 1.5e-7)), "").timed(Duration::from_millis(1234));
         let unsupported = Outcome::new("test_foo", Status::Unsupported, None, "no Foo");
         let mut journal = Journal::create(&path).unwrap();
         for outcome in [&pass, &unsupported] {
@@ -128,9 +133,10 @@ mod tests {
     fn a_cut_off_last_line_is_skipped() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("j");
-        std::fs::write(&path, "begin\ta\ndone\ta\tpass\t0\t0\t\nbegin\tb\ndone\tb\tfa").unwrap();
+        std::fs::write(&path, "begin\ta\ndone\ta\tpass\t0\t0\t0.5\t\nbegin\tb\ndone\tb\tfa").unwrap();
         let recorded = read(&path).unwrap();
         assert_eq!(recorded.outcomes.len(), 1);
+        assert_eq!(recorded.outcomes["a"].seconds, Some(0.5));
         assert_eq!(recorded.unfinished.as_deref(), Some("b"));
     }
 }

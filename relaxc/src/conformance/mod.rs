@@ -1,5 +1,8 @@
 //! `relaxc conformance DIR --report FILE`: every case of a generated ONNX
 //! node-test tree, compiled and run natively, tallied into a Markdown report.
+//! With `--models DIR`, real models (the onnx wheel's light model zoo) run the
+//! same way after them and get a section of their own, so the node-case
+//! totals stay what ONNX operator coverage is counted in.
 //!
 //! All cases run in this one process, which is far faster than a process per
 //! case, and each is isolated: a panic is caught and recorded as a crash (a bug
@@ -31,34 +34,63 @@ use watchdog::Watchdog;
 
 pub fn run(args: &ConformanceArgs) -> Result<ExitCode> {
     panic_report::install(true);
-    let list = cases::list(&args.dir, args.filter.as_deref())?;
+    let filter = args.filter.as_deref();
+    let nodes = cases::list(&args.dir, filter)?;
+    let models = match &args.models {
+        Some(dir) => cases::list(dir, filter)?.cases,
+        None => Vec::new(),
+    };
+    if nodes.cases.is_empty() && models.is_empty() {
+        return Err(CliError::new(format!("no case name contains `{}`", filter.unwrap_or_default())));
+    }
     let journal_path = args.journal.clone().unwrap_or_else(|| args.dir.join("conformance.journal"));
     let (journal, mut outcomes) =
         if args.resume { Journal::resume(&journal_path)? } else { (Journal::create(&journal_path)?, BTreeMap::new()) };
     let tolerance = args.tolerance.tolerance();
-    let watchdog = Watchdog::start(journal, Duration::from_secs(args.timeout));
-    let total = list.cases.len();
-    for (index, case) in list.cases.iter().enumerate() {
+    let watchdog = Watchdog::start(journal);
+    let batches =
+        [(&nodes.cases[..], Duration::from_secs(args.timeout)), (&models[..], Duration::from_secs(args.model_timeout))];
+    run_cases(&watchdog, &batches, tolerance, &mut outcomes)?;
+    let node_rows = rows(&nodes.cases, &mut outcomes);
+    let model_rows = rows(&models, &mut outcomes);
+    let info =
+        report::RunInfo { onnx_version: nodes.onnx_version.clone(), target: host::TRIPLE.to_string(), tolerance };
+    write_report(&args.report, &report::render(&info, &node_rows, &model_rows))?;
+    println!("{}", summary(&node_rows, &model_rows, &args.report));
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Runs, in order, every case of `batches` (cases with their time limit) that
+/// has no outcome yet, recording each in `outcomes`.
+fn run_cases(
+    watchdog: &Watchdog,
+    batches: &[(&[Case], Duration)],
+    tolerance: Tolerance,
+    outcomes: &mut BTreeMap<String, Outcome>,
+) -> Result<()> {
+    let total = batches.iter().map(|(cases, _)| cases.len()).sum();
+    let all = batches.iter().flat_map(|(cases, limit)| cases.iter().map(move |case| (case, *limit)));
+    for (index, (case, limit)) in all.enumerate() {
         if outcomes.contains_key(&case.name) {
             continue;
         }
         let label = progress_label(index + 1, total);
-        watchdog.begin(&case.name, &label)?;
+        watchdog.begin(&case.name, &label, limit)?;
         let started = Instant::now();
-        let outcome = run_isolated(case, tolerance);
+        let outcome = run_isolated(case, tolerance).timed(started.elapsed());
         watchdog.finish(&outcome)?;
-        println!("{}", progress_line(&label, &outcome, started.elapsed()));
+        println!("{}", progress_line(&label, &outcome));
         outcomes.insert(case.name.clone(), outcome);
     }
-    let rows: Vec<report::Row> = list
-        .cases
+    Ok(())
+}
+
+/// The report rows of `cases`, taking their outcomes out of `outcomes`.
+fn rows(cases: &[Case], outcomes: &mut BTreeMap<String, Outcome>) -> Vec<report::Row> {
+    cases
         .iter()
-        .filter_map(|case| Some(report::Row { operator: case.operator.clone(), outcome: outcomes.remove(&case.name)? }))
-        .collect();
-    let info = report::RunInfo { onnx_version: list.onnx_version.clone(), target: host::TRIPLE.to_string(), tolerance };
-    write_report(&args.report, &report::render(&info, &rows))?;
-    println!("{}", summary(&rows, &args.report));
-    Ok(ExitCode::SUCCESS)
+        .filter_map(|case| Some(report::Row { subject: case.subject.clone(), outcome: outcomes.remove(&case.name)? }))
+        .collect()
 }
 
 /// Runs one case, turning a panic anywhere in it into a crash outcome.
@@ -82,8 +114,9 @@ fn progress_label(number: usize, total: usize) -> String {
 }
 
 /// `[  12/1884] unsupported  test_foo (0.1 s): reason`.
-fn progress_line(label: &str, outcome: &Outcome, took: Duration) -> String {
-    let mut line = format!("{label} {:<11}  {} ({:.1} s)", outcome.status, outcome.case, took.as_secs_f64());
+fn progress_line(label: &str, outcome: &Outcome) -> String {
+    let seconds = outcome.seconds.unwrap_or_default();
+    let mut line = format!("{label} {:<11}  {} ({seconds:.1} s)", outcome.status, outcome.case);
     if !outcome.reason.is_empty() {
         let reason: String = outcome.reason.chars().take(120).collect();
         line += &format!(": {reason}");
@@ -92,17 +125,22 @@ fn progress_line(label: &str, outcome: &Outcome, took: Duration) -> String {
 }
 
 /// Worded so no test-runner summary parser mistakes it for test results.
-fn summary(rows: &[report::Row], report: &std::path::Path) -> String {
-    let count = |s: Status| rows.iter().filter(|r| r.outcome.status == s).count();
-    format!(
-        "conformance: {} pass, {} fail, {} unsupported, {} crash, of {} cases; report written to {}",
-        count(Status::Pass),
-        count(Status::Fail),
-        count(Status::Unsupported),
-        count(Status::Crash),
-        rows.len(),
-        report.display()
-    )
+/// The totals are node cases' (what the ONNX coverage is counted in); the
+/// real models are counted apart.
+fn summary(nodes: &[report::Row], models: &[report::Row], report: &std::path::Path) -> String {
+    let count = |rows: &[report::Row], s: Status| rows.iter().filter(|r| r.outcome.status == s).count();
+    let mut line = format!(
+        "conformance: {} pass, {} fail, {} unsupported, {} crash, of {} node cases; ",
+        count(nodes, Status::Pass),
+        count(nodes, Status::Fail),
+        count(nodes, Status::Unsupported),
+        count(nodes, Status::Crash),
+        nodes.len(),
+    );
+    if !models.is_empty() {
+        line += &format!("{} of {} real models pass; ", count(models, Status::Pass), models.len());
+    }
+    line + &format!("report written to {}", report.display())
 }
 
 fn write_report(path: &std::path::Path, text: &str) -> Result<()> {
@@ -118,11 +156,25 @@ mod tests {
 
     #[test]
     fn progress_lines_align_and_carry_the_reason() {
-        let outcome = Outcome::new("test_foo", Status::Unsupported, None, "no Foo");
-        let line = progress_line(&progress_label(7, 1884), &outcome, Duration::from_millis(300));
+        let outcome = Outcome::new("test_foo", Status::Unsupported, None, "no Foo").timed(Duration::from_millis(300));
+        let line = progress_line(&progress_label(7, 1884), &outcome);
         assert_eq!(line, "[   7/1884] unsupported  test_foo (0.3 s): no Foo");
-        let pass = Outcome::new("test_abs", Status::Pass, Some((0.0, 0.0)), "");
-        let line = progress_line(&progress_label(12, 20), &pass, Duration::from_secs(1));
+        let pass = Outcome::new("test_abs", Status::Pass, Some((0.0, 0.0)), "").timed(Duration::from_secs(1));
+        let line = progress_line(&progress_label(12, 20), &pass);
         assert_eq!(line, "[12/20] pass         test_abs (1.0 s)");
+    }
+
+    #[test]
+    fn the_summary_counts_node_cases_and_real_models_apart() {
+        let row =
+            |case: &str, status| report::Row { subject: "X".into(), outcome: Outcome::new(case, status, None, "") };
+        let nodes = [row("test_a", Status::Pass), row("test_b", Status::Fail)];
+        let path = std::path::Path::new("r.md");
+        assert_eq!(
+            summary(&nodes, &[], path),
+            "conformance: 1 pass, 1 fail, 0 unsupported, 0 crash, of 2 node cases; report written to r.md"
+        );
+        let models = [row("light_a", Status::Pass), row("light_b", Status::Crash)];
+        assert!(summary(&nodes, &models, path).contains("of 2 node cases; 1 of 2 real models pass; report"));
     }
 }

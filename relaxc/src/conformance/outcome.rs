@@ -4,6 +4,7 @@
 use crate::case_run::{CaseResult, DataSetOutcome, DataSetResult};
 use crate::compare::Difference;
 use std::fmt;
+use std::time::Duration;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Status {
@@ -49,11 +50,19 @@ pub struct Outcome {
     pub errors: Option<(f64, f64)>,
     /// Why it did not pass (one line); empty for a pass.
     pub reason: String,
+    /// Compile plus run, wall clock, when it was measured: the real models'
+    /// section of the report shows it (it is what a user of such a model waits).
+    pub seconds: Option<f64>,
 }
 
 impl Outcome {
     pub fn new(case: &str, status: Status, errors: Option<(f64, f64)>, reason: &str) -> Outcome {
-        Outcome { case: case.to_string(), status, errors, reason: one_line(reason) }
+        Outcome { case: case.to_string(), status, errors, reason: one_line(reason), seconds: None }
+    }
+
+    /// The same outcome, taking `took` to get.
+    pub fn timed(self, took: Duration) -> Outcome {
+        Outcome { seconds: Some(took.as_secs_f64()), ..self }
     }
 
     /// Classifies a case that finished. `paths` are replaced in messages by

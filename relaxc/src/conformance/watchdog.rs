@@ -1,4 +1,5 @@
-//! The per-case time limit. A case stuck in the compiler or in generated code
+//! The per-case time limit (each case brings its own: a real model takes far
+//! longer than a node case). A case stuck in the compiler or in generated code
 //! cannot be interrupted from inside the process, so when the running case
 //! passes its limit the watchdog records it in the journal as timed out and
 //! ends the process; a resumed run (`--resume`, which `cargo xtask
@@ -17,12 +18,14 @@ use std::time::{Duration, Instant};
 /// The exit code of a run stopped by a timeout: resume it to continue.
 pub const TIMED_OUT_EXIT: u8 = 3;
 
-/// The running case: its name, its progress label (`[  7/1884]`) and start.
+/// The running case: its name, its progress label (`[  7/1884]`), its start
+/// and its time limit.
 #[derive(Clone)]
 struct Running {
     case: String,
     label: String,
     started: Instant,
+    limit: Duration,
 }
 
 struct State {
@@ -36,18 +39,20 @@ pub struct Watchdog {
 
 impl Watchdog {
     /// Starts watching; cases are announced with [`Watchdog::begin`].
-    pub fn start(journal: Journal, limit: Duration) -> Watchdog {
+    pub fn start(journal: Journal) -> Watchdog {
         let state = Arc::new(Mutex::new(State { journal, running: None }));
         let watched = Arc::clone(&state);
-        thread::spawn(move || watch(&watched, limit));
+        thread::spawn(move || watch(&watched));
         Watchdog { state }
     }
 
-    /// Records that `case` starts; `label` prefixes its line if it times out.
-    pub fn begin(&self, case: &str, label: &str) -> Result<()> {
+    /// Records that `case` starts and may run for `limit`; `label` prefixes
+    /// its line if it times out.
+    pub fn begin(&self, case: &str, label: &str, limit: Duration) -> Result<()> {
         let mut state = lock(&self.state);
         state.journal.begin(case)?;
-        state.running = Some(Running { case: case.to_string(), label: label.to_string(), started: Instant::now() });
+        let running = Running { case: case.to_string(), label: label.to_string(), started: Instant::now(), limit };
+        state.running = Some(running);
         Ok(())
     }
 
@@ -58,16 +63,16 @@ impl Watchdog {
     }
 }
 
-fn watch(state: &Mutex<State>, limit: Duration) {
+fn watch(state: &Mutex<State>) {
     loop {
         thread::sleep(Duration::from_millis(200));
         let mut state = lock(state);
-        let Some(Running { case, label, started }) = state.running.clone() else { continue };
+        let Some(Running { case, label, started, limit }) = state.running.clone() else { continue };
         if started.elapsed() < limit {
             continue;
         }
         let reason = format!("timed out after {} s", limit.as_secs());
-        let recorded = state.journal.done(&Outcome::new(&case, Status::Crash, None, &reason));
+        let recorded = state.journal.done(&Outcome::new(&case, Status::Crash, None, &reason).timed(limit));
         println!("{label} {:<11}  {case}: {reason}", Status::Crash);
         match recorded {
             Ok(()) => eprintln!("stopped: {case} timed out; run again with --resume to continue with the next case"),

@@ -1,5 +1,6 @@
-//! `cargo xtask conformance`: the ONNX backend node tests, compiled and run
-//! natively, summarized in `docs/onnx-conformance.md`.
+//! `cargo xtask conformance`: the ONNX backend node tests and the onnx wheel's
+//! light model zoo (real architectures), compiled and run natively, summarized
+//! in `docs/onnx-conformance.md`.
 //!
 //! xtask builds without LLVM, so the work is `relaxc conformance` (release
 //! build), which runs every case in one process and records each outcome in a
@@ -16,9 +17,18 @@ use crate::{cargo, python, setup, workspace_root};
 
 mod regressions;
 
-/// Written by `tools/onnx_node_tests.py`.
-const CASES_DIR: &str = "target/onnx-node-tests";
-const GENERATOR: &str = "tools/onnx_node_tests.py";
+/// A tree of cases that a script in `tools/` writes with the pinned onnx.
+struct Generated {
+    dir: &'static str,
+    script: &'static str,
+    what: &'static str,
+}
+
+const NODE_CASES: Generated =
+    Generated { dir: "target/onnx-node-tests", script: "tools/onnx_node_tests.py", what: "the ONNX node tests" };
+/// Run after the node cases and reported apart (`relaxc conformance --models`).
+const LIGHT_MODELS: Generated =
+    Generated { dir: "target/onnx-light", script: "tools/light_models.py", what: "the onnx light model zoo" };
 const REPORT: &str = "docs/onnx-conformance.md";
 const JOURNAL: &str = "target/onnx-conformance.journal";
 
@@ -30,9 +40,11 @@ const MAX_RESTARTS: usize = 200;
 pub struct Options {
     pub run_setup: bool,
     /// Fail when an operator passes fewer cases than the committed report
-    /// says, or any case crashes (CI's regression guard).
+    /// says, a real model that passed there does not, or any case crashes
+    /// (CI's regression guard).
     pub check: bool,
-    /// Passed through to `relaxc conformance`: `--filter TEXT`, `--timeout S`.
+    /// Passed through to `relaxc conformance`: `--filter TEXT`, `--timeout S`,
+    /// `--model-timeout S`.
     pub relaxc_args: Vec<String>,
 }
 
@@ -45,7 +57,8 @@ pub fn conformance(options: &Options) -> Result<ExitCode> {
         bail!("--check compares the whole run with the committed report; it cannot be used with --filter");
     }
     let committed = std::fs::read_to_string(root.join(REPORT)).unwrap_or_default();
-    generate_cases_if_missing(&root)?;
+    generate_if_missing(&root, &NODE_CASES)?;
+    generate_if_missing(&root, &LIGHT_MODELS)?;
     println!("== conformance: building relaxc ==");
     let mut build = cargo();
     build.args(["build", "--release", "--package", "relaxc"]);
@@ -59,17 +72,18 @@ pub fn conformance(options: &Options) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn generate_cases_if_missing(root: &Path) -> Result<()> {
-    if root.join(CASES_DIR).join("index.tsv").is_file() {
+/// Runs the tree's script when its index, which the script writes last, is missing.
+fn generate_if_missing(root: &Path, tree: &Generated) -> Result<()> {
+    if root.join(tree.dir).join("index.tsv").is_file() {
         return Ok(());
     }
-    println!("== conformance: generating the ONNX node tests into {CASES_DIR} ==");
+    println!("== conformance: generating {} into {} ==", tree.what, tree.dir);
     let python = python::ensure(root)?;
     let mut generate = Command::new(python);
-    generate.current_dir(root).arg(GENERATOR).arg("--output").arg(CASES_DIR);
+    generate.current_dir(root).arg(tree.script).arg("--output").arg(tree.dir);
     let status = cmd::run_status(&mut generate)?;
     if !status.success() {
-        bail!("{GENERATOR} could not generate the cases (its message is above)");
+        bail!("{} could not generate the cases (its message is above)", tree.script);
     }
     Ok(())
 }
@@ -93,7 +107,8 @@ fn run_until_complete(relaxc: &Path, root: &Path, extra: &[String]) -> Result<()
 
 fn relaxc_command(relaxc: &Path, root: &Path, extra: &[String], resume: bool) -> Command {
     let mut c = Command::new(relaxc);
-    c.current_dir(root).arg("conformance").arg(CASES_DIR).args(["--report", REPORT, "--journal", JOURNAL]);
+    c.current_dir(root).arg("conformance").arg(NODE_CASES.dir).args(["--models", LIGHT_MODELS.dir]);
+    c.args(["--report", REPORT, "--journal", JOURNAL]);
     if resume {
         c.arg("--resume");
     }

@@ -1,7 +1,11 @@
 //! The conformance report, `docs/onnx-conformance.md`: what was run and how it
-//! was judged, the totals, one row per operator with the reasons its cases do
-//! not pass, and every failure and crash with its errors. Rows are sorted and
-//! nothing depends on time or place, so equal results give an equal file.
+//! was judged, the node cases' totals, one row per operator with the reasons
+//! its cases do not pass, every failure and crash with its errors, and, when
+//! real models ran, their own section (`models.rs`). Rows are sorted and,
+//! outside the real models' times, nothing depends on time or place, so equal
+//! results give an equal file.
+
+mod models;
 
 use super::outcome::{Outcome, Status};
 use crate::case_run::format_error;
@@ -16,21 +20,27 @@ pub struct RunInfo {
     pub tolerance: Tolerance,
 }
 
-/// A finished case and the operator it tests.
+/// A finished case and what it tests: an operator, or a real model's name.
 pub struct Row {
-    pub operator: String,
+    pub subject: String,
     pub outcome: Outcome,
 }
 
 /// Reasons are cut to this many characters in tables.
 const REASON_WIDTH: usize = 160;
 
-pub fn render(info: &RunInfo, rows: &[Row]) -> String {
+/// The report of node cases `nodes` and real models `models` (its section is
+/// left out when none ran).
+pub fn render(info: &RunInfo, nodes: &[Row], models: &[Row]) -> String {
     let mut out = String::new();
     out += &preamble(info);
-    out += &totals(rows);
-    out += &by_operator(rows);
-    out += &failures(rows);
+    out += &totals(nodes);
+    out += &by_operator(nodes);
+    out += &failures(nodes);
+    if !models.is_empty() {
+        out += "\n";
+        out += &models::section(models);
+    }
     out
 }
 
@@ -59,7 +69,7 @@ fn preamble(info: &RunInfo) -> String {
 }
 
 fn totals(rows: &[Row]) -> String {
-    let mut out = String::from("## Totals\n\n| result | cases |\n|---|---:|\n");
+    let mut out = String::from("## Totals\n\n| result | node cases |\n|---|---:|\n");
     for status in Status::ALL {
         let _ = writeln!(out, "| {status} | {} |", rows.iter().filter(|r| r.outcome.status == status).count());
     }
@@ -70,7 +80,7 @@ fn totals(rows: &[Row]) -> String {
 fn by_operator(rows: &[Row]) -> String {
     let mut groups: BTreeMap<(String, String), Vec<&Outcome>> = BTreeMap::new();
     for row in rows {
-        groups.entry((row.operator.to_lowercase(), row.operator.clone())).or_default().push(&row.outcome);
+        groups.entry((row.subject.to_lowercase(), row.subject.clone())).or_default().push(&row.outcome);
     }
     let mut out = String::from(
         "## By operator\n\n| operator | cases | pass | fail | unsupported | crash | why not passing |\n\
@@ -132,7 +142,7 @@ fn failures(rows: &[Row]) -> String {
             out,
             "| {} | {} | {} | {abs} | {rel} | {} |",
             row.outcome.case,
-            cell(&row.operator),
+            cell(&row.subject),
             row.outcome.status,
             cell(&shorten(&row.outcome.reason))
         );
@@ -158,7 +168,7 @@ mod tests {
     use super::*;
 
     fn row(operator: &str, case: &str, status: Status, errors: Option<(f64, f64)>, reason: &str) -> Row {
-        Row { operator: operator.into(), outcome: Outcome::new(case, status, errors, reason) }
+        Row { subject: operator.into(), outcome: Outcome::new(case, status, errors, reason) }
     }
 
     fn info() -> RunInfo {
@@ -182,7 +192,7 @@ mod tests {
 
     #[test]
     fn totals_count_every_status() {
-        let text = render(&info(), &sample());
+        let text = render(&info(), &sample(), &[]);
         assert!(
             text.contains("| pass | 1 |\n| fail | 1 |\n| unsupported | 3 |\n| crash | 1 |\n| **total** | **6** |\n"),
             "{text}"
@@ -191,7 +201,7 @@ mod tests {
 
     #[test]
     fn operators_are_sorted_with_counts_and_their_commonest_reason() {
-        let text = render(&info(), &sample());
+        let text = render(&info(), &sample(), &[]);
         let table: Vec<&str> = text.lines().filter(|l| l.starts_with("| A")).collect();
         assert_eq!(
             table,
@@ -205,7 +215,7 @@ mod tests {
 
     #[test]
     fn failures_and_crashes_are_listed_with_their_errors() {
-        let text = render(&info(), &sample());
+        let text = render(&info(), &sample(), &[]);
         let section = text.split("## Failures and crashes").nth(1).unwrap();
         assert!(
             section.contains("| test_abs | Abs | fail | 5.00e-1 | 2.50e-1 | test_data_set_0: output `y` differs |"),
@@ -220,10 +230,21 @@ mod tests {
 
     #[test]
     fn the_preamble_says_what_was_run_and_how_it_was_judged() {
-        let text = render(&info(), &[]);
+        let text = render(&info(), &[], &[]);
         assert!(text.contains("the node tests of onnx 1.23.2"), "{text}");
         assert!(text.contains("rtol 1e-3, atol 1e-7"), "{text}");
         assert!(text.contains("None.\n"), "{text}");
+    }
+
+    #[test]
+    fn real_models_get_their_own_section_and_stay_out_of_the_totals() {
+        let models = [row("ResNet-50", "light_resnet50", Status::Pass, Some((0.0, 0.0)), "")];
+        let text = render(&info(), &sample(), &models);
+        assert!(text.contains("| **total** | **6** |"), "{text}");
+        let (nodes, section) = text.split_once(models::HEADING).unwrap();
+        assert!(!nodes.contains("light_resnet50"), "{nodes}");
+        assert!(section.contains("| ResNet-50 | light_resnet50 | pass |"), "{section}");
+        assert!(!render(&info(), &sample(), &[]).contains(models::HEADING), "no models ran, no section");
     }
 
     #[test]
