@@ -64,7 +64,7 @@ fn generate_cases_if_missing(root: &Path) -> Result<()> {
         return Ok(());
     }
     println!("== conformance: generating the ONNX node tests into {CASES_DIR} ==");
-    let python = python::ensure(root)?;
+    let python = python::ensure(root, &[])?;
     let mut generate = Command::new(python);
     generate.current_dir(root).arg(GENERATOR).arg("--output").arg(CASES_DIR);
     let status = cmd::run_status(&mut generate)?;
