@@ -119,6 +119,9 @@ pub struct BenchArgs {
     /// How many untimed calls to make first (caches, page faults, branch predictors).
     #[arg(long, default_value_t = 10, value_name = "W")]
     pub warmup: usize,
+    /// Cut the calls short for a slow model: warmup stops after S/5 seconds, timing after S seconds (and at least 3 calls).
+    #[arg(long, value_name = "S")]
+    pub max_seconds: Option<f64>,
     /// The function to run, when the model exports more than one.
     #[arg(long, value_name = "NAME")]
     pub function: Option<String>,

@@ -11,6 +11,45 @@
 
 use std::time::Duration;
 
+/// How many calls to make: `warmup` untimed then `iterations` timed ones,
+/// cut short for slow models by `max_seconds` — the warmup stops once it has
+/// taken a fifth of that (after at least one call), the timed calls once they
+/// have taken all of it (after at least [`MIN_TIMED`], or `iterations` if
+/// fewer). A 10-second call (a naive 1024 GEMM) then costs a few calls, not a
+/// hundred; the line printed says how many were timed.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Budget {
+    pub iterations: usize,
+    pub warmup: usize,
+    pub max_seconds: Option<f64>,
+}
+
+/// The fewest timed calls a time limit leaves, so a median means something.
+pub const MIN_TIMED: usize = 3;
+
+impl Budget {
+    /// Makes the calls; `call` runs the model once and returns how long the
+    /// call took (measured by the caller around the call alone). Returns the
+    /// timed calls' durations, and how many warmup calls were made.
+    pub fn measure<E>(&self, mut call: impl FnMut() -> Result<Duration, E>) -> Result<(Vec<Duration>, usize), E> {
+        let limit = self.max_seconds.map(Duration::from_secs_f64);
+        let mut spent = Duration::ZERO;
+        let mut warmup = 0;
+        while warmup < self.warmup && !limit.is_some_and(|l| warmup >= 1 && spent >= l / 5) {
+            spent += call()?;
+            warmup += 1;
+        }
+        let mut samples = Vec::with_capacity(self.iterations);
+        spent = Duration::ZERO;
+        while samples.len() < self.iterations && !limit.is_some_and(|l| samples.len() >= MIN_TIMED && spent >= l) {
+            let took = call()?;
+            spent += took;
+            samples.push(took);
+        }
+        Ok((samples, warmup))
+    }
+}
+
 /// The summary of `iterations` timed calls, in microseconds.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Stats {
@@ -103,6 +142,53 @@ mod tests {
         let stats = Stats::of(&micros(&[4, 1, 3, 2])).unwrap();
         assert_eq!(stats.median_us, 2.5);
         assert_eq!((stats.min_us, stats.max_us, stats.mean_us), (1.0, 4.0, 2.5));
+    }
+
+    /// A fake model whose calls take the given times in turn.
+    fn calls(times_ms: &[u64]) -> impl FnMut() -> Result<Duration, ()> + '_ {
+        let mut next = times_ms.iter().cycle();
+        move || Ok(Duration::from_millis(*next.next().unwrap()))
+    }
+
+    #[test]
+    fn without_a_time_limit_every_call_is_made() {
+        let budget = Budget { iterations: 7, warmup: 2, max_seconds: None };
+        let (samples, warmup) = budget.measure(calls(&[10_000])).unwrap();
+        assert_eq!((samples.len(), warmup), (7, 2));
+    }
+
+    #[test]
+    fn a_time_limit_stops_slow_models_after_the_minimum() {
+        // 10 s calls, a 10 s limit: one warmup call (it exceeds 10 s / 5), then
+        // MIN_TIMED timed calls although the first already took the whole limit.
+        let budget = Budget { iterations: 100, warmup: 10, max_seconds: Some(10.0) };
+        let (samples, warmup) = budget.measure(calls(&[10_000])).unwrap();
+        assert_eq!((samples.len(), warmup), (MIN_TIMED, 1));
+    }
+
+    #[test]
+    fn a_time_limit_stops_once_it_is_used_up() {
+        // 1 s calls, a 5 s limit: warmup stops once 1 s (5 s / 5) is spent,
+        // timing once 5 s are.
+        let budget = Budget { iterations: 100, warmup: 10, max_seconds: Some(5.0) };
+        let (samples, warmup) = budget.measure(calls(&[1_000])).unwrap();
+        assert_eq!((samples.len(), warmup), (5, 1));
+        // Fast calls are not limited.
+        let (samples, warmup) = budget.measure(calls(&[1])).unwrap();
+        assert_eq!((samples.len(), warmup), (100, 10));
+    }
+
+    #[test]
+    fn fewer_iterations_than_the_minimum_are_respected() {
+        let budget = Budget { iterations: 1, warmup: 0, max_seconds: Some(0.001) };
+        let (samples, warmup) = budget.measure(calls(&[1_000])).unwrap();
+        assert_eq!((samples.len(), warmup), (1, 0));
+    }
+
+    #[test]
+    fn a_failing_call_stops_the_measurement() {
+        let budget = Budget { iterations: 5, warmup: 1, max_seconds: None };
+        assert_eq!(budget.measure(|| Err::<Duration, _>("check failed")), Err("check failed"));
     }
 
     #[test]

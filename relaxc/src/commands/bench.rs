@@ -1,4 +1,4 @@
-//! `relaxc bench CASE_DIR_OR_MODEL [--iterations N] [--warmup W]`: the latency
+//! `relaxc bench CASE_DIR_OR_MODEL [--iterations N] [--warmup W] [--max-seconds S]`: the latency
 //! of one model's native code, on this machine, single-threaded.
 //!
 //! The model is compiled and loaded as `relaxc run` and `test` do (the real
@@ -8,7 +8,8 @@
 //! worthless, so a mismatch ends the command before anything is timed. The
 //! timed calls write into outputs and a workspace allocated once, so what is
 //! measured is the model (with the checks `invoke` always does), not the
-//! allocator. The last line is `timing.rs`'s machine-readable one.
+//! allocator. `--max-seconds` cuts the calls short for slow models (see
+//! `timing::Budget`). The last line is `timing.rs`'s machine-readable one.
 
 use super::run::{in_parameter_order, read_inputs};
 use crate::case_dir::CaseDir;
@@ -18,12 +19,12 @@ use crate::compare::{compare, Difference, Tolerance};
 use crate::error::{CliError, Result};
 use crate::model_file::ModelFile;
 use crate::native::{NativeEntry, NativeModel};
-use crate::timing::Stats;
+use crate::timing::{Budget, Stats};
 use crate::{progress, tensor_proto};
 use relax_rt::invoke::{ArgMut, ArgRef};
 use relax_rt::{DynTensor, Workspace};
 use std::process::ExitCode;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 /// What to run: the model, its inputs in parameter order, and the outputs
 /// they must give when the source says.
@@ -48,11 +49,12 @@ pub fn bench(args: &BenchArgs) -> Result<ExitCode> {
         Some(expected) => check_outputs(&work.file, entry, &outputs, expected, args.tolerance.tolerance())?,
         None => println!("outputs not checked: no expected outputs (give a case directory to check them)"),
     }
-    let samples = time_calls(entry, &work.inputs, &mut outputs, args.warmup, args.iterations)
+    let budget = Budget { iterations: args.iterations, warmup: args.warmup, max_seconds: args.max_seconds };
+    let (samples, warmup) = time_calls(entry, &work.inputs, &mut outputs, budget)
         .map_err(|e| CliError::in_file(work.file.path(), e.to_string()))?;
     let stats = Stats::of(&samples).expect("at least one timed call");
     println!("{} (relax-rs native, 1 thread)", stats.human(&work.name));
-    println!("{}", stats.line(args.warmup));
+    println!("{}", stats.line(warmup));
     Ok(ExitCode::SUCCESS)
 }
 
@@ -118,15 +120,14 @@ fn check_outputs(
     Ok(())
 }
 
-/// `warmup` untimed then `iterations` timed calls into the same outputs and
-/// workspace; the argument lists are built once, outside the timed region.
+/// The budget's calls into the same outputs and workspace; the argument
+/// lists are built once, outside the timed region.
 fn time_calls(
     entry: &NativeEntry,
     inputs: &[DynTensor],
     outputs: &mut [DynTensor],
-    warmup: usize,
-    iterations: usize,
-) -> std::result::Result<Vec<std::time::Duration>, relax_rt::Error> {
+    budget: Budget,
+) -> std::result::Result<(Vec<Duration>, usize), relax_rt::Error> {
     let args: Vec<ArgRef<'_>> = inputs.iter().map(ArgRef::from_dyn).collect();
     let shapes: Vec<Vec<usize>> = outputs.iter().map(|t| t.shape().to_vec()).collect();
     let mut outs: Vec<ArgMut<'_>> = outputs
@@ -135,15 +136,9 @@ fn time_calls(
         .map(|(t, shape)| ArgMut { dtype: t.dtype(), shape, bytes: t.bytes_mut() })
         .collect();
     let mut workspace = Workspace::new();
-    for _ in 0..warmup {
-        entry.call_into(&args, &mut outs, &mut workspace)?;
-    }
-    let mut samples = Vec::with_capacity(iterations);
-    for _ in 0..iterations {
+    budget.measure(|| {
         let start = Instant::now();
         entry.call_into(&args, &mut outs, &mut workspace)?;
-        samples.push(start.elapsed());
-    }
-    Ok(samples)
+        Ok(start.elapsed())
+    })
 }
-
