@@ -243,7 +243,8 @@ fn header(root: &Path, runners: &Runners, peak: Option<&peak::Peak>, options: &O
     let commit = capture(Command::new("git").current_dir(root).args(["rev-parse", "--short", "HEAD"]));
     let dirty = capture(Command::new("git").current_dir(root).args(["status", "--porcelain"])).is_some();
     let ort = capture(Command::new(&runners.python).args(["-c", "import onnxruntime; print(onnxruntime.__version__)"]));
-    let tract = std::fs::read_to_string(root.join("bench/tract-runner/Cargo.lock")).ok().and_then(|lock| tract_version(&lock));
+    let tract =
+        std::fs::read_to_string(root.join("bench/tract-runner/Cargo.lock")).ok().and_then(|lock| tract_version(&lock));
     let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
     vec![
         format!(

@@ -218,10 +218,15 @@ mod tests {
         let report = render(&["relax-rs is single-threaded".into()], &rows, None);
         assert!(report.contains("- relax-rs is single-threaded\n"), "{report}");
         assert!(
-            report.contains("| if_model | 10.0 us | 20.0 us | 30.0 us | unsupported: a \\| b c | 0.50x (onnxruntime 1T) |"),
+            report.contains(
+                "| if_model | 10.0 us | 20.0 us | 30.0 us | unsupported: a \\| b c | 0.50x (onnxruntime 1T) |"
+            ),
             "{report}"
         );
-        assert!(report.contains("| gemm_256 | 1.00 ms | 100 us | 80.0 us | 200 us | 12.50x (onnxruntime 2T) |"), "{report}");
+        assert!(
+            report.contains("| gemm_256 | 1.00 ms | 100 us | 80.0 us | 200 us | 12.50x (onnxruntime 2T) |"),
+            "{report}"
+        );
         // 2 * 256^3 = 33.55 MFLOP in 1 ms = 33.55 GFLOP/s.
         assert!(report.contains("| gemm_256 | 33.55 | 335.54 | 419.43 | 167.77 |"), "{report}");
     }
