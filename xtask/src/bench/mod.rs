@@ -259,7 +259,8 @@ fn header(root: &Path, runners: &Runners, peak: Option<&peak::Peak>, options: &O
             "Machine: {cores} cores, shared with other work, so timings are noisy; each cell is the median of up to {} calls after {WARMUP} warmup calls, cut short after {MAX_SECONDS} s (and at least 3 calls) for slow ones.",
             options.iterations
         ),
-        "Inputs: each case's test_data_set_0; every runner checks its outputs against the case's expected outputs (rtol 1e-3) before timing, and a cell says `failed` instead of timing wrong results.".to_string(),
+        "Inputs: each case's test_data_set_0; every runner checks its outputs against the case's expected outputs (rtol 1e-3, atol 1e-5) before timing, and a cell says `failed` instead of timing wrong results.".to_string(),
+        "What is timed: relax-rs one call through relax_rt::invoke (its shape checks included) into preallocated outputs and workspace; onnxruntime one `InferenceSession.run` from Python, so its cells include the Python binding's per-call cost (tens of microseconds, visible on the tiniest models); tract one `SimpleState::run` on inputs pinned to the case's shapes and optimized.".to_string(),
         match peak {
             Some(p) => format!("Single-core f32 peak: {}.", p.how),
             None => "Single-core f32 peak: unknown (no frequency in /proc/cpuinfo or lscpu).".to_string(),

@@ -83,7 +83,7 @@ impl Cell {
     fn text(&self) -> String {
         match self {
             Cell::Timed(t) => duration(t.median_us),
-            Cell::Unsupported(why) => format!("unsupported: {}", cell_text(why, 100)),
+            Cell::Unsupported(why) => format!("unsupported: {}", cell_text(why, 140)),
             Cell::Failed(why) => format!("failed: {}", cell_text(why, 100)),
         }
     }
@@ -141,14 +141,29 @@ pub fn render(header: &[String], rows: &[Row], peak: Option<&Peak>) -> String {
         out.push_str("\n## GEMM throughput\n\nGFLOP/s = 2 n^3 / median time; in parentheses the fraction of the estimated f32 peak of the cores the runner used (one, or two for onnxruntime 2T).\n\n");
         out.push_str(&format!("| case | {} |\n", RUNNERS.join(" | ")));
         out.push_str(&format!("|---|{}\n", "---:|".repeat(RUNNERS.len())));
-        for row in gemms {
+        for row in &gemms {
             let flops = row.flops.unwrap_or_default();
             let cells: Vec<String> =
                 row.cells.iter().zip(THREADS).map(|(c, t)| gflops_text(flops, c, t, peak)).collect();
             out.push_str(&format!("| {} | {} |\n", row.case, cells.join(" | ")));
         }
+        if let Some(p) = peak.filter(|p| above_peak(&gemms, p)) {
+            out.push_str(&format!(
+                "\nA cell above 100% means the estimate is low: the clock it used ({:.1} GFLOP/s per core) is below the \
+                 one the core really ran at (turbo, or a VM reporting its base clock).\n",
+                p.gflops
+            ));
+        }
     }
     out
+}
+
+/// Whether any GEMM cell beats the estimated peak of the cores it used.
+fn above_peak(gemms: &[&Row], peak: &Peak) -> bool {
+    gemms.iter().any(|row| {
+        let flops = row.flops.unwrap_or_default();
+        row.cells.iter().zip(THREADS).any(|(c, t)| c.median_us().is_some_and(|us| flops / (us * 1e3) > peak.gflops * t))
+    })
 }
 
 #[cfg(test)]
@@ -229,5 +244,10 @@ mod tests {
         );
         // 2 * 256^3 = 33.55 MFLOP in 1 ms = 33.55 GFLOP/s.
         assert!(report.contains("| gemm_256 | 33.55 | 335.54 | 419.43 | 167.77 |"), "{report}");
+        assert!(!report.contains("above 100%"), "no peak, no note: {report}");
+        let low = Peak { gflops: 300.0, how: String::new() };
+        assert!(render(&[], &rows, Some(&low)).contains("A cell above 100% means the estimate is low"));
+        let high = Peak { gflops: 400.0, how: String::new() };
+        assert!(!render(&[], &rows, Some(&high)).contains("above 100%"), "335.5 < 400 and 419.4 < 2 x 400");
     }
 }
