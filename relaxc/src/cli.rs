@@ -39,6 +39,8 @@ pub enum Command {
     Dump(DumpArgs),
     /// Compile a model for a target: the static archive, the Rust wrapper and the C header.
     Compile(CompileArgs),
+    /// Time a model's native code: a case directory's test_data_set_0 (outputs checked first) or a model with --input files.
+    Bench(BenchArgs),
     /// Run every case of a directory of ONNX backend tests and write a conformance report (used by `cargo xtask conformance`).
     Conformance(ConformanceArgs),
 }
@@ -102,6 +104,50 @@ pub struct TestArgs {
     pub case_dir: PathBuf,
     #[command(flatten)]
     pub tolerance: ToleranceArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct BenchArgs {
+    /// An ONNX backend-test case directory (inputs and expected outputs from test_data_set_0), or a .onnx/.relax model given --input files.
+    pub path: PathBuf,
+    /// An input by parameter name when PATH is a model file (repeat for each input), e.g. --input x=x.npy.
+    #[arg(long = "input", short = 'i', value_name = "NAME=FILE.npy", value_parser = parse_input)]
+    pub inputs: Vec<(String, PathBuf)>,
+    /// How many calls to time.
+    #[arg(long, default_value_t = 100, value_name = "N")]
+    pub iterations: usize,
+    /// How many untimed calls to make first (caches, page faults, branch predictors).
+    #[arg(long, default_value_t = 10, value_name = "W")]
+    pub warmup: usize,
+    /// Cut the calls short for a slow model: warmup stops after S/5 seconds, timing after S seconds (and at least 3 calls).
+    #[arg(long, value_name = "S")]
+    pub max_seconds: Option<f64>,
+    /// The function to run, when the model exports more than one.
+    #[arg(long, value_name = "NAME")]
+    pub function: Option<String>,
+    #[command(flatten)]
+    pub tolerance: BenchToleranceArgs,
+    #[command(flatten)]
+    pub import: ImportArgs,
+}
+
+/// The output check before timing. Looser than `test`'s absolute tolerance:
+/// whole models sum in another order than onnxruntime, and values near zero
+/// then differ by more than 1e-7 without being wrong.
+#[derive(Args, Debug)]
+pub struct BenchToleranceArgs {
+    /// Relative tolerance: |got - expected| <= atol + rtol * |expected|.
+    #[arg(long, default_value_t = 1e-3, value_name = "R")]
+    pub rtol: f64,
+    /// Absolute tolerance.
+    #[arg(long, default_value_t = 1e-5, value_name = "A")]
+    pub atol: f64,
+}
+
+impl BenchToleranceArgs {
+    pub fn tolerance(&self) -> Tolerance {
+        Tolerance { rtol: self.rtol, atol: self.atol }
+    }
 }
 
 #[derive(Args, Debug)]

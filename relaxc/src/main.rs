@@ -17,6 +17,7 @@ mod panic_report;
 mod progress;
 mod signature;
 mod tensor_proto;
+mod timing;
 
 use clap::Parser;
 use std::process::ExitCode;

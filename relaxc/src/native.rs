@@ -14,7 +14,7 @@ use libloading::Library;
 use relax_build::BuildEnv;
 use relax_compiler::ir::entry::EntryFunc;
 use relax_rt::abi::{PrepareFn, RunFn, RunWithConstantsFn};
-use relax_rt::invoke::{invoke, invoke_with_weights, ArgRef, Signature};
+use relax_rt::invoke::{invoke, invoke_into, invoke_into_with_weights, invoke_with_weights, ArgMut, ArgRef, Signature};
 use relax_rt::weights::WeightsSig;
 use relax_rt::{DynTensor, Weights, Workspace};
 use std::sync::Arc;
@@ -110,6 +110,26 @@ impl NativeEntry {
             Run::Embedded(run) => invoke(self.signature, &args, self.prepare, *run, &mut workspace),
             Run::WithWeights(run, sig, weights) => {
                 invoke_with_weights(self.signature, sig, weights, &args, self.prepare, *run, &mut workspace)
+            }
+        }
+    }
+}
+
+impl NativeEntry {
+    /// Runs the function into outputs the caller allocated, reusing the
+    /// caller's workspace: no tensor or workspace allocation per call (what a
+    /// generated `f_into` does), so `relaxc bench` times the model, not the
+    /// allocator. The outputs must have the shapes a first [`call`](Self::call) gave.
+    pub fn call_into(
+        &self,
+        inputs: &[ArgRef<'_>],
+        outputs: &mut [ArgMut<'_>],
+        workspace: &mut Workspace,
+    ) -> std::result::Result<(), relax_rt::Error> {
+        match &self.run {
+            Run::Embedded(run) => invoke_into(self.signature, inputs, outputs, self.prepare, *run, workspace),
+            Run::WithWeights(run, sig, weights) => {
+                invoke_into_with_weights(self.signature, sig, weights, inputs, outputs, self.prepare, *run, workspace)
             }
         }
     }

@@ -3,6 +3,7 @@
 //!
 //! Run as `cargo xtask <command>` (an alias in `.cargo/config.toml`).
 
+mod bench;
 mod cmd;
 mod conformance;
 mod demo;
@@ -31,6 +32,12 @@ commands:
                      when missing, with onnx from PyPI in a venv if python3 lacks it); writes
                      docs/onnx-conformance.md; --check fails when an operator passes fewer
                      cases, or a real model no longer passes, than the committed report says
+  bench [--no-setup] [--filter TEXT] [--iterations N] [--report PATH]
+                     run setup, then time models/architectures/* and square f32 GEMMs
+                     (256, 512, 1024) under relax-rs, onnxruntime (1 and 2 threads) and
+                     tract, each checking its outputs first; writes target/bench/report.md
+                     (or PATH) with median latencies, relax-rs / best peer, and GEMM
+                     GFLOP/s against the estimated single-core f32 peak
   help               print this message
 
 --no-setup skips the prerequisite check (for machines set up by hand).";
@@ -82,6 +89,10 @@ fn run(args: &[String]) -> Result<ExitCode> {
             let check = flag(rest, "--check");
             let relaxc_args = without(&without(rest, "--no-setup"), "--check");
             conformance::conformance(&conformance::Options { run_setup, check, relaxc_args })
+        }
+        "bench" => {
+            let run_setup = !flag(rest, "--no-setup");
+            bench::bench(&bench::options(run_setup, &without(rest, "--no-setup"))?)
         }
         other => {
             eprintln!("error: unknown command `{other}`\n\n{USAGE}");

@@ -73,7 +73,7 @@ pub fn llvm_config() -> std::path::PathBuf {
     std::path::Path::new(LLVM_PREFIX).join("bin/llvm-config")
 }
 
-/// A Python package the conformance run needs (never the compiler or tests).
+/// A Python package the conformance run or the bench needs (never the compiler or tests).
 pub struct PythonPackage {
     /// The name to import.
     pub module: &'static str,
@@ -91,6 +91,11 @@ pub const PYTHON_PACKAGES: &[PythonPackage] = &[
     // The case definitions compute their expected outputs with numpy.
     PythonPackage { module: "numpy", pip: "numpy", version: None },
 ];
+
+/// What `cargo xtask bench` needs on top: the peer it is timed against (any
+/// recent release; the report names the version it ran).
+pub const BENCH_PYTHON_PACKAGES: &[PythonPackage] =
+    &[PythonPackage { module: "onnxruntime", pip: "onnxruntime", version: None }];
 
 /// The virtual environment they are installed into, relative to the workspace.
 pub const PYTHON_VENV: &str = "target/python";

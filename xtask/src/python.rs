@@ -1,6 +1,6 @@
-//! The Python the conformance run needs, and only it: `onnx` (pinned, it
-//! defines the cases) and `numpy`, to write the ONNX node tests out as files.
-//! The compiler itself never runs Python.
+//! The Python the conformance run needs: `onnx` (pinned, it defines the
+//! cases) and `numpy`, to write the ONNX node tests out as files; the bench
+//! adds `onnxruntime`, the peer it times. The compiler itself never runs Python.
 //!
 //! A `python3` that already has the pinned onnx is used as it is. Otherwise a
 //! virtual environment in `target/python` gets the packages from PyPI: Debian
@@ -11,13 +11,17 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use crate::cmd::{self, bail, Result};
-use crate::prereqs::{PYTHON_PACKAGES, PYTHON_VENV};
+use crate::prereqs::{PythonPackage, PYTHON_PACKAGES, PYTHON_VENV};
 use crate::setup;
 
-/// Succeeds when every package in [`PYTHON_PACKAGES`] is importable at its pinned version.
-fn check_script() -> String {
-    let checks: Vec<String> = PYTHON_PACKAGES
-        .iter()
+/// Every package needed: [`PYTHON_PACKAGES`] and the caller's `extra`.
+fn packages(extra: &'static [PythonPackage]) -> impl Iterator<Item = &'static PythonPackage> {
+    PYTHON_PACKAGES.iter().chain(extra)
+}
+
+/// Succeeds when every package is importable at its pinned version.
+fn check_script(extra: &'static [PythonPackage]) -> String {
+    let checks: Vec<String> = packages(extra)
         .map(|p| match p.version {
             Some(v) => format!("import {m}; assert {m}.__version__ == '{v}', {m}.__version__", m = p.module),
             None => format!("import {}", p.module),
@@ -26,14 +30,15 @@ fn check_script() -> String {
     checks.join("\n")
 }
 
-fn has_packages(python: &Path) -> bool {
-    Command::new(python).args(["-c", &check_script()]).output().is_ok_and(|o| o.status.success())
+fn has_packages(python: &Path, extra: &'static [PythonPackage]) -> bool {
+    Command::new(python).args(["-c", &check_script(extra)]).output().is_ok_and(|o| o.status.success())
 }
 
-/// A Python interpreter with the packages installed, installing them if needed.
-pub fn ensure(root: &Path) -> Result<PathBuf> {
+/// A Python interpreter with [`PYTHON_PACKAGES`] and `extra` installed,
+/// installing them if needed.
+pub fn ensure(root: &Path, extra: &'static [PythonPackage]) -> Result<PathBuf> {
     let system = PathBuf::from("python3");
-    if has_packages(&system) {
+    if has_packages(&system, extra) {
         return Ok(system);
     }
     let venv = root.join(PYTHON_VENV);
@@ -41,21 +46,20 @@ pub fn ensure(root: &Path) -> Result<PathBuf> {
     if !python.exists() {
         create_venv(&venv)?;
     }
-    if !has_packages(&python) {
-        println!("== python: installing {} into {PYTHON_VENV} ==", requirements().join(" "));
+    if !has_packages(&python, extra) {
+        println!("== python: installing {} into {PYTHON_VENV} ==", requirements(extra).join(" "));
         let mut pip = Command::new(&python);
-        pip.args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check"]).args(requirements());
+        pip.args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check"]).args(requirements(extra));
         cmd::run(&mut pip)?;
     }
-    if !has_packages(&python) {
-        bail!("{} still lacks {} after pip install", python.display(), requirements().join(" "));
+    if !has_packages(&python, extra) {
+        bail!("{} still lacks {} after pip install", python.display(), requirements(extra).join(" "));
     }
     Ok(python)
 }
 
-fn requirements() -> Vec<String> {
-    PYTHON_PACKAGES
-        .iter()
+fn requirements(extra: &'static [PythonPackage]) -> Vec<String> {
+    packages(extra)
         .map(|p| match p.version {
             Some(v) => format!("{}=={v}", p.pip),
             None => p.pip.to_string(),

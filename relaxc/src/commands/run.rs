@@ -27,7 +27,7 @@ pub fn run(args: &RunArgs) -> Result<ExitCode> {
 }
 
 /// Each `--input` read, by name; a name given twice is an error.
-fn read_inputs(inputs: &[(String, PathBuf)]) -> Result<BTreeMap<String, DynTensor>> {
+pub fn read_inputs(inputs: &[(String, PathBuf)]) -> Result<BTreeMap<String, DynTensor>> {
     let mut read = BTreeMap::new();
     for (name, path) in inputs {
         if read.contains_key(name) {
@@ -40,7 +40,7 @@ fn read_inputs(inputs: &[(String, PathBuf)]) -> Result<BTreeMap<String, DynTenso
 
 /// The given tensors in the order of the function's parameters; every
 /// parameter needs one and every one given must name a parameter.
-fn in_parameter_order(
+pub fn in_parameter_order(
     file: &ModelFile,
     entry: &NativeEntry,
     mut given: BTreeMap<String, DynTensor>,

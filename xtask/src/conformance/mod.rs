@@ -78,7 +78,7 @@ fn generate_if_missing(root: &Path, tree: &Generated) -> Result<()> {
         return Ok(());
     }
     println!("== conformance: generating {} into {} ==", tree.what, tree.dir);
-    let python = python::ensure(root)?;
+    let python = python::ensure(root, &[])?;
     let mut generate = Command::new(python);
     generate.current_dir(root).arg(tree.script).arg("--output").arg(tree.dir);
     let status = cmd::run_status(&mut generate)?;
