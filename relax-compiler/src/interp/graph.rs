@@ -238,8 +238,8 @@ impl<'m> Frame<'m> {
     /// (always, for a counted loop).
     fn keeps_going(&self, l: &LoopExpr, state: &[Value]) -> Result<bool> {
         let Some(name) = &l.condition else { return Ok(true) };
-        let k = l.carried.iter().position(|(v, _)| &v.name == name);
-        let flag = k.and_then(|k| state.get(k)).ok_or_else(|| Error::msg(format!("no carried `{name}`")))?;
+        let flag = l.condition_index().and_then(|k| state.get(k));
+        let flag = flag.ok_or_else(|| Error::msg(format!("no carried `{name}`")))?;
         Ok(flag.tensor()?.get(0).to_f64() != 0.0)
     }
 

@@ -108,6 +108,12 @@ impl LoopExpr {
     pub fn params(&self) -> impl Iterator<Item = &Var> {
         self.carried.iter().chain(&self.scans).map(|(v, _)| v)
     }
+
+    /// The position among the carried variables of a while loop's condition.
+    pub fn condition_index(&self) -> Option<usize> {
+        let name = self.condition.as_ref()?;
+        self.carried.iter().position(|(v, _)| &v.name == name)
+    }
 }
 
 #[derive(Clone, Debug, PartialEq)]

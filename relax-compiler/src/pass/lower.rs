@@ -328,13 +328,10 @@ impl Lowering<'_> {
                 body.push(self.copy(&Source::Storage(format!("{name}.next{k}")), self.location(dst)?)?);
             }
         }
-        let cond = match &l.condition {
-            Some(name) => {
-                let k = l.carried.iter().position(|(v, _)| &v.name == name);
-                let state = k.and_then(|k| state.get(k));
-                Some(self.location(state.ok_or_else(|| Error::msg(format!("no carried `{name}`")))?)?)
-            }
-            None => None,
+        let cond = match (&l.condition, l.condition_index()) {
+            (Some(_), Some(k)) => Some(self.location(&state[k])?),
+            (Some(name), None) => return Err(Error::msg(format!("no carried `{name}`"))),
+            (None, _) => None,
         };
         steps.push(Step::Loop { var, trips: l.trips.clone(), cond, body });
         Ok(steps)
