@@ -100,23 +100,6 @@ impl BinOp {
         }
     }
 
-    /// Whether it prints as an infix operator (`a + b`) rather than a call (`max(a, b)`).
-    pub fn is_infix(self) -> bool {
-        !matches!(
-            self,
-            BinOp::FloorDiv
-                | BinOp::FloorMod
-                | BinOp::Min
-                | BinOp::Max
-                | BinOp::Pow
-                | BinOp::BitAnd
-                | BinOp::BitOr
-                | BinOp::BitXor
-                | BinOp::Shl
-                | BinOp::Shr
-        )
-    }
-
     /// Operators defined on integers (the bitwise ones also on bool), not floats.
     pub fn is_bitwise(self) -> bool {
         matches!(self, BinOp::BitAnd | BinOp::BitOr | BinOp::BitXor | BinOp::Shl | BinOp::Shr)
